@@ -1,0 +1,29 @@
+# Patchbay: the two commands of the README are `make demo` and `make test`.
+SWIFT ?= swift
+BIN_DIR = $(shell $(SWIFT) build --show-bin-path)
+
+# Debian packages the build, the tests and the demo need. Installed only when missing.
+APT_PACKAGES = iproute2 libsqlite3-dev strace
+
+.PHONY: setup build test demo clean
+
+setup:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: setup
+	$(SWIFT) build
+
+# The whole suite, root-only namespace tests included (they need root: run as root).
+test: setup
+	$(SWIFT) build --build-tests
+	PATCHBAY_BIN_DIR=$(BIN_DIR) $(SWIFT) test --skip-build
+
+demo: build
+	PATCHBAY_BIN_DIR=$(BIN_DIR) scripts/demo.sh
+
+clean:
+	rm -rf .build

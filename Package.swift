@@ -1,0 +1,110 @@
+// swift-tools-version: 6.0
+// Patchbay: virtual networking for KVM/QEMU hosts. See DESIGN.md for the layering rules:
+// pure targets (PatchbayModel, LibvirtXML, NetlinkWire) depend on nothing that does I/O.
+import PackageDescription
+
+let strict: [SwiftSetting] = []
+
+let package = Package(
+    name: "Patchbay",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "patchbayd", targets: ["patchbayd"]),
+        .executable(name: "patchbay", targets: ["patchbay"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // What Swift cannot say: ioctls for TUN/TAP, setns, kernel header constants.
+        .target(name: "CPatchbay"),
+
+        // Pure layers: no Glibc, no NIOPosix.
+        .target(name: "PatchbayModel", swiftSettings: strict),
+        .target(name: "LibvirtXML", dependencies: ["PatchbayModel"], swiftSettings: strict),
+        .target(
+            name: "NetlinkWire",
+            dependencies: ["PatchbayModel", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict),
+
+        // I/O layers.
+        .target(
+            name: "Netlink",
+            dependencies: ["NetlinkWire", "PatchbayModel", "CPatchbay",
+                           .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict),
+        .target(
+            name: "PatchbayStore",
+            dependencies: ["PatchbayModel", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
+            name: "PatchbayEngine",
+            dependencies: ["PatchbayModel", "LibvirtXML", "PatchbayStore", "Netlink",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(
+            name: "PatchbayAPI",
+            dependencies: ["PatchbayModel", "PatchbayEngine",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Logging", package: "swift-log")],
+            exclude: ["openapi.json"],
+            swiftSettings: strict),
+        .target(
+            name: "PatchbayClient",
+            dependencies: ["PatchbayModel",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: strict),
+        .target(
+            name: "PatchbayCommands",
+            dependencies: ["PatchbayModel", "PatchbayClient",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "patchbayd",
+            dependencies: ["PatchbayAPI", "PatchbayEngine", "PatchbayStore", "Netlink",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .executableTarget(name: "patchbay", dependencies: ["PatchbayCommands"], swiftSettings: strict),
+
+        // Test support: a network namespace per test, with or without a daemon inside.
+        .target(
+            name: "PatchbayTestSupport",
+            dependencies: ["PatchbayModel"],
+            path: "Tests/PatchbayTestSupport",
+            swiftSettings: strict),
+
+        .testTarget(name: "PatchbayModelTests", dependencies: ["PatchbayModel"], swiftSettings: strict),
+        .testTarget(name: "LibvirtXMLTests", dependencies: ["LibvirtXML", "PatchbayModel"], swiftSettings: strict),
+        .testTarget(
+            name: "NetlinkWireTests",
+            dependencies: ["NetlinkWire", "PatchbayModel", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "NetlinkTests",
+            dependencies: ["Netlink", "NetlinkWire", "PatchbayModel", "PatchbayTestSupport"],
+            swiftSettings: strict),
+        .testTarget(name: "PatchbayStoreTests", dependencies: ["PatchbayStore", "PatchbayModel"], swiftSettings: strict),
+        .testTarget(
+            name: "PatchbayEngineTests",
+            dependencies: ["PatchbayEngine", "PatchbayStore", "PatchbayModel", "LibvirtXML"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "PatchbayAPITests",
+            dependencies: ["PatchbayAPI", "PatchbayEngine", "PatchbayStore", "PatchbayModel",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "PatchbayIntegrationTests",
+            dependencies: ["PatchbayTestSupport", "PatchbayModel"],
+            swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,147 @@
+#define _GNU_SOURCE
+#include "cpatchbay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+#ifndef NETLINK_CAP_ACK
+#define NETLINK_CAP_ACK 10
+#endif
+
+/* Runs on the calling thread only: setns(CLONE_NEWNET) affects the calling thread, and the
+ * callers are synchronous, so no other task can run on this thread in between. */
+struct netns_guard {
+    int original;
+};
+
+static int netns_enter(const char *path, struct netns_guard *guard) {
+    guard->original = -1;
+    if (path == NULL) return 0;
+    int original = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (original < 0) return -errno;
+    int target = open(path, O_RDONLY | O_CLOEXEC);
+    if (target < 0) {
+        int e = errno;
+        close(original);
+        return -e;
+    }
+    if (setns(target, CLONE_NEWNET) < 0) {
+        int e = errno;
+        close(target);
+        close(original);
+        return -e;
+    }
+    close(target);
+    guard->original = original;
+    return 0;
+}
+
+static int netns_leave(struct netns_guard *guard) {
+    if (guard->original < 0) return 0;
+    int rc = setns(guard->original, CLONE_NEWNET) < 0 ? -errno : 0;
+    close(guard->original);
+    guard->original = -1;
+    return rc;
+}
+
+int cpatchbay_netlink_open(const char *netns_path, uint32_t *port_id) {
+    struct netns_guard guard;
+    int rc = netns_enter(netns_path, &guard);
+    if (rc < 0) return rc;
+
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    int err = fd < 0 ? -errno : 0;
+
+    int left = netns_leave(&guard);
+    if (err < 0) return err;
+    if (left < 0) {
+        close(fd);
+        return left;
+    }
+
+    int one = 1;
+    /* Both are best effort: old kernels lack them and still work, with terser errors. */
+    (void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+    (void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+    int rcvbuf = 1 << 20;
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+
+    struct sockaddr_nl addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.nl_family = AF_NETLINK;
+    if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    socklen_t len = sizeof(addr);
+    if (getsockname(fd, (struct sockaddr *)&addr, &len) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    *port_id = addr.nl_pid;
+    return fd;
+}
+
+int cpatchbay_set_receive_timeout(int fd, int milliseconds) {
+    struct timeval tv;
+    tv.tv_sec = milliseconds / 1000;
+    tv.tv_usec = (milliseconds % 1000) * 1000;
+    return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ? -errno : 0;
+}
+
+int cpatchbay_tap_create(const char *netns_path, const char *name, int flags, long owner, long group,
+                         char *name_out) {
+    if (name == NULL || strlen(name) >= IFNAMSIZ) return -EINVAL;
+    struct netns_guard guard;
+    int rc = netns_enter(netns_path, &guard);
+    if (rc < 0) return rc;
+
+    int result = 0;
+    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        result = -errno;
+        goto out;
+    }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    if (flags & CPATCHBAY_TAP_VNET_HDR) ifr.ifr_flags |= IFF_VNET_HDR;
+    if (flags & CPATCHBAY_TAP_MULTI_QUEUE) ifr.ifr_flags |= IFF_MULTI_QUEUE;
+    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+        result = -errno;
+        goto out;
+    }
+    if (owner >= 0 && ioctl(fd, TUNSETOWNER, owner) < 0) {
+        result = -errno;
+        goto out;
+    }
+    if (group >= 0 && ioctl(fd, TUNSETGROUP, group) < 0) {
+        result = -errno;
+        goto out;
+    }
+    if (ioctl(fd, TUNSETPERSIST, 1) < 0) {
+        result = -errno;
+        goto out;
+    }
+    memcpy(name_out, ifr.ifr_name, IFNAMSIZ);
+    name_out[IFNAMSIZ - 1] = '\0';
+out:
+    if (fd >= 0) close(fd);
+    int left = netns_leave(&guard);
+    return result < 0 ? result : left;
+}

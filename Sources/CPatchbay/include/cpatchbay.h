@@ -1,0 +1,30 @@
+#ifndef CPATCHBAY_H
+#define CPATCHBAY_H
+
+#include <stdint.h>
+
+/* What Swift cannot express directly: variadic ioctl(2), setns(2) on one thread with a guaranteed
+ * return to the original namespace, and the netlink socket setup that needs <linux/netlink.h>.
+ * Every function returns a non-negative value on success and -errno on failure. */
+
+/* Opens a NETLINK_ROUTE socket with extended ACKs and capped ACKs enabled, bound to a kernel-chosen
+ * port id (written to *port_id). When netns_path is non-NULL, the socket is created inside that
+ * network namespace (e.g. /run/netns/NAME) and the calling thread returns to its own namespace
+ * before the function returns; a netlink socket keeps the namespace it was created in. */
+int cpatchbay_netlink_open(const char *netns_path, uint32_t *port_id);
+
+/* Sets SO_RCVTIMEO so a lost reply cannot block a caller forever. */
+int cpatchbay_set_receive_timeout(int fd, int milliseconds);
+
+/* Flags for cpatchbay_tap_create. */
+#define CPATCHBAY_TAP_VNET_HDR 0x1
+#define CPATCHBAY_TAP_MULTI_QUEUE 0x2
+
+/* Creates a persistent TAP device through /dev/net/tun (TUNSETIFF, TUNSETOWNER, TUNSETGROUP,
+ * TUNSETPERSIST), inside netns_path when given. `name` may contain a %d template ("vnet%d");
+ * the kernel's chosen name is written to name_out (IFNAMSIZ bytes). owner/group < 0 leave them
+ * unset. The descriptor is closed again: the device persists until deleted. */
+int cpatchbay_tap_create(const char *netns_path, const char *name, int flags, long owner, long group,
+                         char *name_out);
+
+#endif

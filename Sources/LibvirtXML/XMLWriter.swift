@@ -1,0 +1,70 @@
+/// Formats a tree the way libvirt writes its XML (virBuffer with two-space auto-indent): one
+/// element per line, attributes in single quotes, empty elements self-closed, text-only elements
+/// on one line, whitespace-only text between elements dropped, a newline at the end.
+public enum XMLWriter {
+    /// `keepOpen` names elements that libvirt writes as an open and a close tag even when they
+    /// are empty (it formats `<ip>` that way).
+    public static func format(_ root: XMLElement, keepOpen: (XMLElement) -> Bool = { _ in false }) -> String {
+        var out = ""
+        write(root, depth: 0, into: &out, keepOpen: keepOpen)
+        return out
+    }
+
+    private static func write(_ element: XMLElement, depth: Int, into out: inout String, keepOpen: (XMLElement) -> Bool) {
+        let indent = String(repeating: "  ", count: depth)
+        out += indent + "<" + element.name
+        for attribute in element.attributes {
+            out += " " + attribute.name + "='" + escape(attribute.value) + "'"
+        }
+        let hasElements = element.children.contains { if case .text = $0 { false } else { true } }
+        let text = element.textContent
+        if !hasElements {
+            if text.allSatisfy(\.isWhitespace) || text.isEmpty {
+                out += keepOpen(element) ? ">\n" + indent + "</" + element.name + ">\n" : "/>\n"
+            } else {
+                out += ">" + escape(text) + "</" + element.name + ">\n"
+            }
+            return
+        }
+        out += ">\n"
+        for child in element.children {
+            switch child {
+            case .element(let e): write(e, depth: depth + 1, into: &out, keepOpen: keepOpen)
+            case .comment(let c): out += indent + "  <!--" + c + "-->\n"
+            case .text(let t):
+                if !t.allSatisfy(\.isWhitespace) { out += indent + "  " + escape(t.trimmingWhitespace()) + "\n" }
+            }
+        }
+        out += indent + "</" + element.name + ">\n"
+    }
+
+    /// libvirt's virBufferEscapeString: `<`, `>`, `&`, `'` and `"` become entities, and control
+    /// characters other than tab, newline and carriage return are dropped (they cannot appear in
+    /// XML 1.0 at all).
+    public static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            case "'": out += "&apos;"
+            case "\"": out += "&quot;"
+            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+            default:
+                if scalar.value >= 0x20 { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out
+    }
+}
+
+extension String {
+    fileprivate func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        return String(scalars[first...last])
+    }
+}

@@ -1,0 +1,116 @@
+import Glibc
+import NetlinkWire
+import PatchbayModel
+
+/// Link operations. Each names the iproute2 command it is equivalent to.
+extension NetlinkSession {
+    /// Equivalent to: `ip -d link show dev NAME`. Returns nil when no such device exists.
+    public func link(named name: String) throws(NetlinkError) -> Link? {
+        do {
+            let reply = try query(LinkRequest.get(name: name), operation: "get link \(name)")
+            return try decodeLink(reply, operation: "get link \(name)")
+        } catch where error.errno == ENODEV {
+            return nil
+        }
+    }
+
+    /// Equivalent to: `ip -d link show`.
+    public func links() throws(NetlinkError) -> [Link] {
+        var result: [Link] = []
+        for message in try dump(LinkRequest.dump(), operation: "dump links") where message.type == NetlinkConstants.RTM_NEWLINK {
+            result.append(try decodeLink(message, operation: "dump links"))
+        }
+        return result
+    }
+
+    /// Equivalent to: `ip link add NAME [address MAC] [mtu MTU] type bridge forward_delay D stp_state S`.
+    /// `forwardDelaySeconds` is libvirt's `delay` attribute; the kernel counts centiseconds.
+    public func createBridge(name: String, mac: MACAddress? = nil, mtu: UInt32? = nil,
+                             stp: Bool, forwardDelaySeconds: UInt32) throws(NetlinkError) {
+        try execute(LinkRequest.createBridge(name: name, mac: mac, mtu: mtu,
+                                             forwardDelayCentiseconds: forwardDelaySeconds * 100, stp: stp),
+                    operation: "create bridge \(name)")
+    }
+
+    /// Equivalent to: `ip link set dev NAME type bridge forward_delay D stp_state S`.
+    public func setBridgeOptions(name: String, stp: Bool, forwardDelaySeconds: UInt32) throws(NetlinkError) {
+        let index = try requireIndex(name, for: "set bridge options of \(name)")
+        try execute(LinkRequest.setBridgeOptions(index: index, forwardDelayCentiseconds: forwardDelaySeconds * 100, stp: stp),
+                    operation: "set bridge options of \(name)")
+    }
+
+    /// Equivalent to: `ip link add NAME type veth peer name PEER [netns NS]`. The peer goes to the
+    /// namespace at `peerNamespacePath` when one is given.
+    public func createVeth(name: String, peerName: String, mac: MACAddress? = nil, peerMAC: MACAddress? = nil,
+                           mtu: UInt32? = nil, peerNamespacePath: String? = nil) throws(NetlinkError) {
+        let operation = "create veth pair \(name)/\(peerName)"
+        var namespaceFD: Int32?
+        if let peerNamespacePath {
+            let fd = open(peerNamespacePath, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw NetlinkError(operation: operation, errno: errno, extendedMessage: "cannot open \(peerNamespacePath)")
+            }
+            namespaceFD = fd
+        }
+        defer { if let namespaceFD { close(namespaceFD) } }
+        try execute(LinkRequest.createVeth(name: name, peerName: peerName, mac: mac, peerMAC: peerMAC, mtu: mtu,
+                                           peerNamespaceFD: namespaceFD),
+                    operation: operation)
+    }
+
+    /// Equivalent to: `ip tuntap add dev NAME mode tap [vnet_hdr] [multi_queue] [user U] [group G]`.
+    /// The device is persistent; `name` may be a template such as "vnet%d". Returns the name the
+    /// kernel chose. TAP creation goes through /dev/net/tun, not rtnetlink, so it is created in the
+    /// session's namespace by entering it briefly on this thread.
+    public func createTap(name: String, vnetHeader: Bool = true, multiQueue: Bool = false,
+                          owner: UInt32? = nil, group: UInt32? = nil) throws(NetlinkError) -> String {
+        try TAPDevice.create(namespacePath: namespacePath, name: name, vnetHeader: vnetHeader,
+                             multiQueue: multiQueue, owner: owner, group: group)
+    }
+
+    /// Equivalent to: `ip link delete dev NAME`.
+    public func deleteLink(named name: String) throws(NetlinkError) {
+        let index = try requireIndex(name, for: "delete link \(name)")
+        try execute(LinkRequest.delete(index: index), operation: "delete link \(name)")
+    }
+
+    /// Equivalent to: `ip link set dev NAME up` (or `down`).
+    public func setLinkUp(named name: String, _ up: Bool = true) throws(NetlinkError) {
+        let operation = "set link \(name) \(up ? "up" : "down")"
+        try execute(LinkRequest.setUp(index: try requireIndex(name, for: operation), up), operation: operation)
+    }
+
+    /// Equivalent to: `ip link set dev NAME mtu MTU`.
+    public func setMTU(named name: String, _ mtu: UInt32) throws(NetlinkError) {
+        let operation = "set mtu \(mtu) on \(name)"
+        try execute(LinkRequest.setMTU(index: try requireIndex(name, for: operation), mtu: mtu), operation: operation)
+    }
+
+    /// Equivalent to: `ip link set dev NAME master BRIDGE`, or `ip link set dev NAME nomaster`
+    /// when `master` is nil.
+    public func setMaster(named name: String, master: String?) throws(NetlinkError) {
+        let operation = master.map { "attach \(name) to \($0)" } ?? "detach \(name) from its master"
+        let index = try requireIndex(name, for: operation)
+        let masterIndex = try master.map { m throws(NetlinkError) in try requireIndex(m, for: operation) } ?? 0
+        try execute(LinkRequest.setMaster(index: index, masterIndex: masterIndex), operation: operation)
+    }
+
+    /// Equivalent to: `ip link set dev NAME address MAC`.
+    public func setMAC(named name: String, _ mac: MACAddress) throws(NetlinkError) {
+        let operation = "set address \(mac) on \(name)"
+        try execute(LinkRequest.setAddress(index: try requireIndex(name, for: operation), mac: mac), operation: operation)
+    }
+
+    func requireIndex(_ name: String, for operation: String) throws(NetlinkError) -> Int32 {
+        guard let link = try link(named: name) else {
+            throw NetlinkError(operation: operation, errno: ENODEV, extendedMessage: "no device named \(name)")
+        }
+        return link.index
+    }
+
+    private func decodeLink(_ message: NetlinkMessage, operation: String) throws(NetlinkError) -> Link {
+        do { return try Link(message: message) } catch {
+            throw NetlinkError(operation: operation, errno: EPROTO, extendedMessage: error.description)
+        }
+    }
+}

@@ -1,0 +1,127 @@
+/// Kernel constants from <linux/netlink.h>, <linux/rtnetlink.h>, <linux/if_link.h>,
+/// <linux/if_addr.h> and <linux/if.h>, spelt as the kernel spells them so that a reader can grep
+/// the headers. Only the values Patchbay uses are listed.
+public enum NetlinkConstants {
+    // <linux/netlink.h>: message types shared by every family.
+    public static let NLMSG_NOOP: UInt16 = 1
+    public static let NLMSG_ERROR: UInt16 = 2
+    public static let NLMSG_DONE: UInt16 = 3
+    public static let NLMSG_OVERRUN: UInt16 = 4
+
+    // <linux/netlink.h>: nlmsg_flags.
+    public static let NLM_F_REQUEST: UInt16 = 0x01
+    public static let NLM_F_MULTI: UInt16 = 0x02
+    public static let NLM_F_ACK: UInt16 = 0x04
+    public static let NLM_F_ECHO: UInt16 = 0x08
+    public static let NLM_F_DUMP_INTR: UInt16 = 0x10
+    public static let NLM_F_ROOT: UInt16 = 0x100
+    public static let NLM_F_MATCH: UInt16 = 0x200
+    public static let NLM_F_DUMP: UInt16 = NLM_F_ROOT | NLM_F_MATCH
+    public static let NLM_F_REPLACE: UInt16 = 0x100
+    public static let NLM_F_EXCL: UInt16 = 0x200
+    public static let NLM_F_CREATE: UInt16 = 0x400
+    public static let NLM_F_APPEND: UInt16 = 0x800
+    /// Set on an NLMSG_ERROR whose payload was cut to the header (NETLINK_CAP_ACK).
+    public static let NLM_F_CAPPED: UInt16 = 0x100
+    /// Set on an NLMSG_ERROR that carries extended-ack TLVs after the echoed header.
+    public static let NLM_F_ACK_TLVS: UInt16 = 0x200
+
+    // <linux/netlink.h>: enum nlmsgerr_attrs.
+    public static let NLMSGERR_ATTR_MSG: UInt16 = 1
+    public static let NLMSGERR_ATTR_OFFS: UInt16 = 2
+
+    // <linux/netlink.h>: attribute type flags.
+    public static let NLA_F_NESTED: UInt16 = 0x8000
+    public static let NLA_F_NET_BYTEORDER: UInt16 = 0x4000
+    public static let NLA_TYPE_MASK: UInt16 = ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER)
+
+    // <linux/rtnetlink.h>: message types.
+    public static let RTM_NEWLINK: UInt16 = 16
+    public static let RTM_DELLINK: UInt16 = 17
+    public static let RTM_GETLINK: UInt16 = 18
+    public static let RTM_SETLINK: UInt16 = 19
+    public static let RTM_NEWADDR: UInt16 = 20
+    public static let RTM_DELADDR: UInt16 = 21
+    public static let RTM_GETADDR: UInt16 = 22
+
+    // <linux/socket.h>: address families.
+    public static let AF_UNSPEC: UInt8 = 0
+    public static let AF_INET: UInt8 = 2
+    public static let AF_BRIDGE: UInt8 = 7
+    public static let AF_INET6: UInt8 = 10
+
+    // <linux/if_link.h>: enum IFLA_*.
+    public static let IFLA_ADDRESS: UInt16 = 1
+    public static let IFLA_BROADCAST: UInt16 = 2
+    public static let IFLA_IFNAME: UInt16 = 3
+    public static let IFLA_MTU: UInt16 = 4
+    public static let IFLA_LINK: UInt16 = 5
+    public static let IFLA_MASTER: UInt16 = 10
+    public static let IFLA_TXQLEN: UInt16 = 13
+    public static let IFLA_OPERSTATE: UInt16 = 16
+    public static let IFLA_LINKINFO: UInt16 = 18
+    public static let IFLA_NET_NS_PID: UInt16 = 19
+    public static let IFLA_STATS64: UInt16 = 23
+    public static let IFLA_EXT_MASK: UInt16 = 29
+    public static let IFLA_NET_NS_FD: UInt16 = 28
+    public static let IFLA_NUM_TX_QUEUES: UInt16 = 31
+    public static let IFLA_NUM_RX_QUEUES: UInt16 = 32
+    public static let IFLA_MIN_MTU: UInt16 = 50
+    public static let IFLA_MAX_MTU: UInt16 = 51
+
+    // <linux/if_link.h>: enum IFLA_INFO_*.
+    public static let IFLA_INFO_KIND: UInt16 = 1
+    public static let IFLA_INFO_DATA: UInt16 = 2
+    public static let IFLA_INFO_SLAVE_KIND: UInt16 = 4
+
+    // <linux/if_link.h>: enum IFLA_BR_*.
+    public static let IFLA_BR_FORWARD_DELAY: UInt16 = 1
+    public static let IFLA_BR_HELLO_TIME: UInt16 = 2
+    public static let IFLA_BR_MAX_AGE: UInt16 = 3
+    public static let IFLA_BR_AGEING_TIME: UInt16 = 4
+    public static let IFLA_BR_STP_STATE: UInt16 = 5
+    public static let IFLA_BR_PRIORITY: UInt16 = 6
+    public static let IFLA_BR_VLAN_FILTERING: UInt16 = 7
+
+    // <linux/veth.h>.
+    public static let VETH_INFO_PEER: UInt16 = 1
+
+    // <linux/if_tun.h>: enum IFLA_TUN_*.
+    public static let IFLA_TUN_OWNER: UInt16 = 1
+    public static let IFLA_TUN_GROUP: UInt16 = 2
+    public static let IFLA_TUN_TYPE: UInt16 = 3
+    public static let IFLA_TUN_PI: UInt16 = 4
+    public static let IFLA_TUN_VNET_HDR: UInt16 = 5
+    public static let IFLA_TUN_PERSIST: UInt16 = 6
+    public static let IFLA_TUN_MULTI_QUEUE: UInt16 = 7
+    public static let IFLA_TUN_NUM_QUEUES: UInt16 = 8
+
+    // <linux/if_addr.h>: enum IFA_*.
+    public static let IFA_ADDRESS: UInt16 = 1
+    public static let IFA_LOCAL: UInt16 = 2
+    public static let IFA_LABEL: UInt16 = 3
+    public static let IFA_BROADCAST: UInt16 = 4
+    public static let IFA_CACHEINFO: UInt16 = 6
+    public static let IFA_FLAGS: UInt16 = 8
+
+    // <linux/if_addr.h>: address flags.
+    public static let IFA_F_NODAD: UInt32 = 0x02
+    public static let IFA_F_PERMANENT: UInt32 = 0x80
+
+    // <linux/rtnetlink.h>: enum rt_scope_t.
+    public static let RT_SCOPE_UNIVERSE: UInt8 = 0
+    public static let RT_SCOPE_LINK: UInt8 = 253
+    public static let RT_SCOPE_HOST: UInt8 = 254
+
+    // <linux/if.h>: net_device_flags.
+    public static let IFF_UP: UInt32 = 0x1
+    public static let IFF_BROADCAST: UInt32 = 0x2
+    public static let IFF_LOOPBACK: UInt32 = 0x8
+    public static let IFF_RUNNING: UInt32 = 0x40
+    public static let IFF_MULTICAST: UInt32 = 0x1000
+    public static let IFF_LOWER_UP: UInt32 = 0x10000
+
+    // <linux/if_arp.h>.
+    public static let ARPHRD_ETHER: UInt16 = 1
+    public static let ARPHRD_LOOPBACK: UInt16 = 772
+}

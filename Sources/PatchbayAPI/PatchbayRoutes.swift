@@ -1,0 +1,61 @@
+import HTTPTypes
+import Hummingbird
+import PatchbayEngine
+import PatchbayModel
+
+/// The daemon's HTTP API, every route in one table (documented in openapi.yaml next to this file).
+public enum PatchbayRoutes {
+    public static func table(engine: NetworkEngine) -> [APIRoute] {
+        [
+            APIRoute(.get, "/v1/health") { _, _ in
+                try JSONBody.response(HealthResponse(status: "ok", version: PatchbayVersion.current))
+            },
+            APIRoute(.get, "/v1/networks") { _, _ in
+                try JSONBody.response(try await engine.list())
+            },
+            APIRoute(.post, "/v1/networks") { request, _ in
+                let body = try await JSONBody.decode(DefineNetworkRequest.self, from: request)
+                return try JSONBody.response(try await engine.define(xml: body.xml), status: .created)
+            },
+            APIRoute(.get, "/v1/networks/{name}") { _, context in
+                try JSONBody.response(try await engine.info(try name(context)))
+            },
+            APIRoute(.delete, "/v1/networks/{name}") { _, context in
+                try await engine.undefine(try name(context))
+                return Response(status: .noContent)
+            },
+            APIRoute(.post, "/v1/networks/{name}/start") { _, context in
+                try JSONBody.response(try await engine.start(try name(context)))
+            },
+            APIRoute(.post, "/v1/networks/{name}/destroy") { _, context in
+                if let summary = try await engine.destroy(try name(context)) {
+                    return try JSONBody.response(summary)
+                }
+                return Response(status: .noContent)
+            },
+            APIRoute(.put, "/v1/networks/{name}/autostart") { request, context in
+                let body = try await JSONBody.decode(AutostartRequest.self, from: request)
+                return try JSONBody.response(try await engine.setAutostart(try name(context), body.autostart))
+            },
+            APIRoute(.get, "/v1/networks/{name}/xml") { request, context in
+                let inactive = request.uri.queryParameters.get("inactive").map { $0 == "true" || $0 == "1" } ?? false
+                return try JSONBody.response(NetworkXMLResponse(xml: try await engine.xml(try name(context), inactive: inactive)))
+            },
+        ]
+    }
+
+    public static func router(engine: NetworkEngine) -> Router<BasicRequestContext> {
+        let router = Router()
+        for route in table(engine: engine) {
+            router.on(RouterPath(route.routerPath), method: route.method, use: route.handler)
+        }
+        return router
+    }
+
+    private static func name(_ context: BasicRequestContext) throws -> String {
+        guard let name = context.parameters.get("name") else {
+            throw PatchbayError(.invalidArgument, "missing network name in the path")
+        }
+        return name.removingPercentEncoding ?? name
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import NIOHTTP1
+import PatchbayModel
+
+/// The typed client of patchbayd's API that the CLI uses. Every method either returns the
+/// decoded answer or throws the daemon's `PatchbayError` unchanged.
+public struct PatchbayClient: Sendable {
+    public static let defaultSocketPath = "/run/patchbay/patchbay.sock"
+
+    private let transport: HTTPUnixTransport
+
+    public init(socketPath: String) {
+        transport = HTTPUnixTransport(socketPath: socketPath)
+    }
+
+    public var socketPath: String { transport.socketPath }
+
+    public func health() async throws(PatchbayError) -> HealthResponse {
+        try await call(.GET, "/v1/health")
+    }
+
+    public func listNetworks() async throws(PatchbayError) -> [NetworkSummary] {
+        try await call(.GET, "/v1/networks")
+    }
+
+    public func defineNetwork(xml: String) async throws(PatchbayError) -> NetworkSummary {
+        try await call(.POST, "/v1/networks", body: DefineNetworkRequest(xml: xml))
+    }
+
+    public func network(_ name: String) async throws(PatchbayError) -> NetworkSummary {
+        try await call(.GET, "/v1/networks/\(escape(name))")
+    }
+
+    public func undefineNetwork(_ name: String) async throws(PatchbayError) {
+        _ = try await raw(.DELETE, "/v1/networks/\(escape(name))", body: nil)
+    }
+
+    public func startNetwork(_ name: String) async throws(PatchbayError) -> NetworkSummary {
+        try await call(.POST, "/v1/networks/\(escape(name))/start")
+    }
+
+    /// Returns nil when the network was transient and no longer exists.
+    public func destroyNetwork(_ name: String) async throws(PatchbayError) -> NetworkSummary? {
+        let reply = try await raw(.POST, "/v1/networks/\(escape(name))/destroy", body: nil)
+        if reply.status == 204 { return nil }
+        return try decode(NetworkSummary.self, reply)
+    }
+
+    public func setAutostart(_ name: String, _ enabled: Bool) async throws(PatchbayError) -> NetworkSummary {
+        try await call(.PUT, "/v1/networks/\(escape(name))/autostart", body: AutostartRequest(autostart: enabled))
+    }
+
+    public func networkXML(_ name: String, inactive: Bool) async throws(PatchbayError) -> String {
+        let response: NetworkXMLResponse = try await call(.GET, "/v1/networks/\(escape(name))/xml\(inactive ? "?inactive=true" : "")")
+        return response.xml
+    }
+
+    // MARK: - Plumbing
+
+    private func call<T: Decodable>(_ method: HTTPMethod, _ path: String) async throws(PatchbayError) -> T {
+        try decode(T.self, try await raw(method, path, body: nil))
+    }
+
+    private func call<T: Decodable>(_ method: HTTPMethod, _ path: String, body: some Encodable) async throws(PatchbayError) -> T {
+        let data: Data
+        do { data = try JSONEncoder().encode(body) } catch {
+            throw PatchbayError(.internal, "cannot encode the request", cause: "\(error)")
+        }
+        return try decode(T.self, try await raw(method, path, body: data))
+    }
+
+    private func raw(_ method: HTTPMethod, _ path: String, body: Data?) async throws(PatchbayError) -> HTTPUnixTransport.Reply {
+        let reply = try await transport.send(method: method, path: path, body: body)
+        guard (200..<300).contains(reply.status) else {
+            if let decoded = try? JSONDecoder().decode(ErrorResponse.self, from: reply.body) { throw decoded.error }
+            throw PatchbayError(.internal, "patchbayd answered HTTP \(reply.status)",
+                                cause: String(decoding: reply.body.prefix(200), as: UTF8.self))
+        }
+        return reply
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ reply: HTTPUnixTransport.Reply) throws(PatchbayError) -> T {
+        do { return try JSONDecoder().decode(T.self, from: reply.body) } catch {
+            throw PatchbayError(.internal, "patchbayd sent an unreadable \(T.self)", cause: "\(error)")
+        }
+    }
+
+    private func escape(_ name: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "/?#%")
+        return name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name
+    }
+}

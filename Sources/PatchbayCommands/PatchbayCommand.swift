@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import PatchbayModel
+
+/// `patchbay`: the CLI, a client of patchbayd with virsh's verbs.
+public struct PatchbayCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "patchbay",
+        abstract: "Virtual networks for KVM/QEMU hosts, driven through patchbayd.",
+        discussion: "Exit status: 0 on success, 1 when an operation failed, 2 on bad usage.",
+        version: PatchbayVersion.current,
+        subcommands: [
+            NetDefine.self, NetUndefine.self, NetStart.self, NetDestroy.self, NetAutostart.self,
+            NetList.self, NetInfo.self, NetDumpXML.self,
+        ])
+
+    public init() {}
+
+    /// Runs the CLI with exit statuses scripts can trust: 0 success, 1 failed operation, 2 bad
+    /// usage (ArgumentParser's own default for usage errors is 64, which virsh users would not
+    /// expect).
+    public static func runMain() async -> Never {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            Foundation.exit(0)
+        } catch let error as PatchbayError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(code == .validationFailure ? 2 : 1)
+        }
+    }
+}

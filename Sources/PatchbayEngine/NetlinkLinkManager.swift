@@ -1,0 +1,65 @@
+import Netlink
+import PatchbayModel
+
+/// `LinkManaging` on Patchbay's own rtnetlink code, translating kernel errors into
+/// `PatchbayError` with the kernel's text as the cause.
+public final class NetlinkLinkManager: LinkManaging {
+    private let session: NetlinkSession
+
+    public init(session: NetlinkSession) { self.session = session }
+
+    public func link(named name: String) throws(PatchbayError) -> LinkSnapshot? {
+        try kernel { () throws(NetlinkError) in
+            try session.link(named: name).map { link in
+                LinkSnapshot(name: link.name, kind: link.kind, mtu: link.mtu.map(Int.init), mac: link.mac, isUp: link.isUp,
+                             stp: link.bridge?.stpState.map { $0 != 0 },
+                             forwardDelayCentiseconds: link.bridge?.forwardDelay.map(Int.init))
+            }
+        }
+    }
+
+    public func linkNames() throws(PatchbayError) -> Set<String> {
+        try kernel { () throws(NetlinkError) in Set(try session.links().map(\.name)) }
+    }
+
+    public func createBridge(name: String, mac: MACAddress?, mtu: Int?, stp: Bool, delaySeconds: Int) throws(PatchbayError) {
+        try kernel { () throws(NetlinkError) in
+            try session.createBridge(name: name, mac: mac, mtu: mtu.map(UInt32.init), stp: stp,
+                                     forwardDelaySeconds: UInt32(delaySeconds))
+        }
+    }
+
+    public func setBridgeOptions(name: String, stp: Bool, delaySeconds: Int) throws(PatchbayError) {
+        try kernel { () throws(NetlinkError) in try session.setBridgeOptions(name: name, stp: stp, forwardDelaySeconds: UInt32(delaySeconds)) }
+    }
+
+    public func setMTU(named name: String, _ mtu: Int) throws(PatchbayError) {
+        try kernel { () throws(NetlinkError) in try session.setMTU(named: name, UInt32(mtu)) }
+    }
+
+    public func setLinkUp(named name: String, _ up: Bool) throws(PatchbayError) {
+        try kernel { () throws(NetlinkError) in try session.setLinkUp(named: name, up) }
+    }
+
+    public func deleteLink(named name: String) throws(PatchbayError) {
+        try kernel { () throws(NetlinkError) in try session.deleteLink(named: name) }
+    }
+
+    public func addAddress(_ address: InterfaceAddress, to name: String) throws(PatchbayError) {
+        try kernel { () throws(NetlinkError) in try session.addAddress(address, to: name) }
+    }
+
+    public func deleteAddress(_ address: InterfaceAddress, from name: String) throws(PatchbayError) {
+        try kernel { () throws(NetlinkError) in try session.deleteAddress(address, from: name) }
+    }
+
+    public func addresses(of name: String) throws(PatchbayError) -> [InterfaceAddress] {
+        try kernel { () throws(NetlinkError) in try session.addresses(of: name).map(\.address) }
+    }
+
+    private func kernel<T>(_ body: () throws(NetlinkError) -> T) throws(PatchbayError) -> T {
+        do { return try body() } catch {
+            throw PatchbayError(.kernel, error.operation, cause: error.extendedMessage.map { "\(error.errnoText) (kernel: \($0))" } ?? error.errnoText)
+        }
+    }
+}

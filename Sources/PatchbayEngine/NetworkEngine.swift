@@ -1,0 +1,211 @@
+import LibvirtXML
+import Logging
+import PatchbayModel
+import PatchbayStore
+
+/// The daemon's brain: turns API requests into store changes and driver calls, one at a time
+/// (an actor), so two requests for the same network can never interleave their steps.
+public actor NetworkEngine {
+    private let store: any NetworkStore
+    private let links: any LinkManaging
+    private let logger: Logger
+
+    public init(store: any NetworkStore, links: any LinkManaging, logger: Logger) {
+        self.store = store
+        self.links = links
+        self.logger = logger
+    }
+
+    // MARK: - Queries
+
+    public func list() throws(PatchbayError) -> [NetworkSummary] {
+        try store.networks().map(\.summary)
+    }
+
+    public func info(_ name: String) throws(PatchbayError) -> NetworkSummary {
+        try record(name).summary
+    }
+
+    /// The definition as `virsh net-dumpxml` prints it: the running one while active unless
+    /// `inactive` asks for the persistent one.
+    public func xml(_ name: String, inactive: Bool) throws(PatchbayError) -> String {
+        let record = try record(name)
+        return (inactive ? record.definition : record.current).xml
+    }
+
+    // MARK: - Lifecycle
+
+    /// `net-define`: a new network, or a new persistent definition for an existing one when the
+    /// UUIDs match (libvirt's redefine). A running network keeps running with its old definition
+    /// until it is restarted.
+    public func define(xml: String) throws(PatchbayError) -> NetworkSummary {
+        let document: NetworkXMLReader.Document
+        do { document = try NetworkXMLReader.parse(xml) } catch {
+            throw PatchbayError(.invalidArgument, "invalid network XML: \(error.description)")
+        }
+        let existing = try store.network(named: document.name)
+        if let existing, document.uuid != existing.definition.uuid {
+            throw PatchbayError(.alreadyExists,
+                                "network '\(document.name)' already exists with UUID \(existing.definition.uuid)")
+        }
+        let all = try store.networks()
+        if existing == nil, let uuid = document.uuid, let other = all.first(where: { $0.definition.uuid == uuid }) {
+            throw PatchbayError(.alreadyExists, "network '\(other.name)' already has UUID \(uuid)")
+        }
+
+        var bridgeName: String?
+        if document.needsBridgeName {
+            if let kept = existing?.definition.bridge?.name, document.bridgeName == nil {
+                bridgeName = kept
+            } else {
+                var taken = try links.linkNames()
+                for other in all where other.name != document.name {
+                    taken.formUnion([other.definition.bridge?.name, other.live?.bridge?.name].compactMap { $0 })
+                }
+                guard let name = BridgeNameAllocator.allocate(template: document.bridgeName, taken: taken) else {
+                    throw PatchbayError(.operationInvalid, "no free bridge name for template '\(document.bridgeName ?? "virbr%d")'")
+                }
+                bridgeName = name
+            }
+        }
+        let mac = existing?.definition.mac ?? (document.forwardMode.createsBridge ? MACAddress.randomLibvirt() : nil)
+        let definition = NetworkXMLReader.complete(document, uuid: NetworkUUID.random(), bridgeName: bridgeName, mac: mac)
+
+        if var existing {
+            existing.definition = definition
+            existing.persistent = true
+            try store.update(existing)
+            logger.info("network redefined", metadata: ["network": "\(definition.name)"])
+            return existing.summary
+        }
+        let record = NetworkRecord(definition: definition)
+        try store.insert(record)
+        logger.info("network defined", metadata: ["network": "\(definition.name)", "bridge": "\(definition.bridge?.name ?? "-")"])
+        return record.summary
+    }
+
+    /// `net-undefine`: forgets an inactive network; an active one becomes transient and is
+    /// forgotten when it is destroyed, as libvirt does.
+    public func undefine(_ name: String) throws(PatchbayError) {
+        var record = try record(name)
+        guard record.persistent else {
+            throw PatchbayError(.operationInvalid, "network '\(name)' is not persistent")
+        }
+        if record.active {
+            record.persistent = false
+            record.autostart = false
+            try store.update(record)
+        } else {
+            try store.delete(named: name)
+        }
+        logger.info("network undefined", metadata: ["network": "\(name)"])
+    }
+
+    /// `net-start`.
+    public func start(_ name: String) throws(PatchbayError) -> NetworkSummary {
+        var record = try record(name)
+        guard !record.active else { throw PatchbayError(.operationInvalid, "network '\(name)' is already active") }
+        let definition = record.definition
+        let driver = try driver(for: definition)
+        try driver.start(definition)
+        record.live = definition
+        do {
+            try store.update(record)
+        } catch {
+            // The kernel state must not outlive a failure to record it.
+            try? driver.stop(definition)
+            throw error
+        }
+        logger.info("network started", metadata: ["network": "\(name)", "bridge": "\(definition.bridge?.name ?? "-")"])
+        return record.summary
+    }
+
+    /// `net-destroy`. Returns nil when the network was transient and is now gone.
+    @discardableResult
+    public func destroy(_ name: String) throws(PatchbayError) -> NetworkSummary? {
+        var record = try record(name)
+        guard let live = record.live else { throw PatchbayError(.operationInvalid, "network '\(name)' is not active") }
+        try driver(for: live).stop(live)
+        logger.info("network destroyed", metadata: ["network": "\(name)"])
+        if !record.persistent {
+            try store.delete(named: name)
+            return nil
+        }
+        record.live = nil
+        try store.update(record)
+        return record.summary
+    }
+
+    /// `net-autostart [--disable]`.
+    public func setAutostart(_ name: String, _ enabled: Bool) throws(PatchbayError) -> NetworkSummary {
+        var record = try record(name)
+        guard record.persistent else {
+            throw PatchbayError(.operationInvalid, "cannot set autostart for transient network '\(name)'")
+        }
+        record.autostart = enabled
+        try store.update(record)
+        return record.summary
+    }
+
+    // MARK: - Daemon start-up
+
+    /// Run once when the daemon starts: repairs networks that were active (without re-creating
+    /// what is there), then starts autostart networks that are not active. Errors are logged per
+    /// network; one broken network does not keep the others down.
+    public func recover() -> [String] {
+        var report: [String] = []
+        let records: [NetworkRecord]
+        do { records = try store.networks() } catch {
+            logger.error("cannot read networks at start-up", metadata: ["error": "\(error)"])
+            return ["cannot read networks: \(error)"]
+        }
+        for var record in records {
+            if let live = record.live {
+                do {
+                    let repairs = try driver(for: live).reconcile(live)
+                    let line = repairs.isEmpty ? "network \(record.name): intact" : "network \(record.name): " + repairs.joined(separator: "; ")
+                    logger.info("reconciled", metadata: ["network": "\(record.name)", "repairs": "\(repairs)"])
+                    report.append(line)
+                } catch {
+                    logger.error("cannot restore active network; marking it inactive",
+                                 metadata: ["network": "\(record.name)", "error": "\(error)"])
+                    report.append("network \(record.name): inactive (\(error))")
+                    if record.persistent {
+                        record.live = nil
+                        try? store.update(record)
+                    } else {
+                        try? store.delete(named: record.name)
+                    }
+                }
+            } else if record.autostart {
+                do {
+                    _ = try start(record.name)
+                    report.append("network \(record.name): autostarted")
+                } catch {
+                    logger.error("autostart failed", metadata: ["network": "\(record.name)", "error": "\(error)"])
+                    report.append("network \(record.name): autostart failed (\(error))")
+                }
+            }
+        }
+        return report
+    }
+
+    // MARK: - Helpers
+
+    private func record(_ name: String) throws(PatchbayError) -> NetworkRecord {
+        guard let record = try store.network(named: name) else {
+            throw PatchbayError(.notFound, "network '\(name)' not found")
+        }
+        return record
+    }
+
+    private func driver(for definition: NetworkDefinition) throws(PatchbayError) -> any NetworkDriver {
+        switch definition.forwardMode {
+        case .none:
+            return IsolatedNetworkDriver(links: links, logger: logger)
+        default:
+            throw PatchbayError(.operationInvalid,
+                                "network '\(definition.name)' uses forward mode '\(definition.forwardMode.rawValue)', which this version cannot start yet; isolated networks (no <forward>) can be started")
+        }
+    }
+}

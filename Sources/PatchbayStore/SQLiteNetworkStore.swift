@@ -1,0 +1,150 @@
+import Foundation
+import GRDB
+import PatchbayModel
+
+/// The daemon's store: one SQLite file in the state directory, in WAL mode, so that a crash
+/// (even `kill -9`) loses no committed definition and readers never block the writer.
+public final class SQLiteNetworkStore: NetworkStore {
+    private let database: DatabaseQueue
+
+    /// Opens (creating if needed) the database at `path` and runs pending migrations.
+    public init(path: String) throws(PatchbayError) {
+        do {
+            var configuration = Configuration()
+            configuration.label = "patchbay"
+            configuration.busyMode = .timeout(5)
+            database = try DatabaseQueue(path: path, configuration: configuration)
+            try Self.migrator.migrate(database)
+        } catch {
+            throw PatchbayError(.storage, "cannot open the state database at \(path)", cause: "\(error)")
+        }
+    }
+
+    /// A private in-memory SQLite database: the real schema and SQL, nothing on disk.
+    public init() throws(PatchbayError) {
+        do {
+            database = try DatabaseQueue()
+            try Self.migrator.migrate(database)
+        } catch {
+            throw PatchbayError(.storage, "cannot create an in-memory database", cause: "\(error)")
+        }
+    }
+
+    /// The schema's history. A migration, once released, is never edited: the next change is a
+    /// new migration, so every state directory can be brought forward.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: networks") { db in
+            try db.create(table: "network") { t in
+                t.primaryKey("name", .text).notNull()
+                t.column("uuid", .text).notNull().unique()
+                t.column("bridge", .text).unique()
+                t.column("forwardMode", .text).notNull()
+                t.column("xml", .text).notNull()
+                t.column("definition", .text).notNull()
+                t.column("live", .text)
+                t.column("autostart", .boolean).notNull().defaults(to: false)
+                t.column("persistent", .boolean).notNull().defaults(to: true)
+                t.column("updatedAt", .datetime).notNull()
+            }
+        }
+        return migrator
+    }
+
+    public func networks() throws(PatchbayError) -> [NetworkRecord] {
+        try read("list networks") { db in
+            try NetworkRow.order(Column("name")).fetchAll(db).map { try $0.record() }
+        }
+    }
+
+    public func network(named name: String) throws(PatchbayError) -> NetworkRecord? {
+        try read("read network '\(name)'") { db in try NetworkRow.fetchOne(db, key: name)?.record() }
+    }
+
+    public func insert(_ record: NetworkRecord) throws(PatchbayError) {
+        try write("define network '\(record.name)'") { db in
+            if try NetworkRow.exists(db, key: record.name) {
+                throw PatchbayError(.alreadyExists, "network '\(record.name)' already exists")
+            }
+            if let conflict = self.conflict(for: record, among: try NetworkRow.fetchAll(db).map { try $0.record() }) {
+                throw conflict
+            }
+            try NetworkRow(record).insert(db)
+        }
+    }
+
+    public func update(_ record: NetworkRecord) throws(PatchbayError) {
+        try write("update network '\(record.name)'") { db in
+            guard try NetworkRow.exists(db, key: record.name) else {
+                throw PatchbayError(.notFound, "network '\(record.name)' not found")
+            }
+            if let conflict = self.conflict(for: record, among: try NetworkRow.fetchAll(db).map { try $0.record() }) {
+                throw conflict
+            }
+            try NetworkRow(record).update(db)
+        }
+    }
+
+    public func delete(named name: String) throws(PatchbayError) {
+        try write("undefine network '\(name)'") { db in
+            guard try NetworkRow.deleteOne(db, key: name) else {
+                throw PatchbayError(.notFound, "network '\(name)' not found")
+            }
+        }
+    }
+
+    private func read<T>(_ what: String, _ body: (Database) throws -> T) throws(PatchbayError) -> T {
+        do { return try database.read(body) } catch { throw Self.wrap(error, what) }
+    }
+
+    private func write<T>(_ what: String, _ body: (Database) throws -> T) throws(PatchbayError) -> T {
+        do { return try database.write(body) } catch { throw Self.wrap(error, what) }
+    }
+
+    private static func wrap(_ error: any Error, _ what: String) -> PatchbayError {
+        if let error = error as? PatchbayError { return error }
+        return PatchbayError(.storage, "cannot \(what) in the state database", cause: "\(error)")
+    }
+}
+
+/// One row of the `network` table. The definition is stored whole as JSON next to the columns
+/// that need indexes or uniqueness (uuid, bridge), so adding a parsed field needs no migration.
+/// The XML also has its own column, so the text a user defined can be read with the sqlite3 tool.
+struct NetworkRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "network"
+
+    var name: String
+    var uuid: String
+    var bridge: String?
+    var forwardMode: String
+    var xml: String
+    var definition: String
+    /// The running definition as JSON (its XML inside), or NULL when the network is inactive.
+    var live: String?
+    var autostart: Bool
+    var persistent: Bool
+    var updatedAt: Date
+
+    init(_ record: NetworkRecord) throws {
+        let encoder = JSONEncoder()
+        let encoded = try encoder.encode(record.definition)
+        name = record.name
+        uuid = record.definition.uuid.description
+        bridge = record.definition.bridge?.name
+        forwardMode = record.definition.forwardMode.rawValue
+        xml = record.definition.xml
+        definition = String(decoding: encoded, as: UTF8.self)
+        live = try record.live.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        autostart = record.autostart
+        persistent = record.persistent
+        updatedAt = Date()
+    }
+
+    func record() throws -> NetworkRecord {
+        let decoder = JSONDecoder()
+        var parsed = try decoder.decode(NetworkDefinition.self, from: Data(definition.utf8))
+        parsed.xml = xml
+        let running = try live.map { try decoder.decode(NetworkDefinition.self, from: Data($0.utf8)) }
+        return NetworkRecord(definition: parsed, live: running, autostart: autostart, persistent: persistent)
+    }
+}

@@ -1,0 +1,3 @@
+import PatchbayCommands
+
+await PatchbayCommand.runMain()

@@ -1,0 +1,67 @@
+import Foundation
+import PatchbayModel
+
+/// The daemon's files: the state directory with its database and lock, and the API socket.
+struct DaemonFiles {
+    let stateDirectory: String
+    let socketPath: String
+
+    var databasePath: String { stateDirectory + "/patchbay.sqlite" }
+    var lockPath: String { stateDirectory + "/patchbayd.lock" }
+
+    func prepare() throws(PatchbayError) {
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let socketDirectory = (socketPath as NSString).deletingLastPathComponent
+            if !socketDirectory.isEmpty {
+                try fm.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            }
+        } catch {
+            throw PatchbayError(.storage, "cannot create \(stateDirectory) or the socket's directory", cause: "\(error)")
+        }
+    }
+
+    /// One daemon per state directory: a second one would fight the first over the kernel.
+    func lockStateDirectory() throws(PatchbayError) -> StateLock {
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw PatchbayError(.storage, "cannot open \(lockPath)", cause: String(cString: strerror(errno)))
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw PatchbayError(.operationInvalid, "another patchbayd is already using \(stateDirectory)")
+        }
+        return StateLock(fd: fd)
+    }
+
+    /// A socket file left by a daemon that died (kill -9) would make bind fail; it is removed
+    /// unless something still answers on it.
+    func removeStaleSocket() throws(PatchbayError) {
+        guard FileManager.default.fileExists(atPath: socketPath) else { return }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let pathBytes = Array(socketPath.utf8)
+        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw PatchbayError(.invalidArgument, "socket path \(socketPath) is too long")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in pathBytes.enumerated() { raw[i] = byte }
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        if connected == 0 {
+            throw PatchbayError(.operationInvalid, "another daemon is serving \(socketPath)")
+        }
+        unlink(socketPath)
+    }
+}
+
+/// Holds the state directory's flock until released (or the process ends, even by kill -9).
+struct StateLock {
+    let fd: Int32
+    func release() { close(fd) }
+}

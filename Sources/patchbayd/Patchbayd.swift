@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Netlink
+import PatchbayAPI
+import PatchbayEngine
+import PatchbayModel
+import PatchbayStore
+
+/// `patchbayd`: owns the kernel state of every Patchbay network in its network namespace and
+/// serves the API the CLI talks to.
+@main
+struct Patchbayd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "patchbayd", abstract: "The Patchbay daemon.", version: PatchbayVersion.current)
+
+    @Option(help: ArgumentHelp("Path of the API socket.", valueName: "path"))
+    var socket = "/run/patchbay/patchbay.sock"
+
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Directory for the state database.", valueName: "dir"))
+    var stateDirectory = "/var/lib/patchbay"
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            return handler
+        }
+        let logger = Logger(label: "patchbayd")
+        do {
+            try await serve(logger: logger)
+        } catch let error as PatchbayError {
+            logger.critical("patchbayd cannot run", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+    }
+
+    private func serve(logger: Logger) async throws {
+        let files = DaemonFiles(stateDirectory: stateDirectory, socketPath: socket)
+        try files.prepare()
+        let lock = try files.lockStateDirectory()
+        defer { lock.release() }
+        try files.removeStaleSocket()
+
+        let store = try SQLiteNetworkStore(path: files.databasePath)
+        let session: NetlinkSession
+        do { session = try NetlinkSession() } catch {
+            throw PatchbayError(.kernel, "cannot open a netlink socket", cause: error.description)
+        }
+        let engine = NetworkEngine(store: store, links: NetlinkLinkManager(session: session), logger: logger)
+        for line in await engine.recover() { logger.info("start-up: \(line)") }
+
+        let app = PatchbayServer.application(engine: engine, socketPath: socket, logger: logger)
+        defer { unlink(socket) }
+        try await app.runService()
+        logger.info("patchbayd stopped")
+    }
+}

@@ -1,0 +1,198 @@
+import Logging
+import PatchbayEngine
+import PatchbayModel
+import PatchbayStore
+import Testing
+
+@Suite struct NetworkEngineTests {
+    let kernel = KernelRecorder()
+    let store: any NetworkStore = InMemoryNetworkStore()
+    var engine: NetworkEngine { NetworkEngine(store: store, links: kernel, logger: Logger(label: "test")) }
+
+    static let minimal = """
+        <network>
+          <name>lab</name>
+          <ip address='10.77.0.1' prefix='24'/>
+        </network>
+        """
+
+    @Test func defineKeepsGivenValuesAndFillsLibvirtDefaults() async throws {
+        let summary = try await engine.define(xml: try Conformance.input("isolated-network"))
+        #expect(summary == NetworkSummary(name: "private", uuid: "81ff0d90-c91e-6742-64da-4a736edb9a9b", active: false,
+                                          persistent: true, autostart: false, bridge: "virbr2"))
+        let xml = try await engine.xml("private", inactive: false)
+        #expect(xml.contains("<bridge name='virbr2' stp='on' delay='0'/>"))
+        #expect(xml.contains("<mac address='52:54:00:17:3f:37'/>"))
+        #expect(kernel.calls.isEmpty)
+    }
+
+    @Test func defineGeneratesUUIDBridgeAndMAC() async throws {
+        kernel.preexisting("virbr0")
+        _ = try await engine.define(xml: try Conformance.input("isolated-network"))  // takes virbr2
+        let summary = try await engine.define(xml: Self.minimal)
+        #expect(summary.bridge == "virbr1")
+        #expect(NetworkUUID(summary.uuid) != nil)
+        let record = try #require(try store.network(named: "lab"))
+        #expect(Array(try #require(record.definition.mac).bytes.prefix(3)) == [0x52, 0x54, 0x00])
+        #expect(record.definition.xml.contains("<uuid>\(summary.uuid)</uuid>"))
+        #expect(record.definition.addresses == [InterfaceAddress("10.77.0.1/24")!])
+    }
+
+    @Test func bridgeTemplateIsFilledWithTheFirstFreeNumber() async throws {
+        kernel.preexisting("lab0")
+        let summary = try await engine.define(xml: "<network><name>t</name><bridge name='lab%d'/></network>")
+        #expect(summary.bridge == "lab1")
+    }
+
+    @Test func duplicateNameWithAnotherUUIDIsRejectedAndNothingChanges() async throws {
+        _ = try await engine.define(xml: try Conformance.input("isolated-network"))
+        let before = try store.networks()
+        let other = "<network><name>private</name><uuid>11111111-2222-3333-4444-555555555555</uuid></network>"
+        let error = await #expect(throws: PatchbayError.self) { try await engine.define(xml: other) }
+        #expect(error?.code == .alreadyExists)
+        #expect(error?.message == "network 'private' already exists with UUID 81ff0d90-c91e-6742-64da-4a736edb9a9b")
+        let noUUID = await #expect(throws: PatchbayError.self) { try await engine.define(xml: "<network><name>private</name></network>") }
+        #expect(noUUID?.code == .alreadyExists)
+        #expect(try store.networks() == before)
+    }
+
+    @Test func sameUUIDUnderAnotherNameIsRejected() async throws {
+        _ = try await engine.define(xml: try Conformance.input("isolated-network"))
+        let xml = "<network><name>copy</name><uuid>81ff0d90-c91e-6742-64da-4a736edb9a9b</uuid></network>"
+        let error = await #expect(throws: PatchbayError.self) { try await engine.define(xml: xml) }
+        #expect(error?.code == .alreadyExists)
+        #expect(try store.network(named: "copy") == nil)
+    }
+
+    @Test func redefiningWithTheSameUUIDUpdatesTheDefinition() async throws {
+        let original = try Conformance.input("isolated-network")
+        _ = try await engine.define(xml: original)
+        _ = try await engine.define(xml: original.replacingOccurrences(of: "192.168.152.1", with: "192.168.153.1")
+            .replacingOccurrences(of: "192.168.152.2", with: "192.168.153.2").replacingOccurrences(of: "192.168.152.254", with: "192.168.153.254"))
+        #expect(try store.network(named: "private")?.definition.addresses == [InterfaceAddress("192.168.153.1/24")!])
+    }
+
+    @Test(arguments: [
+        ("<network>", "malformed XML"),
+        ("<domain><name>x</name></domain>", "the root element must be <network>"),
+        ("<network><uuid>81ff0d90-c91e-6742-64da-4a736edb9a9b</uuid></network>", "missing network name"),
+        ("<network><name>a/b</name></network>", "cannot contain '/'"),
+        ("<network><name>x</name><ip address='10.0.0.300' prefix='24'/></network>", "<ip> attribute 'address' value '10.0.0.300': not an IP address"),
+        ("<network><name>x</name><bridge name='this-name-is-too-long'/></network>", "invalid bridge name"),
+        ("<network><name>x</name><bridge stp='maybe'/></network>", "<bridge> attribute 'stp' value 'maybe'"),
+        ("<network><name>x</name><forward mode='tunnel'/></network>", "<forward> attribute 'mode' value 'tunnel'"),
+        ("<network><name>x</name><mac address='01:00:5e:00:00:01'/></network>", "must not be multicast"),
+        ("<network><name>x</name><ip address='10.0.0.1' netmask='255.0.255.0'/></network>", "not a contiguous IPv4 netmask"),
+    ])
+    func invalidDefinitionsAreRejectedClearly(_ xml: String, _ expected: String) async throws {
+        let error = await #expect(throws: PatchbayError.self) { try await engine.define(xml: xml) }
+        #expect(error?.code == .invalidArgument)
+        #expect(error?.message.contains(expected) == true, "\(error?.message ?? "no error")")
+        #expect(try store.networks().isEmpty)
+    }
+
+    @Test func startCreatesBridgeAddressesThenUpInLibvirtsOrder() async throws {
+        _ = try await engine.define(xml: try Conformance.input("isolated-network"))
+        let summary = try await engine.start("private")
+        #expect(summary.active)
+        #expect(kernel.calls == ["createBridge virbr2", "addAddress 192.168.152.1/24 virbr2", "set virbr2 up"])
+        #expect(try kernel.link(named: "virbr2")?.isUp == true)
+        let again = await #expect(throws: PatchbayError.self) { try await engine.start("private") }
+        #expect(again?.code == .operationInvalid)
+    }
+
+    @Test func aFailureMidwayLeavesNothingBehind() async throws {
+        _ = try await engine.define(xml: try Conformance.input("nat-network").replacingOccurrences(of: "<forward mode=\"nat\" dev=\"eth1\"/>", with: ""))
+        kernel.failOn("addAddress 2001:db8:ac10:fe01::1/64 virbr0")
+        let error = await #expect(throws: PatchbayError.self) { try await engine.start("default") }
+        #expect(error?.code == .kernel)
+        #expect(error?.message.hasPrefix("cannot start network 'default'") == true)
+        #expect(kernel.linkNamesNow.isEmpty)
+        #expect(Array(kernel.calls.suffix(3)) == ["deleteAddress 192.168.123.1/24 virbr0", "deleteAddress 192.168.122.1/24 virbr0", "deleteLink virbr0"])
+        #expect(try store.network(named: "default")?.active == false)
+    }
+
+    @Test func startRefusesToTakeOverAnExistingDevice() async throws {
+        kernel.preexisting("virbr2")
+        _ = try await engine.define(xml: try Conformance.input("isolated-network"))
+        let error = await #expect(throws: PatchbayError.self) { try await engine.start("private") }
+        #expect(error?.message.contains("a device named 'virbr2' already exists") == true)
+        #expect(try kernel.link(named: "virbr2")?.kind == "dummy")
+    }
+
+    @Test func startingUnknownOrUnsupportedNetworksFailsClearly() async throws {
+        let unknown = await #expect(throws: PatchbayError.self) { try await engine.start("nope") }
+        #expect(unknown?.code == .notFound)
+        #expect(unknown?.message == "network 'nope' not found")
+        _ = try await engine.define(xml: try Conformance.input("nat-network"))
+        let nat = await #expect(throws: PatchbayError.self) { try await engine.start("default") }
+        #expect(nat?.code == .operationInvalid)
+        #expect(kernel.calls.isEmpty)
+    }
+
+    @Test func destroyRemovesTheBridge() async throws {
+        _ = try await engine.define(xml: try Conformance.input("isolated-network"))
+        _ = try await engine.start("private")
+        let summary = try await engine.destroy("private")
+        #expect(summary?.active == false)
+        #expect(kernel.linkNamesNow.isEmpty)
+        let again = await #expect(throws: PatchbayError.self) { try await engine.destroy("private") }
+        #expect(again?.code == .operationInvalid)
+    }
+
+    @Test func undefiningARunningNetworkMakesItTransientUntilDestroyed() async throws {
+        _ = try await engine.define(xml: try Conformance.input("isolated-network"))
+        _ = try await engine.setAutostart("private", true)
+        _ = try await engine.start("private")
+        try await engine.undefine("private")
+        let info = try await engine.info("private")
+        #expect(info.active && !info.persistent && !info.autostart)
+        let autostart = await #expect(throws: PatchbayError.self) { try await engine.setAutostart("private", true) }
+        #expect(autostart?.code == .operationInvalid)
+        #expect(try await engine.destroy("private") == nil)
+        #expect(try store.networks().isEmpty)
+    }
+
+    @Test func recoverLeavesAnIntactNetworkUntouched() async throws {
+        _ = try await engine.define(xml: try Conformance.input("isolated-network"))
+        _ = try await engine.start("private")
+        kernel.clearCalls()
+        let report = await engine.recover()
+        #expect(report == ["network private: intact"])
+        #expect(kernel.calls.isEmpty)
+    }
+
+    @Test func recoverRepairsOnlyWhatDiffers() async throws {
+        _ = try await engine.define(xml: try Conformance.input("isolated-network"))
+        _ = try await engine.start("private")
+        kernel.removeAddress(InterfaceAddress("192.168.152.1/24")!, from: "virbr2")
+        kernel.mutate("virbr2") { $0.isUp = false }
+        kernel.clearCalls()
+        _ = await engine.recover()
+        #expect(kernel.calls == ["addAddress 192.168.152.1/24 virbr2", "set virbr2 up"])
+    }
+
+    @Test func recoverRecreatesAMissingBridgeAndAutostarts() async throws {
+        _ = try await engine.define(xml: try Conformance.input("isolated-network"))
+        _ = try await engine.start("private")
+        _ = try await engine.define(xml: Self.minimal)
+        _ = try await engine.setAutostart("lab", true)
+        try kernel.deleteLink(named: "virbr2")
+        kernel.clearCalls()
+        let report = await engine.recover()
+        #expect(report.contains("network private: re-created missing bridge virbr2"))
+        #expect(report.contains("network lab: autostarted"))
+        #expect(try await engine.info("lab").active)
+        #expect(kernel.linkNamesNow == ["virbr2", "virbr0"])
+    }
+
+    @Test func recoverMarksAnUnrecoverableNetworkInactive() async throws {
+        _ = try await engine.define(xml: try Conformance.input("isolated-network"))
+        _ = try await engine.start("private")
+        try kernel.deleteLink(named: "virbr2")
+        kernel.failOn("createBridge virbr2")
+        let report = await engine.recover()
+        #expect(report.first?.hasPrefix("network private: inactive") == true)
+        #expect(try await engine.info("private").active == false)
+    }
+}
