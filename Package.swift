@@ -39,7 +39,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "PatchbayStore",
-            dependencies: ["PatchbayModel", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["PatchbayModel", "LibvirtXML", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
             name: "PatchbayEngine",
@@ -90,7 +90,10 @@ let package = Package(
             name: "NetlinkTests",
             dependencies: ["Netlink", "NetlinkWire", "PatchbayModel", "PatchbayTestSupport"],
             swiftSettings: strict),
-        .testTarget(name: "PatchbayStoreTests", dependencies: ["PatchbayStore", "PatchbayModel"], swiftSettings: strict),
+        .testTarget(
+            name: "PatchbayStoreTests",
+            dependencies: ["PatchbayStore", "PatchbayModel", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
         .testTarget(
             name: "PatchbayEngineTests",
             dependencies: ["PatchbayEngine", "PatchbayStore", "PatchbayModel", "LibvirtXML"],

@@ -1,3 +1,5 @@
+import PatchbayModel
+
 /// A network definition that libvirt would reject, with where and why: the element, the
 /// attribute and the value at fault, and the line and column when the text is at hand.
 public struct NetworkXMLError: Error, Sendable, Hashable, CustomStringConvertible {

@@ -1,3 +1,5 @@
+import PatchbayModel
+
 /// Text that is not well-formed XML (or uses what Patchbay refuses, such as a DTD), with where.
 public struct XMLSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String

@@ -1,3 +1,5 @@
+import PatchbayModel
+
 /// A strict, non-validating XML 1.0 parser for configuration documents. It keeps what libvirt's
 /// XML carries (elements, attributes, text, comments, CDATA as text) with positions, skips the
 /// declaration and processing instructions, and refuses DTDs and external entities outright: a

@@ -1,3 +1,5 @@
+import PatchbayModel
+
 /// Formats a tree the way libvirt writes its XML (virBuffer with two-space auto-indent): one
 /// element per line, attributes in single quotes, empty elements self-closed, text-only elements
 /// on one line, whitespace-only text between elements dropped, a newline at the end.

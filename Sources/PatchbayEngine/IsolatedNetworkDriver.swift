@@ -12,27 +12,28 @@ struct IsolatedNetworkDriver: NetworkDriver {
     /// MAC, MTU, STP and delay; add the addresses; bring it up. Each completed step registers its
     /// undo first, so a failure at any point removes everything this start created.
     func start(_ definition: NetworkDefinition) throws(PatchbayError) {
-        guard let bridge = definition.bridge else {
+        guard let bridgeName = definition.bridge.name else {
             throw PatchbayError(.invalidArgument, "network '\(definition.name)' has no bridge name")
         }
-        if let existing = try links.link(named: bridge.name) {
+        let bridge = definition.bridge
+        if let existing = try links.link(named: bridgeName) {
             throw PatchbayError(.operationInvalid,
-                                "cannot start network '\(definition.name)': a device named '\(bridge.name)' already exists"
+                                "cannot start network '\(definition.name)': a device named '\(bridgeName)' already exists"
                                     + (existing.kind.map { " (\($0))" } ?? ""))
         }
         var reverter = Reverter()
         do {
-            try links.createBridge(name: bridge.name, mac: definition.mac, mtu: definition.mtu, stp: bridge.stp,
-                                   delaySeconds: bridge.delay)
-            reverter.add("delete bridge \(bridge.name)") { () throws(PatchbayError) in try links.deleteLink(named: bridge.name) }
-            for address in definition.addresses {
-                try links.addAddress(address, to: bridge.name)
+            try links.createBridge(name: bridgeName, mac: definition.mac, mtu: definition.mtu.map(Int.init), stp: bridge.stp,
+                                   delaySeconds: Int(clamping: bridge.delay))
+            reverter.add("delete bridge \(bridgeName)") { () throws(PatchbayError) in try links.deleteLink(named: bridgeName) }
+            for address in definition.interfaceAddresses {
+                try links.addAddress(address, to: bridgeName)
                 reverter.add("delete address \(address)") { () throws(PatchbayError) in
-                    try links.deleteAddress(address, from: bridge.name)
+                    try links.deleteAddress(address, from: bridgeName)
                 }
             }
-            try links.setLinkUp(named: bridge.name, true)
-            reverter.add("set \(bridge.name) down") { () throws(PatchbayError) in try links.setLinkUp(named: bridge.name, false) }
+            try links.setLinkUp(named: bridgeName, true)
+            reverter.add("set \(bridgeName) down") { () throws(PatchbayError) in try links.setLinkUp(named: bridgeName, false) }
         } catch {
             logger.error("start failed, undoing", metadata: ["network": "\(definition.name)", "error": "\(error)",
                                                               "undo": "\(reverter.steps.reversed())"])
@@ -42,48 +43,50 @@ struct IsolatedNetworkDriver: NetworkDriver {
     }
 
     func stop(_ definition: NetworkDefinition) throws(PatchbayError) {
-        guard let bridge = definition.bridge, try links.link(named: bridge.name) != nil else {
+        guard let bridgeName = definition.bridge.name, try links.link(named: bridgeName) != nil else {
             logger.warning("bridge already gone", metadata: ["network": "\(definition.name)"])
             return
         }
-        try links.setLinkUp(named: bridge.name, false)
-        try links.deleteLink(named: bridge.name)
+        try links.setLinkUp(named: bridgeName, false)
+        try links.deleteLink(named: bridgeName)
     }
 
     func reconcile(_ definition: NetworkDefinition) throws(PatchbayError) -> [String] {
-        guard let bridge = definition.bridge else { return [] }
-        guard let link = try links.link(named: bridge.name) else {
+        guard let bridgeName = definition.bridge.name else { return [] }
+        let bridge = definition.bridge
+        guard let link = try links.link(named: bridgeName) else {
             try start(definition)
-            return ["re-created missing bridge \(bridge.name)"]
+            return ["re-created missing bridge \(bridgeName)"]
         }
         guard link.kind == "bridge" else {
             throw PatchbayError(.operationInvalid,
-                                "device '\(bridge.name)' of network '\(definition.name)' is a \(link.kind ?? "non-bridge") device, not a bridge")
+                                "device '\(bridgeName)' of network '\(definition.name)' is a \(link.kind ?? "non-bridge") device, not a bridge")
         }
         var repairs: [String] = []
-        if let mtu = definition.mtu, link.mtu != mtu {
-            try links.setMTU(named: bridge.name, mtu)
+        if let mtu = definition.mtu.map(Int.init), link.mtu != mtu {
+            try links.setMTU(named: bridgeName, mtu)
             repairs.append("set MTU \(mtu) (was \(link.mtu.map(String.init) ?? "unknown"))")
         }
         if link.stp != bridge.stp || link.forwardDelayCentiseconds != Self.kernelForwardDelay(bridge) {
-            try links.setBridgeOptions(name: bridge.name, stp: bridge.stp, delaySeconds: bridge.delay)
+            try links.setBridgeOptions(name: bridgeName, stp: bridge.stp, delaySeconds: Int(clamping: bridge.delay))
             repairs.append("set STP \(bridge.stp ? "on" : "off") with delay \(bridge.delay) s")
         }
-        let present = Set(try links.addresses(of: bridge.name))
-        for address in definition.addresses where !present.contains(address) {
-            try links.addAddress(address, to: bridge.name)
+        let present = Set(try links.addresses(of: bridgeName))
+        for address in definition.interfaceAddresses where !present.contains(address) {
+            try links.addAddress(address, to: bridgeName)
             repairs.append("added address \(address)")
         }
         if !link.isUp {
-            try links.setLinkUp(named: bridge.name, true)
-            repairs.append("set \(bridge.name) up")
+            try links.setLinkUp(named: bridgeName, true)
+            repairs.append("set \(bridgeName) up")
         }
         return repairs
     }
 
     /// The forward delay the kernel reports for a bridge configured with `bridge`: with STP on,
     /// the kernel raises anything below its 2 s minimum to 2 s.
-    static func kernelForwardDelay(_ bridge: BridgeSettings) -> Int {
-        bridge.stp ? max(bridge.delay * 100, 200) : bridge.delay * 100
+    static func kernelForwardDelay(_ bridge: BridgeDefinition) -> Int {
+        let delay = Int(clamping: bridge.delay) * 100
+        return bridge.stp ? max(delay, 200) : delay
     }
 }

@@ -30,7 +30,7 @@ public actor NetworkEngine {
     /// `inactive` asks for the persistent one.
     public func xml(_ name: String, inactive: Bool) throws(PatchbayError) -> String {
         let record = try record(name)
-        return (inactive ? record.definition : record.current).xml
+        return NetworkXML.format(inactive ? record.definition : record.current, inactive: inactive)
     }
 
     // MARK: - Lifecycle
@@ -39,49 +39,61 @@ public actor NetworkEngine {
     /// UUIDs match (libvirt's redefine). A running network keeps running with its old definition
     /// until it is restarted.
     public func define(xml: String) throws(PatchbayError) -> NetworkSummary {
-        let document: NetworkXMLReader.Document
-        do { document = try NetworkXMLReader.parse(xml) } catch {
+        var definition: NetworkDefinition
+        do { definition = try NetworkXML.read(xml, level: .define).definition } catch {
             throw PatchbayError(.invalidArgument, "invalid network XML: \(error.description)")
         }
-        let existing = try store.network(named: document.name)
-        if let existing, document.uuid != existing.definition.uuid {
-            throw PatchbayError(.alreadyExists,
-                                "network '\(document.name)' already exists with UUID \(existing.definition.uuid)")
+        let name = definition.name
+        let existing = try store.network(named: name)
+        if let existing, definition.uuid != existing.definition.uuid {
+            throw PatchbayError(.alreadyExists, "network '\(name)' already exists with UUID \(existing.definition.uuid)")
         }
         let all = try store.networks()
-        if existing == nil, let uuid = document.uuid, let other = all.first(where: { $0.definition.uuid == uuid }) {
-            throw PatchbayError(.alreadyExists, "network '\(other.name)' already has UUID \(uuid)")
+        if existing == nil, let other = all.first(where: { $0.definition.uuid == definition.uuid }) {
+            throw PatchbayError(.alreadyExists, "network '\(other.name)' already has UUID \(definition.uuid)")
         }
-
-        var bridgeName: String?
-        if document.needsBridgeName {
-            if let kept = existing?.definition.bridge?.name, document.bridgeName == nil {
-                bridgeName = kept
-            } else {
-                var taken = try links.linkNames()
-                for other in all where other.name != document.name {
-                    taken.formUnion([other.definition.bridge?.name, other.live?.bridge?.name].compactMap { $0 })
-                }
-                guard let name = BridgeNameAllocator.allocate(template: document.bridgeName, taken: taken) else {
-                    throw PatchbayError(.operationInvalid, "no free bridge name for template '\(document.bridgeName ?? "virbr%d")'")
-                }
-                bridgeName = name
-            }
+        if definition.forward.mode.createsBridge {
+            try assignBridgeName(&definition, previous: existing?.definition, others: all.filter { $0.name != name })
+            // libvirt's virNetworkSetBridgeMacAddr: a fixed MAC so the bridge's address (and the
+            // guests' ARP caches) survive restarts.
+            definition.mac = definition.mac ?? existing?.definition.mac ?? MACAddress.randomLibvirt()
         }
-        let mac = existing?.definition.mac ?? (document.forwardMode.createsBridge ? MACAddress.randomLibvirt() : nil)
-        let definition = NetworkXMLReader.complete(document, uuid: NetworkUUID.random(), bridgeName: bridgeName, mac: mac)
 
         if var existing {
             existing.definition = definition
             existing.persistent = true
             try store.update(existing)
-            logger.info("network redefined", metadata: ["network": "\(definition.name)"])
+            logger.info("network redefined", metadata: ["network": "\(name)"])
             return existing.summary
         }
         let record = NetworkRecord(definition: definition)
         try store.insert(record)
-        logger.info("network defined", metadata: ["network": "\(definition.name)", "bridge": "\(definition.bridge?.name ?? "-")"])
+        logger.info("network defined", metadata: ["network": "\(name)", "bridge": "\(definition.bridge.name ?? "-")"])
         return record.summary
+    }
+
+    /// libvirt's networkBridgeNameValidate: a given name must not be another network's; a missing
+    /// name or a "%d" template gets the lowest free number that no network claims and no device
+    /// has. A redefinition without a name keeps the one it had.
+    private func assignBridgeName(_ definition: inout NetworkDefinition, previous: NetworkDefinition?,
+                                  others: [NetworkRecord]) throws(PatchbayError) {
+        let claimed = Set(others.flatMap { [$0.definition.bridge.name, $0.live?.bridge.name].compactMap { $0 } })
+        if let name = definition.bridge.name, !name.contains("%d") {
+            if claimed.contains(name) {
+                let owner = others.first { $0.definition.bridge.name == name || $0.live?.bridge.name == name }?.name ?? "?"
+                throw PatchbayError(.alreadyExists, "bridge name '\(name)' is already used by network '\(owner)'")
+            }
+            return
+        }
+        if definition.bridge.name == nil, let kept = previous?.bridge.name {
+            definition.bridge.name = kept
+            return
+        }
+        let taken = claimed.union(try links.linkNames())
+        guard let name = BridgeNameAllocator.allocate(template: definition.bridge.name, taken: taken) else {
+            throw PatchbayError(.operationInvalid, "no free bridge name for template '\(definition.bridge.name ?? "virbr%d")'")
+        }
+        definition.bridge.name = name
     }
 
     /// `net-undefine`: forgets an inactive network; an active one becomes transient and is
@@ -116,7 +128,7 @@ public actor NetworkEngine {
             try? driver.stop(definition)
             throw error
         }
-        logger.info("network started", metadata: ["network": "\(name)", "bridge": "\(definition.bridge?.name ?? "-")"])
+        logger.info("network started", metadata: ["network": "\(name)", "bridge": "\(definition.bridge.name ?? "-")"])
         return record.summary
     }
 
@@ -200,12 +212,12 @@ public actor NetworkEngine {
     }
 
     private func driver(for definition: NetworkDefinition) throws(PatchbayError) -> any NetworkDriver {
-        switch definition.forwardMode {
+        switch definition.forward.mode {
         case .none:
             return IsolatedNetworkDriver(links: links, logger: logger)
         default:
             throw PatchbayError(.operationInvalid,
-                                "network '\(definition.name)' uses forward mode '\(definition.forwardMode.rawValue)', which this version cannot start yet; isolated networks (no <forward>) can be started")
+                                "network '\(definition.name)' uses forward mode '\(definition.forward.mode.rawValue)', which this version cannot start yet; isolated networks (no <forward>) can be started")
         }
     }
 }

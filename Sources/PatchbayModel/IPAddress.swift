@@ -40,3 +40,28 @@ public enum IPAddress: Sendable, Hashable, Codable, CustomStringConvertible {
         try container.encode(description)
     }
 }
+
+extension IPAddress {
+    /// The address with every bit past `prefixLength` cleared: the network address.
+    public func masked(to prefixLength: Int) -> IPAddress {
+        var bytes = self.bytes
+        for i in 0..<bytes.count {
+            let bitsKept = max(0, min(8, prefixLength - i * 8))
+            bytes[i] &= bitsKept == 0 ? 0 : UInt8(truncatingIfNeeded: 0xFF << (8 - bitsKept))
+        }
+        return isIPv4 ? .v4(IPv4Address(bytes: bytes)!) : .v6(IPv6Address(bytes: bytes)!)
+    }
+
+    /// Whether both addresses are of one family and share the first `prefixLength` bits.
+    public func isInSubnet(of network: IPAddress, prefixLength: Int) -> Bool {
+        isIPv4 == network.isIPv4 && masked(to: prefixLength) == network.masked(to: prefixLength)
+    }
+}
+
+extension IPAddress: Comparable {
+    /// IPv4 before IPv6, then numeric order.
+    public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
+        if lhs.isIPv4 != rhs.isIPv4 { return lhs.isIPv4 }
+        return lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+    }
+}

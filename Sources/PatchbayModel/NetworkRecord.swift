@@ -26,6 +26,6 @@ public struct NetworkRecord: Sendable, Hashable, Codable {
 
     public var summary: NetworkSummary {
         NetworkSummary(name: name, uuid: current.uuid.description, active: active,
-                       persistent: persistent, autostart: autostart, bridge: current.bridge?.name)
+                       persistent: persistent, autostart: autostart, bridge: current.bridge.name)
     }
 }

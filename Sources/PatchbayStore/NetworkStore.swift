@@ -21,8 +21,8 @@ extension NetworkStore {
             if other.definition.uuid == record.definition.uuid {
                 return PatchbayError(.alreadyExists, "network '\(other.name)' already has UUID \(record.definition.uuid)")
             }
-            let othersBridges = [other.definition.bridge?.name, other.live?.bridge?.name]
-            if let bridge = record.definition.bridge?.name, othersBridges.contains(bridge) {
+            let othersBridges = [other.definition.bridge.name, other.live?.bridge.name]
+            if let bridge = record.definition.bridge.name, othersBridges.contains(bridge) {
                 return PatchbayError(.alreadyExists, "bridge name '\(bridge)' is already used by network '\(other.name)'")
             }
         }

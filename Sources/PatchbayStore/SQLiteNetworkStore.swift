@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LibvirtXML
 import PatchbayModel
 
 /// The daemon's store: one SQLite file in the state directory, in WAL mode, so that a crash
@@ -41,8 +42,7 @@ public final class SQLiteNetworkStore: NetworkStore {
                 t.column("bridge", .text).unique()
                 t.column("forwardMode", .text).notNull()
                 t.column("xml", .text).notNull()
-                t.column("definition", .text).notNull()
-                t.column("live", .text)
+                t.column("liveXML", .text)
                 t.column("autostart", .boolean).notNull().defaults(to: false)
                 t.column("persistent", .boolean).notNull().defaults(to: true)
                 t.column("updatedAt", .datetime).notNull()
@@ -107,9 +107,9 @@ public final class SQLiteNetworkStore: NetworkStore {
     }
 }
 
-/// One row of the `network` table. The definition is stored whole as JSON next to the columns
-/// that need indexes or uniqueness (uuid, bridge), so adding a parsed field needs no migration.
-/// The XML also has its own column, so the text a user defined can be read with the sqlite3 tool.
+/// One row of the `network` table. A definition is stored as libvirt XML, as libvirt keeps its
+/// network files, so the database reads well with the sqlite3 tool and a change to the model
+/// needs no migration; uuid, bridge and forward mode are columns for uniqueness and queries.
 struct NetworkRow: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "network"
 
@@ -117,34 +117,31 @@ struct NetworkRow: Codable, FetchableRecord, PersistableRecord {
     var uuid: String
     var bridge: String?
     var forwardMode: String
+    /// The persistent definition, formatted as `net-dumpxml --inactive` prints it.
     var xml: String
-    var definition: String
-    /// The running definition as JSON (its XML inside), or NULL when the network is inactive.
-    var live: String?
+    /// The running definition (live XML), or NULL when the network is inactive.
+    var liveXML: String?
     var autostart: Bool
     var persistent: Bool
     var updatedAt: Date
 
-    init(_ record: NetworkRecord) throws {
-        let encoder = JSONEncoder()
-        let encoded = try encoder.encode(record.definition)
+    init(_ record: NetworkRecord) {
         name = record.name
         uuid = record.definition.uuid.description
-        bridge = record.definition.bridge?.name
-        forwardMode = record.definition.forwardMode.rawValue
-        xml = record.definition.xml
-        definition = String(decoding: encoded, as: UTF8.self)
-        live = try record.live.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        bridge = record.definition.bridge.name
+        forwardMode = record.definition.forward.mode.rawValue
+        xml = NetworkXML.format(record.definition, inactive: true)
+        liveXML = record.live.map { NetworkXML.format($0) }
         autostart = record.autostart
         persistent = record.persistent
         updatedAt = Date()
     }
 
+    /// Stored definitions were validated when defined; reading them back only parses, so that a
+    /// rule tightened in a later version cannot make a stored network vanish.
     func record() throws -> NetworkRecord {
-        let decoder = JSONDecoder()
-        var parsed = try decoder.decode(NetworkDefinition.self, from: Data(definition.utf8))
-        parsed.xml = xml
-        let running = try live.map { try decoder.decode(NetworkDefinition.self, from: Data($0.utf8)) }
-        return NetworkRecord(definition: parsed, live: running, autostart: autostart, persistent: persistent)
+        let definition = try NetworkXMLParser.parse(xml).definition
+        let live = try liveXML.map { try NetworkXMLParser.parse($0).definition }
+        return NetworkRecord(definition: definition, live: live, autostart: autostart, persistent: persistent)
     }
 }

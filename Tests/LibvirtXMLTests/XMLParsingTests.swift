@@ -1,5 +1,6 @@
 import Foundation
 import LibvirtXML
+import PatchbayModel
 import Testing
 
 @Suite struct XMLParsingTests {
@@ -128,7 +129,7 @@ import Testing
         #expect(XMLWriter.escape("a<b>&'\"") == "a&lt;b&gt;&amp;&apos;&quot;")
         #expect(XMLWriter.escape("tab\there\nnl\u{1}\u{1f}") == "tab\there\nnl")
         #expect(XMLWriter.escape("ünïcødé") == "ünïcødé")
-        let element = XMLElement(name: "d", attributes: [XMLAttribute(name: "v", value: "it's <x>")], children: [.text("a&b")])
+        let element = PatchbayModel.XMLElement(name: "d", attributes: [PatchbayModel.XMLAttribute(name: "v", value: "it's <x>")], children: [.text("a&b")])
         #expect(XMLWriter.format(element) == "<d v='it&apos;s &lt;x&gt;'>a&amp;b</d>\n")
     }
 
@@ -138,12 +139,3 @@ import Testing
     }
 }
 
-enum Conformance {
-    static var root: URL {
-        var url = URL(fileURLWithPath: #filePath)
-        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
-            url.deleteLastPathComponent()
-        }
-        return url.deletingLastPathComponent().appendingPathComponent("shared/conformance/libvirt-network-xml")
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PatchbayModel
 import PatchbayStore
 import Testing
@@ -22,10 +23,15 @@ import Testing
     }
 
     static func record(_ name: String, uuid: String = NetworkUUID.random().description, bridge: String?) -> NetworkRecord {
-        NetworkRecord(definition: NetworkDefinition(
-            name: name, uuid: NetworkUUID(uuid)!, forwardMode: .none, bridge: bridge.map { BridgeSettings(name: $0) },
-            mtu: 9000, mac: MACAddress("52:54:00:00:00:01"), addresses: [InterfaceAddress("10.0.0.1/24")!],
-            xml: "<network><name>\(name)</name></network>\n"))
+        var definition = NetworkDefinition(name: name, uuid: NetworkUUID(uuid)!)
+        definition.bridge = BridgeDefinition(name: bridge)
+        definition.mtu = 9000
+        definition.mac = MACAddress("52:54:00:00:00:01")
+        var ip = IPDefinition(address: IPAddress("10.0.0.1")!, prefix: 24)
+        ip.dhcp.ranges = [DHCPRange(start: IPAddress("10.0.0.2")!, end: IPAddress("10.0.0.254")!, lease: LeaseTime(expiry: 2, unit: .hours))]
+        definition.ips = [ip]
+        definition.dns.hosts = [DNSHostRecord(ip: IPAddress("10.0.0.5")!, hostnames: ["five", "cinq"])]
+        return NetworkRecord(definition: definition)
     }
 
     @Test(arguments: Kind.allCases) func insertReadUpdateDelete(_ kind: Kind) throws {
@@ -82,9 +88,24 @@ import Testing
         #expect(try reopened.network(named: "persisted") == record)
     }
 
+    @Test func sqliteStoresTheDefinitionAsLibvirtXML() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pb-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try SQLiteNetworkStore(path: path).insert(Self.record("readable", uuid: "81ff0d90-c91e-6742-64da-4a736edb9a9b", bridge: "virbr3"))
+        let dump = try Command.sqlite(path, "SELECT xml FROM network WHERE name = 'readable'")
+        #expect(dump.hasPrefix("<network>\n  <name>readable</name>\n  <uuid>81ff0d90-c91e-6742-64da-4a736edb9a9b</uuid>\n  <bridge name='virbr3' stp='on' delay='0'/>\n  <mtu size='9000'/>\n"))
+    }
+
     @Test func sqliteReportsAnUnopenableDatabase() {
         let error = #expect(throws: PatchbayError.self) { try SQLiteNetworkStore(path: "/proc/nonexistent/dir/db.sqlite") }
         #expect(error?.code == .storage)
         #expect(error?.message.contains("/proc/nonexistent/dir/db.sqlite") == true)
+    }
+}
+
+/// Reads the database with GRDB directly, as a person with the sqlite3 tool would see it.
+enum Command {
+    static func sqlite(_ path: String, _ sql: String) throws -> String {
+        try DatabaseQueue(path: path).read { db in try String.fetchOne(db, sql: sql) ?? "" }
     }
 }

@@ -1,5 +1,5 @@
 /// Where a node starts in the source text: 1-based line, and column in Unicode scalars.
-public struct SourcePosition: Sendable, Hashable, CustomStringConvertible {
+public struct SourcePosition: Sendable, Hashable, Codable, CustomStringConvertible {
     public var line: Int
     public var column: Int
 
@@ -11,10 +11,18 @@ public struct SourcePosition: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "line \(line), column \(column)" }
 }
 
-public struct XMLAttribute: Sendable, Hashable {
+public struct XMLAttribute: Sendable, Hashable, Codable {
     public var name: String
     public var value: String
+    /// Where it was read; not part of equality (the same attribute read from two files is equal).
     public var position: SourcePosition
+
+    public static func == (lhs: XMLAttribute, rhs: XMLAttribute) -> Bool { lhs.name == rhs.name && lhs.value == rhs.value }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(value)
+    }
 
     public init(name: String, value: String, position: SourcePosition = .init(line: 0, column: 0)) {
         self.name = name
@@ -23,7 +31,7 @@ public struct XMLAttribute: Sendable, Hashable {
     }
 }
 
-public enum XMLNode: Sendable, Hashable {
+public indirect enum XMLNode: Sendable, Hashable, Codable {
     case element(XMLElement)
     case text(String)
     case comment(String)
@@ -31,12 +39,26 @@ public enum XMLNode: Sendable, Hashable {
 
 /// An element with its attributes in document order and its children, each with the position
 /// it was read from, so that validation errors can point at the line a user has to fix.
-public struct XMLElement: Sendable, Hashable {
+///
+/// The tree types live in the model (the parser and writer are in LibvirtXML) because a network
+/// definition carries one verbatim: `<metadata>`, which belongs to the user's tools.
+public struct XMLElement: Sendable, Hashable, Codable {
     /// The qualified name as written, e.g. "dnsmasq:options".
     public var name: String
     public var attributes: [XMLAttribute]
     public var children: [XMLNode]
+    /// Where it was read; not part of equality.
     public var position: SourcePosition
+
+    public static func == (lhs: XMLElement, rhs: XMLElement) -> Bool {
+        lhs.name == rhs.name && lhs.attributes == rhs.attributes && lhs.children == rhs.children
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(attributes)
+        hasher.combine(children)
+    }
 
     public init(name: String, attributes: [XMLAttribute] = [], children: [XMLNode] = [],
                 position: SourcePosition = .init(line: 0, column: 0)) {
