@@ -27,3 +27,9 @@ demo: build
 
 clean:
 	rm -rf .build
+
+# Fuzzing (libFuzzer). FUZZ_SECONDS bounds the run; crashes land in fuzz-crashes/.
+FUZZ_SECONDS ?= 600
+.PHONY: fuzz-xml
+fuzz-xml:
+	scripts/fuzz.sh FuzzNetworkXML $(FUZZ_SECONDS) ../shared/conformance/libvirt-network-xml/in

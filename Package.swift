@@ -1,6 +1,7 @@
 // swift-tools-version: 6.0
 // Patchbay: virtual networking for KVM/QEMU hosts. See DESIGN.md for the layering rules:
 // pure targets (PatchbayModel, LibvirtXML, NetlinkWire) depend on nothing that does I/O.
+import Foundation
 import PackageDescription
 
 let strict: [SwiftSetting] = []
@@ -111,3 +112,12 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fuzz targets (libFuzzer) exist only when asked for, because they have no main of their own:
+//   PATCHBAY_FUZZ=1 swift build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product FuzzNetworkXML
+// `make fuzz-xml` runs it (see FUZZING.md).
+if ProcessInfo.processInfo.environment["PATCHBAY_FUZZ"] != nil {
+    package.products.append(.executable(name: "FuzzNetworkXML", targets: ["FuzzNetworkXML"]))
+    package.targets.append(.executableTarget(name: "FuzzNetworkXML", dependencies: ["LibvirtXML", "PatchbayModel"],
+                                             path: "Fuzz/FuzzNetworkXML"))
+}

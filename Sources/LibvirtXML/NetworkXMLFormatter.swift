@@ -2,7 +2,9 @@ import PatchbayModel
 
 /// Step three of three: writes a definition the way libvirt's virNetworkDefFormatBuf does,
 /// element for element and attribute for attribute, so that `net-dumpxml` output diffs cleanly
-/// against libvirt's.
+/// against libvirt's. One deliberate difference: every user-given string is escaped. libvirt
+/// writes a few (DHCP host names, portgroup names, profile ids) unescaped, so a name with a quote
+/// in it produces XML that no parser reads back; the fuzzer found that here.
 public enum NetworkXMLFormatter {
     public struct Options: OptionSet, Sendable {
         public let rawValue: Int
@@ -180,7 +182,7 @@ public enum NetworkXMLFormatter {
                         var entry = "<host"
                         if let mac = host.mac { entry += " mac='\(mac)'" }
                         if let id = host.id { entry += " id='\(id)'" }
-                        if let name = host.name { entry += " name='\(name)'" }
+                        if let name = host.name { entry += " name='\(escape(name))'" }
                         if let address = host.ip { entry += " ip='\(address)'" }
                         formatWithLease(entry, closing: "</host>", lease: host.lease, into: out)
                     }
@@ -260,14 +262,14 @@ public enum NetworkXMLFormatter {
             if qbg, let v = port.typeIDVersion { line += " typeidversion='\(v)'" }
             if qbg, let v = port.instanceID { line += " instanceid='\(v)'" }
             if type == nil || type == .midonet || type == .openvswitch, let v = port.interfaceID { line += " interfaceid='\(v)'" }
-            if type == nil || type == .openvswitch || type == .ieee8021Qbh, let v = port.profileID { line += " profileid='\(v)'" }
+            if type == nil || type == .openvswitch || type == .ieee8021Qbh, let v = port.profileID { line += " profileid='\(escape(v))'" }
             out.line(line + "/>")
         }
         out.line("</virtualport>")
     }
 
     static func formatPortGroup(_ group: PortGroupDefinition, into out: Output) {
-        var line = "<portgroup name='\(group.name)'"
+        var line = "<portgroup name='\(escape(group.name))'"
         if group.isDefault { line += " default='yes'" }
         if let trust = group.trustGuestRxFilters { line += " trustGuestRxFilters='\(yesNo(trust))'" }
         out.line(line + ">")

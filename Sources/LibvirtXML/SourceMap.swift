@@ -25,4 +25,10 @@ public struct SourceMap: Sendable, Hashable {
 public struct ParsedNetwork: Sendable {
     public var definition: NetworkDefinition
     public var sourceMap: SourceMap
+
+    /// A definition that did not come from text has no positions to report.
+    public init(definition: NetworkDefinition, sourceMap: SourceMap = SourceMap()) {
+        self.definition = definition
+        self.sourceMap = sourceMap
+    }
 }

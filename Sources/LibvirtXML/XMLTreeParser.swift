@@ -69,6 +69,7 @@ public enum XMLTreeParser {
             guard bytes.count <= maximumLength else {
                 throw error("document is \(bytes.count) bytes; the limit is \(maximumLength)", at: SourcePosition(line: 1, column: 1))
             }
+            try rejectInvalidCharacters()
             if hasPrefix("\u{FEFF}") { skip("\u{FEFF}") }
             try misc()
             guard !atEnd else { throw error("no root element") }
@@ -77,6 +78,32 @@ public enum XMLTreeParser {
             try misc()
             guard atEnd else { throw error("content after the root element") }
             return root
+        }
+
+        /// XML 1.0 §2.2: control characters other than tab, newline and carriage return, and
+        /// U+FFFE/U+FFFF, cannot appear in a document at all (libxml2 refuses them too). Refusing
+        /// them here means no value can hold a character the writer would have to drop.
+        func rejectInvalidCharacters() throws(XMLSyntaxError) {
+            var line = 1, column = 1
+            var i = 0
+            while i < bytes.count {
+                let b = bytes[i]
+                if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D {
+                    throw error("invalid character U+\(String(b, radix: 16, uppercase: true).leftPadded(4)) (control characters are not allowed in XML)",
+                                at: SourcePosition(line: line, column: column))
+                }
+                if b == 0xEF, i + 2 < bytes.count, bytes[i + 1] == 0xBF, bytes[i + 2] == 0xBE || bytes[i + 2] == 0xBF {
+                    throw error("invalid character U+FFF\(bytes[i + 2] == 0xBE ? "E" : "F") (not allowed in XML)",
+                                at: SourcePosition(line: line, column: column))
+                }
+                if b == 0x0A {
+                    line += 1
+                    column = 1
+                } else if b & 0xC0 != 0x80 {
+                    column += 1
+                }
+                i += 1
+            }
         }
 
         /// Whitespace, comments, processing instructions and the XML declaration around the root.
@@ -333,4 +360,10 @@ private func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(
 private func isNameStart(_ b: UInt8) -> Bool {
     (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
         || b == UInt8(ascii: "_") || b == UInt8(ascii: ":") || b >= 0x80
+}
+
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
 }

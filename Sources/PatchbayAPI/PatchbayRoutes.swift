@@ -37,6 +37,10 @@ public enum PatchbayRoutes {
                 let body = try await JSONBody.decode(AutostartRequest.self, from: request)
                 return try JSONBody.response(try await engine.setAutostart(try name(context), body.autostart))
             },
+            APIRoute(.post, "/v1/networks/{name}/update") { request, context in
+                let body = try await JSONBody.decode(NetworkUpdateRequest.self, from: request)
+                return try JSONBody.response(try await engine.update(try name(context), body))
+            },
             APIRoute(.get, "/v1/networks/{name}/xml") { request, context in
                 let inactive = request.uri.queryParameters.get("inactive").map { $0 == "true" || $0 == "1" } ?? false
                 return try JSONBody.response(NetworkXMLResponse(xml: try await engine.xml(try name(context), inactive: inactive)))

@@ -50,6 +50,10 @@ public struct PatchbayClient: Sendable {
         try await call(.PUT, "/v1/networks/\(escape(name))/autostart", body: AutostartRequest(autostart: enabled))
     }
 
+    public func updateNetwork(_ name: String, _ request: NetworkUpdateRequest) async throws(PatchbayError) -> NetworkUpdateResult {
+        try await call(.POST, "/v1/networks/\(escape(name))/update", body: request)
+    }
+
     public func networkXML(_ name: String, inactive: Bool) async throws(PatchbayError) -> String {
         let response: NetworkXMLResponse = try await call(.GET, "/v1/networks/\(escape(name))/xml\(inactive ? "?inactive=true" : "")")
         return response.xml

@@ -96,6 +96,42 @@ public actor NetworkEngine {
         definition.bridge.name = name
     }
 
+    /// `net-update`: changes one section of the running definition, the persistent one, or both,
+    /// all or nothing. Each changed definition must still pass the same validation as define.
+    /// Returns which definitions changed.
+    public func update(_ name: String, _ request: NetworkUpdateRequest) throws(PatchbayError) -> NetworkUpdateResult {
+        var record = try record(name)
+        var live = false, config = false
+        switch request.scope {
+        case .current: if record.active { live = true } else { config = true }
+        case .live: live = true
+        case .config: config = true
+        case .liveAndConfig: live = true; config = true
+        }
+        if live && !record.active {
+            throw PatchbayError(.operationInvalid, "network '\(name)' is not active, so its live state cannot be updated")
+        }
+        if config && !record.persistent {
+            throw PatchbayError(.operationInvalid, "cannot change the persistent config of transient network '\(name)'")
+        }
+        func apply(_ definition: NetworkDefinition) throws(PatchbayError) -> NetworkDefinition {
+            do {
+                let updated = try NetworkUpdater.apply(request.command, section: request.section, xml: request.xml,
+                                                       parentIndex: request.parentIndex, to: definition)
+                try NetworkValidator.validate(ParsedNetwork(definition: updated, sourceMap: SourceMap()), level: .define)
+                return updated
+            } catch {
+                throw PatchbayError(.invalidArgument, "cannot update network '\(name)': \(error.description)")
+            }
+        }
+        if live, let current = record.live { record.live = try apply(current) }
+        if config { record.definition = try apply(record.definition) }
+        try store.update(record)
+        logger.info("network updated", metadata: ["network": "\(name)", "section": "\(request.section.rawValue)",
+                                                  "command": "\(request.command.rawValue)", "live": "\(live)", "config": "\(config)"])
+        return NetworkUpdateResult(network: record.summary, live: live, config: config)
+    }
+
     /// `net-undefine`: forgets an inactive network; an active one becomes transient and is
     /// forgotten when it is destroyed, as libvirt does.
     public func undefine(_ name: String) throws(PatchbayError) {
