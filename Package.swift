@@ -32,6 +32,9 @@ let package = Package(
             dependencies: ["PatchbayModel", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
 
+        .target(name: "DHCPWire", dependencies: ["PatchbayModel"], swiftSettings: strict),
+        .target(name: "DNSWire", dependencies: ["PatchbayModel"], swiftSettings: strict),
+
         // I/O layers.
         .target(
             name: "Netlink",
@@ -41,6 +44,13 @@ let package = Package(
         .target(
             name: "PatchbayStore",
             dependencies: ["PatchbayModel", "LibvirtXML", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
+            name: "DHCPServer",
+            dependencies: ["DHCPWire", "PatchbayModel", "PatchbayStore", "CPatchbay", "Netlink",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .target(
             name: "PatchbayEngine",
@@ -68,7 +78,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "patchbayd",
-            dependencies: ["PatchbayAPI", "PatchbayEngine", "PatchbayStore", "Netlink",
+            dependencies: ["PatchbayAPI", "PatchbayEngine", "PatchbayStore", "Netlink", "DHCPServer",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
@@ -120,4 +130,10 @@ if ProcessInfo.processInfo.environment["PATCHBAY_FUZZ"] != nil {
     package.products.append(.executable(name: "FuzzNetworkXML", targets: ["FuzzNetworkXML"]))
     package.targets.append(.executableTarget(name: "FuzzNetworkXML", dependencies: ["LibvirtXML", "PatchbayModel"],
                                              path: "Fuzz/FuzzNetworkXML"))
+    package.products.append(.executable(name: "FuzzDHCPWire", targets: ["FuzzDHCPWire"]))
+    package.targets.append(.executableTarget(name: "FuzzDHCPWire", dependencies: ["DHCPWire", "PatchbayModel"],
+                                             path: "Fuzz/FuzzDHCPWire"))
+    package.products.append(.executable(name: "FuzzDNSWire", targets: ["FuzzDNSWire"]))
+    package.targets.append(.executableTarget(name: "FuzzDNSWire", dependencies: ["DNSWire", "PatchbayModel"],
+                                             path: "Fuzz/FuzzDNSWire"))
 }

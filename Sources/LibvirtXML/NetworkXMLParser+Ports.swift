@@ -7,12 +7,14 @@ extension NetworkXMLParser {
         if bandwidth.string("classID") != nil {
             throw bandwidth.error("classID attribute not supported on <bandwidth> in this usage context", attribute: "classID")
         }
-        let def = BandwidthDefinition(inbound: try bandwidth.child("inbound").map { r throws(NetworkXMLError) in try parseRate(r) },
-                                      outbound: try bandwidth.child("outbound").map { r throws(NetworkXMLError) in try parseRate(r) })
+        let def = BandwidthDefinition(inbound: try bandwidth.child("inbound").flatMap { r throws(NetworkXMLError) in try parseRate(r) },
+                                      outbound: try bandwidth.child("outbound").flatMap { r throws(NetworkXMLError) in try parseRate(r) })
         return def.inbound == nil && def.outbound == nil ? nil : def
     }
 
-    static func parseRate(_ rate: ElementReader) throws(NetworkXMLError) -> BandwidthRate {
+    /// A rate whose average and floor are both 0 limits nothing; libvirt accepts it and then
+    /// writes nothing for it, so it is read as absent to keep the round trip stable.
+    static func parseRate(_ rate: ElementReader) throws(NetworkXMLError) -> BandwidthRate? {
         let def = BandwidthRate(average: try rate.unsigned("average", maximum: 1 << 54),
                                 peak: try rate.unsigned("peak", maximum: 1 << 54),
                                 burst: try rate.unsigned("burst", maximum: UInt64(UInt32.max >> 10)),
@@ -22,7 +24,7 @@ extension NetworkXMLParser {
             throw rate.error("'peak' and 'burst' require the 'average' attribute")
         }
         if def.floor != nil { throw rate.error("the floor attribute is not supported for this config", attribute: "floor") }
-        return def
+        return (def.average ?? 0) == 0 && (def.floor ?? 0) == 0 ? nil : def
     }
 
     /// virNetDevVlanParse.

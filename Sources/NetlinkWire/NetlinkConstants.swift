@@ -125,3 +125,19 @@ public enum NetlinkConstants {
     public static let ARPHRD_ETHER: UInt16 = 1
     public static let ARPHRD_LOOPBACK: UInt16 = 772
 }
+
+extension NetlinkConstants {
+    // <linux/rtnetlink.h>: neighbour messages.
+    public static let RTM_NEWNEIGH: UInt16 = 28
+    public static let RTM_DELNEIGH: UInt16 = 29
+    public static let RTM_GETNEIGH: UInt16 = 30
+
+    // <linux/neighbour.h>: enum NDA_*.
+    public static let NDA_DST: UInt16 = 1
+    public static let NDA_LLADDR: UInt16 = 2
+
+    // <linux/neighbour.h>: neighbour states.
+    public static let NUD_REACHABLE: UInt16 = 0x02
+    public static let NUD_STALE: UInt16 = 0x04
+    public static let NUD_PERMANENT: UInt16 = 0x80
+}

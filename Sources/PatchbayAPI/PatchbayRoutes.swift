@@ -41,6 +41,16 @@ public enum PatchbayRoutes {
                 let body = try await JSONBody.decode(NetworkUpdateRequest.self, from: request)
                 return try JSONBody.response(try await engine.update(try name(context), body))
             },
+            APIRoute(.get, "/v1/networks/{name}/dhcp-leases") { request, context in
+                var mac: MACAddress?
+                if let text = request.uri.queryParameters.get("mac") {
+                    guard let parsed = MACAddress(text) else {
+                        throw PatchbayError(.invalidArgument, "'\(text)' is not a MAC address")
+                    }
+                    mac = parsed
+                }
+                return try JSONBody.response(try await engine.leases(try name(context), mac: mac))
+            },
             APIRoute(.get, "/v1/networks/{name}/xml") { request, context in
                 let inactive = request.uri.queryParameters.get("inactive").map { $0 == "true" || $0 == "1" } ?? false
                 return try JSONBody.response(NetworkXMLResponse(xml: try await engine.xml(try name(context), inactive: inactive)))

@@ -54,6 +54,12 @@ public struct PatchbayClient: Sendable {
         try await call(.POST, "/v1/networks/\(escape(name))/update", body: request)
     }
 
+    public func dhcpLeases(_ name: String, mac: String? = nil) async throws(PatchbayError) -> [DHCPLeaseInfo] {
+        var path = "/v1/networks/\(escape(name))/dhcp-leases"
+        if let mac { path += "?mac=\(escape(mac))" }
+        return try await call(.GET, path)
+    }
+
     public func networkXML(_ name: String, inactive: Bool) async throws(PatchbayError) -> String {
         let response: NetworkXMLResponse = try await call(.GET, "/v1/networks/\(escape(name))/xml\(inactive ? "?inactive=true" : "")")
         return response.xml

@@ -11,7 +11,7 @@ public struct PatchbayCommand: AsyncParsableCommand {
         version: PatchbayVersion.current,
         subcommands: [
             NetDefine.self, NetUndefine.self, NetStart.self, NetDestroy.self, NetAutostart.self,
-            NetList.self, NetInfo.self, NetDumpXML.self, NetEdit.self, NetUpdate.self,
+            NetList.self, NetInfo.self, NetDumpXML.self, NetEdit.self, NetUpdate.self, NetDHCPLeases.self,
         ])
 
     public init() {}

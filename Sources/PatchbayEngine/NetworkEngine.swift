@@ -8,11 +8,16 @@ import PatchbayStore
 public actor NetworkEngine {
     private let store: any NetworkStore
     private let links: any LinkManaging
+    private let services: any NetworkServices
+    private let leaseStore: (any LeaseStore)?
     private let logger: Logger
 
-    public init(store: any NetworkStore, links: any LinkManaging, logger: Logger) {
+    public init(store: any NetworkStore, links: any LinkManaging, services: any NetworkServices = NoNetworkServices(),
+                leases: (any LeaseStore)? = nil, logger: Logger) {
         self.store = store
         self.links = links
+        self.services = services
+        self.leaseStore = leases
         self.logger = logger
     }
 
@@ -99,7 +104,7 @@ public actor NetworkEngine {
     /// `net-update`: changes one section of the running definition, the persistent one, or both,
     /// all or nothing. Each changed definition must still pass the same validation as define.
     /// Returns which definitions changed.
-    public func update(_ name: String, _ request: NetworkUpdateRequest) throws(PatchbayError) -> NetworkUpdateResult {
+    public func update(_ name: String, _ request: NetworkUpdateRequest) async throws(PatchbayError) -> NetworkUpdateResult {
         var record = try record(name)
         var live = false, config = false
         switch request.scope {
@@ -127,6 +132,10 @@ public actor NetworkEngine {
         if live, let current = record.live { record.live = try apply(current) }
         if config { record.definition = try apply(record.definition) }
         try store.update(record)
+        if live, let current = record.live {
+            // DHCP hosts and ranges, DNS records: the running services pick up the new definition.
+            try await services.start(current)
+        }
         logger.info("network updated", metadata: ["network": "\(name)", "section": "\(request.section.rawValue)",
                                                   "command": "\(request.command.rawValue)", "live": "\(live)", "config": "\(config)"])
         return NetworkUpdateResult(network: record.summary, live: live, config: config)
@@ -145,12 +154,13 @@ public actor NetworkEngine {
             try store.update(record)
         } else {
             try store.delete(named: name)
+            try leaseStore?.deleteAll(network: name)
         }
         logger.info("network undefined", metadata: ["network": "\(name)"])
     }
 
     /// `net-start`.
-    public func start(_ name: String) throws(PatchbayError) -> NetworkSummary {
+    public func start(_ name: String) async throws(PatchbayError) -> NetworkSummary {
         var record = try record(name)
         guard !record.active else { throw PatchbayError(.operationInvalid, "network '\(name)' is already active") }
         let definition = record.definition
@@ -158,9 +168,12 @@ public actor NetworkEngine {
         try driver.start(definition)
         record.live = definition
         do {
+            // libvirt's order: DHCP/DNS come after the bridge, its addresses and the firewall.
+            try await services.start(definition)
             try store.update(record)
         } catch {
-            // The kernel state must not outlive a failure to record it.
+            // Neither services nor kernel state may outlive a failed start.
+            await services.stop(name)
             try? driver.stop(definition)
             throw error
         }
@@ -170,13 +183,15 @@ public actor NetworkEngine {
 
     /// `net-destroy`. Returns nil when the network was transient and is now gone.
     @discardableResult
-    public func destroy(_ name: String) throws(PatchbayError) -> NetworkSummary? {
+    public func destroy(_ name: String) async throws(PatchbayError) -> NetworkSummary? {
         var record = try record(name)
         guard let live = record.live else { throw PatchbayError(.operationInvalid, "network '\(name)' is not active") }
+        await services.stop(name)
         try driver(for: live).stop(live)
         logger.info("network destroyed", metadata: ["network": "\(name)"])
         if !record.persistent {
             try store.delete(named: name)
+            try leaseStore?.deleteAll(network: name)
             return nil
         }
         record.live = nil
@@ -195,12 +210,25 @@ public actor NetworkEngine {
         return record.summary
     }
 
+    /// `net-dhcp-leases NET [MAC]`: the leases of an active network, from the store (every lease
+    /// there was committed before its ACK went out).
+    public func leases(_ name: String, mac: MACAddress? = nil) throws(PatchbayError) -> [DHCPLeaseInfo] {
+        let record = try record(name)
+        guard let live = record.live else { throw PatchbayError(.operationInvalid, "network '\(name)' is not active") }
+        let prefix = live.ips.first { $0.isIPv4 && $0.dhcp.isEnabled }?.prefixLength ?? 24
+        let leases = try leaseStore?.leases(network: name) ?? []
+        return leases.filter { mac == nil || $0.mac == mac }.map { lease in
+            DHCPLeaseInfo(expiryTime: lease.expiresAt, mac: lease.mac.description, protocolName: "ipv4", ipAddress: lease.ip.description,
+                          prefix: prefix, hostname: lease.hostname, clientID: lease.clientIDText)
+        }
+    }
+
     // MARK: - Daemon start-up
 
     /// Run once when the daemon starts: repairs networks that were active (without re-creating
     /// what is there), then starts autostart networks that are not active. Errors are logged per
     /// network; one broken network does not keep the others down.
-    public func recover() -> [String] {
+    public func recover() async -> [String] {
         var report: [String] = []
         let records: [NetworkRecord]
         do { records = try store.networks() } catch {
@@ -211,6 +239,13 @@ public actor NetworkEngine {
             if let live = record.live {
                 do {
                     let repairs = try driver(for: live).reconcile(live)
+                    do {
+                        try await services.start(live)
+                    } catch {
+                        // The bridge is intact and guests keep their traffic; only the services are down.
+                        logger.error("cannot start DHCP/DNS of a restored network", metadata: ["network": "\(record.name)", "error": "\(error)"])
+                        report.append("network \(record.name): services not started (\(error))")
+                    }
                     let line = repairs.isEmpty ? "network \(record.name): intact" : "network \(record.name): " + repairs.joined(separator: "; ")
                     logger.info("reconciled", metadata: ["network": "\(record.name)", "repairs": "\(repairs)"])
                     report.append(line)
@@ -227,7 +262,7 @@ public actor NetworkEngine {
                 }
             } else if record.autostart {
                 do {
-                    _ = try start(record.name)
+                    _ = try await start(record.name)
                     report.append("network \(record.name): autostarted")
                 } catch {
                     logger.error("autostart failed", metadata: ["network": "\(record.name)", "error": "\(error)"])

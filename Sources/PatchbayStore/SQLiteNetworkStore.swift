@@ -6,7 +6,7 @@ import PatchbayModel
 /// The daemon's store: one SQLite file in the state directory, in WAL mode, so that a crash
 /// (even `kill -9`) loses no committed definition and readers never block the writer.
 public final class SQLiteNetworkStore: NetworkStore {
-    private let database: DatabaseQueue
+    let database: DatabaseQueue
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     public init(path: String) throws(PatchbayError) {
@@ -14,6 +14,12 @@ public final class SQLiteNetworkStore: NetworkStore {
             var configuration = Configuration()
             configuration.label = "patchbay"
             configuration.busyMode = .timeout(5)
+            configuration.prepareDatabase { db in
+                // WAL: a commit is one append to the log, readers do not block the writer, and
+                // a killed daemon loses no committed transaction.
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
             database = try DatabaseQueue(path: path, configuration: configuration)
             try Self.migrator.migrate(database)
         } catch {
@@ -47,6 +53,18 @@ public final class SQLiteNetworkStore: NetworkStore {
                 t.column("persistent", .boolean).notNull().defaults(to: true)
                 t.column("updatedAt", .datetime).notNull()
             }
+        }
+        migrator.registerMigration("v2: leases") { db in
+            try db.create(table: "lease") { t in
+                t.column("network", .text).notNull()
+                t.column("ip", .text).notNull()
+                t.column("mac", .text).notNull()
+                t.column("clientID", .blob)
+                t.column("hostname", .text)
+                t.column("expiresAt", .integer)
+                t.primaryKey(["network", "ip"])
+            }
+            try db.create(index: "lease_by_mac", on: "lease", columns: ["network", "mac"])
         }
         return migrator
     }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import DHCPServer
+import Foundation
 import Netlink
 import PatchbayAPI
 import PatchbayEngine
@@ -55,12 +57,16 @@ struct Patchbayd: AsyncParsableCommand {
         do { session = try NetlinkSession() } catch {
             throw PatchbayError(.kernel, "cannot open a netlink socket", cause: error.description)
         }
-        let engine = NetworkEngine(store: store, links: NetlinkLinkManager(session: session), logger: logger)
+        let dhcp = DHCPServerManager(store: store, neighbors: session, logger: logger,
+                                     now: { Int64(Date().timeIntervalSince1970) })
+        let engine = NetworkEngine(store: store, links: NetlinkLinkManager(session: session), services: dhcp,
+                                   leases: store, logger: logger)
         for line in await engine.recover() { logger.info("start-up: \(line)") }
 
         let app = PatchbayServer.application(engine: engine, socketPath: socket, logger: logger)
         defer { unlink(socket) }
         try await app.runService()
+        await dhcp.stopAll()
         logger.info("patchbayd stopped")
     }
 }

@@ -27,4 +27,13 @@ import Testing
         #expect(error?.description == "line 1, column 85: malformed XML: invalid character U+0001 (control characters are not allowed in XML)")
         #expect(throws: XMLSyntaxError.self) { try XMLTreeParser.parse("<a>\u{FFFE}</a>") }
     }
+
+    /// `average='0'` limits nothing and formats to nothing; an empty <bandwidth> then vanished on
+    /// the next round. Such a rate now reads as absent.
+    @Test func zeroBandwidthIsAbsent() throws {
+        let xml = "<network><name>n</name><bandwidth><inbound average='0'/></bandwidth></network>"
+        let definition = try NetworkXML.read(xml, level: .document).definition
+        #expect(definition.bandwidth == nil)
+        #expect(!NetworkXML.format(definition).contains("bandwidth"))
+    }
 }

@@ -76,8 +76,9 @@ public final class DaemonHarness: Sendable {
     }
 
     /// Runs the CLI against this daemon, finding it through $PATCHBAY_SOCKET as a user would.
-    public func cli(_ arguments: [String], input: String? = nil) throws -> CommandResult {
-        try Command.run(Binaries.patchbay, arguments, environment: ["PATCHBAY_SOCKET": socketPath], input: input)
+    public func cli(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> CommandResult {
+        try Command.run(Binaries.patchbay, arguments,
+                        environment: environment.merging(["PATCHBAY_SOCKET": socketPath]) { $1 }, input: input)
     }
 
     public var logs: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

@@ -27,4 +27,9 @@ int cpatchbay_set_receive_timeout(int fd, int milliseconds);
 int cpatchbay_tap_create(const char *netns_path, const char *name, int flags, long owner, long group,
                          char *name_out);
 
+/* A UDP socket for a per-network server: SO_REUSEADDR (every network binds the same port),
+ * SO_BROADCAST, SO_BINDTODEVICE to `ifname` (so it hears and answers only that bridge), bound
+ * to `address` (network order; 0 for any) and `port`, non-blocking. Returns the fd or -errno. */
+int cpatchbay_udp_socket(const char *ifname, uint32_t address, uint16_t port);
+
 #endif

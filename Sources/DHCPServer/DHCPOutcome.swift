@@ -1,0 +1,29 @@
+import DHCPWire
+import PatchbayModel
+
+/// Where a reply goes, by RFC 2131 §4.1's rules (relay, NAK broadcast, ciaddr unicast, broadcast
+/// flag, else layer-2 unicast to chaddr).
+public enum DHCPReplyDestination: Sendable, Hashable {
+    /// To the relay agent at giaddr, server port 67.
+    case relay(IPv4Address)
+    /// To 255.255.255.255:68 on the network's bridge.
+    case broadcast
+    /// To ciaddr:68 through normal routing (the client has its address configured).
+    case unicast(IPv4Address)
+    /// To yiaddr:68, delivered to chaddr before the client has its address: the server installs
+    /// a neighbour entry so no ARP is needed (RFC 2131 §4.1, "MAY ... unicast to chaddr").
+    case hardware(IPv4Address, MACAddress)
+}
+
+/// The server's answer to one request: the reply (if any) and the lease changes to make durable
+/// before the reply is sent.
+public struct DHCPOutcome: Sendable {
+    public var reply: DHCPMessage?
+    public var destination: DHCPReplyDestination?
+    public var upserts: [DHCPLease] = []
+    public var deletions: [IPv4Address] = []
+    /// A line for the log: what was asked and what was decided.
+    public var summary: String
+
+    static func ignore(_ why: String) -> DHCPOutcome { DHCPOutcome(reply: nil, destination: nil, summary: why) }
+}

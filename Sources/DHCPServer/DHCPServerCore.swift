@@ -1,0 +1,215 @@
+import DHCPWire
+import PatchbayModel
+
+/// The DHCP server's decisions for one network (RFC 2131 §4.3): which address a client gets,
+/// which requests are acknowledged, refused or ignored, and what the reply carries. No sockets,
+/// no store, no clock of its own: the service feeds it requests and the time, and carries out
+/// the outcome. That keeps every rule unit-testable.
+public struct DHCPServerCore: Sendable {
+    public private(set) var pool: DHCPPool
+    var table: DHCPLeaseTable
+
+    public init(pool: DHCPPool, leases: [DHCPLease]) {
+        self.pool = pool
+        table = DHCPLeaseTable(leases: leases.filter { pool.contains($0.ip) })
+    }
+
+    public var leases: [DHCPLease] { table.leases.values.sorted { $0.ip < $1.ip } }
+
+    public mutating func handle(_ request: DHCPMessage, now: Int64) -> DHCPOutcome {
+        guard request.op == DHCPMessage.bootRequest else { return .ignore("not a BOOTREQUEST") }
+        guard let type = request.messageType else { return .ignore("BOOTP request without DHCP message type") }
+        guard let mac = request.clientMAC else { return .ignore("\(type) from a non-Ethernet client (htype \(request.htype))") }
+        let client = DHCPLeaseTable.key(mac: mac, clientID: request.options.clientIdentifier)
+        switch type {
+        case .discover: return discover(request, mac: mac, client: client, now: now)
+        case .request: return handleRequest(request, mac: mac, client: client, now: now)
+        case .decline: return decline(request, client: client, now: now)
+        case .release: return release(request, client: client)
+        case .inform: return inform(request)
+        case .offer, .ack, .nak: return .ignore("\(type) is a server message")
+        }
+    }
+
+    /// Expired leases are taken out of the table; the caller deletes them from the store.
+    public mutating func reclaimExpired(now: Int64) -> [DHCPLease] { table.reclaimExpired(now: now) }
+
+    // MARK: - DISCOVER → OFFER (§4.3.1)
+
+    mutating func discover(_ request: DHCPMessage, mac: MACAddress, client: DHCPLeaseTable.ClientKey, now: Int64) -> DHCPOutcome {
+        let hostname = request.options.string(DHCPOptionCode.hostName)
+        guard let address = chooseAddress(mac: mac, client: client, hostname: hostname,
+                                           requested: request.options.address(DHCPOptionCode.requestedIPAddress), now: now) else {
+            return .ignore("DHCPDISCOVER from \(mac): no address available")
+        }
+        table.offer(address, to: client, now: now)
+        let reply = makeReply(.offer, to: request, yiaddr: address, leaseSeconds: leaseSeconds(for: address, mac: mac, hostname: hostname, request: request))
+        return DHCPOutcome(reply: reply, destination: destination(for: request, reply: reply, mac: mac),
+                           summary: "DHCPDISCOVER from \(mac) → DHCPOFFER \(address)")
+    }
+
+    /// §4.3.1: the client's reservation; else the address already offered to it, its current or
+    /// previous (expired) lease, or the address it asks for, the first of those that is free;
+    /// else the first free address of the ranges.
+    mutating func chooseAddress(mac: MACAddress, client: DHCPLeaseTable.ClientKey, hostname: String?,
+                                requested: IPv4Address?, now: Int64) -> IPv4Address? {
+        let reserved = Set(pool.reservations.map(\.ip))
+        if let reservation = reservation(mac: mac, hostname: hostname) {
+            return table.isAvailable(reservation.ip, for: client, now: now) ? reservation.ip : nil
+        }
+        let candidates = [table.offeredAddress(for: client, now: now), table.lease(for: client)?.ip, requested].compactMap { $0 }
+        for candidate in candidates where isInRanges(candidate) && !reserved.contains(candidate) && table.isAvailable(candidate, for: client, now: now) {
+            return candidate
+        }
+        return table.freeAddress(in: pool.ranges, for: client, excluding: reserved, now: now)
+    }
+
+    func reservation(mac: MACAddress, hostname: String?) -> DHCPPool.Reservation? {
+        pool.reservations.first { $0.mac == mac }
+            ?? hostname.flatMap { name in pool.reservations.first { $0.mac == nil && $0.name?.lowercased() == name.lowercased() } }
+    }
+
+    func isInRanges(_ address: IPv4Address) -> Bool {
+        pool.ranges.contains { address.value >= $0.first.value && address.value <= $0.last.value }
+    }
+
+    /// Whether `address` may be granted to this client: its reservation, or a range address not
+    /// reserved for someone else and not held by another client.
+    func isGrantable(_ address: IPv4Address, mac: MACAddress, client: DHCPLeaseTable.ClientKey, hostname: String?, now: Int64) -> Bool {
+        if let reservation = reservation(mac: mac, hostname: hostname) {
+            return reservation.ip == address && table.isAvailable(address, for: client, now: now)
+        }
+        guard isInRanges(address), !pool.reservations.contains(where: { $0.ip == address }) else { return false }
+        return table.isAvailable(address, for: client, now: now)
+    }
+
+    /// Per-host lease time, else the range's, else the client's request capped by the default.
+    func leaseSeconds(for address: IPv4Address, mac: MACAddress, hostname: String?, request: DHCPMessage) -> UInt64? {
+        let configured: UInt64
+        if let reservation = reservation(mac: mac, hostname: hostname), let seconds = reservation.leaseSeconds {
+            configured = seconds
+        } else if let range = pool.ranges.first(where: { address.value >= $0.first.value && address.value <= $0.last.value }),
+                  let seconds = range.leaseSeconds {
+            configured = seconds
+        } else {
+            configured = pool.defaultLeaseSeconds
+        }
+        if configured == 0 { return nil }  // infinite
+        if let asked = request.options.uint32(DHCPOptionCode.leaseTime), asked >= 120 {
+            return min(configured, UInt64(asked))
+        }
+        return configured
+    }
+
+    // MARK: - REQUEST → ACK/NAK (§4.3.2)
+
+    mutating func handleRequest(_ request: DHCPMessage, mac: MACAddress, client: DHCPLeaseTable.ClientKey, now: Int64) -> DHCPOutcome {
+        let serverID = request.options.address(DHCPOptionCode.serverIdentifier)
+        let requested = request.options.address(DHCPOptionCode.requestedIPAddress)
+        let hostname = request.options.string(DHCPOptionCode.hostName)
+        let address: IPv4Address
+        let state: String
+        if let serverID {
+            // SELECTING: the client answers an offer; from another server's offer we stay quiet.
+            guard serverID == pool.serverAddress else {
+                table.withdrawOffer(for: client)
+                return .ignore("DHCPREQUEST from \(mac) for server \(serverID)")
+            }
+            guard let requested else { return nak(request, mac: mac, "no requested address in SELECTING state") }
+            address = requested
+            state = "SELECTING"
+        } else if let requested {
+            // INIT-REBOOT: the client checks an address it remembers.
+            address = requested
+            state = "INIT-REBOOT"
+        } else if request.ciaddr.value != 0 {
+            // RENEWING (unicast) or REBINDING (broadcast).
+            address = request.ciaddr
+            state = "RENEWING/REBINDING"
+        } else {
+            return .ignore("DHCPREQUEST from \(mac) without server identifier, requested address or ciaddr")
+        }
+        guard pool.contains(address) else {
+            return nak(request, mac: mac, "\(address) is not on network \(pool.serverAddress)/\(pool.prefixLength)")
+        }
+        guard isGrantable(address, mac: mac, client: client, hostname: hostname, now: now) else {
+            return nak(request, mac: mac, "\(address) is not available to this client")
+        }
+        let seconds = leaseSeconds(for: address, mac: mac, hostname: hostname, request: request)
+        let lease = DHCPLease(network: pool.network, mac: mac, ip: address, clientID: request.options.clientIdentifier,
+                              hostname: sanitizedHostname(hostname) ?? table.lease(at: address)?.hostname,
+                              expiresAt: seconds.map { now + Int64($0) })
+        var outcome = DHCPOutcome(reply: nil, destination: nil, summary: "DHCPREQUEST (\(state)) from \(mac) → DHCPACK \(address)")
+        if let displaced = table.insert(lease) { outcome.deletions.append(displaced.ip) }
+        outcome.upserts.append(lease)
+        let reply = makeReply(.ack, to: request, yiaddr: address, leaseSeconds: seconds, hostname: lease.hostname)
+        outcome.reply = reply
+        outcome.destination = destination(for: request, reply: reply, mac: mac)
+        return outcome
+    }
+
+    func nak(_ request: DHCPMessage, mac: MACAddress, _ reason: String) -> DHCPOutcome {
+        var reply = DHCPMessage(op: DHCPMessage.bootReply, xid: request.xid)
+        reply.htype = request.htype
+        reply.hlen = request.hlen
+        reply.chaddr = request.chaddr
+        reply.giaddr = request.giaddr
+        reply.flags = request.giaddr.value != 0 ? DHCPMessage.broadcastFlag : request.flags
+        reply.options.messageType = .nak
+        reply.options.setAddress(DHCPOptionCode.serverIdentifier, pool.serverAddress)
+        reply.options.setString(DHCPOptionCode.message, reason)
+        if let clientID = request.options.clientIdentifier { reply.options[DHCPOptionCode.clientIdentifier] = clientID }
+        return DHCPOutcome(reply: reply, destination: request.giaddr.value != 0 ? .relay(request.giaddr) : .broadcast,
+                           summary: "DHCPREQUEST from \(mac) → DHCPNAK (\(reason))")
+    }
+
+    // MARK: - DECLINE, RELEASE, INFORM (§4.3.3 - §4.3.5)
+
+    mutating func decline(_ request: DHCPMessage, client: DHCPLeaseTable.ClientKey, now: Int64) -> DHCPOutcome {
+        guard request.options.address(DHCPOptionCode.serverIdentifier) == pool.serverAddress,
+              let address = request.options.address(DHCPOptionCode.requestedIPAddress) else {
+            return .ignore("DHCPDECLINE not for this server")
+        }
+        var outcome = DHCPOutcome.ignore("DHCPDECLINE of \(address): quarantined for \(DHCPLeaseTable.declineQuarantineSeconds) s")
+        if let lease = table.lease(at: address), DHCPLeaseTable.key(of: lease) == client {
+            table.remove(address)
+            outcome.deletions.append(address)
+        }
+        table.decline(address, now: now)
+        return outcome
+    }
+
+    mutating func release(_ request: DHCPMessage, client: DHCPLeaseTable.ClientKey) -> DHCPOutcome {
+        guard let lease = table.lease(at: request.ciaddr), DHCPLeaseTable.key(of: lease) == client else {
+            return .ignore("DHCPRELEASE of \(request.ciaddr) that this client does not hold")
+        }
+        table.remove(request.ciaddr)
+        var outcome = DHCPOutcome.ignore("DHCPRELEASE of \(request.ciaddr) by \(lease.mac)")
+        outcome.deletions.append(request.ciaddr)
+        return outcome
+    }
+
+    /// §4.3.5: configuration without an address: no lease time, yiaddr zero, sent to ciaddr.
+    func inform(_ request: DHCPMessage) -> DHCPOutcome {
+        guard request.ciaddr.value != 0 else { return .ignore("DHCPINFORM without ciaddr") }
+        let reply = makeReply(.ack, to: request, yiaddr: IPv4Address(0), leaseSeconds: nil, includeLease: false)
+        let destination: DHCPReplyDestination = request.giaddr.value != 0 ? .relay(request.giaddr) : .unicast(request.ciaddr)
+        return DHCPOutcome(reply: reply, destination: destination, summary: "DHCPINFORM from \(request.ciaddr) → DHCPACK")
+    }
+
+    /// RFC 2131 §4.1, in order: relay; (NAK handled separately); ciaddr; broadcast flag; chaddr.
+    func destination(for request: DHCPMessage, reply: DHCPMessage, mac: MACAddress) -> DHCPReplyDestination {
+        if request.giaddr.value != 0 { return .relay(request.giaddr) }
+        if request.ciaddr.value != 0 { return .unicast(request.ciaddr) }
+        if request.isBroadcastRequested { return .broadcast }
+        return .hardware(reply.yiaddr, mac)
+    }
+
+    /// Host names become DNS names: keep the first label, letters, digits and hyphens only.
+    func sanitizedHostname(_ name: String?) -> String? {
+        guard let name else { return nil }
+        let label = name.split(separator: ".").first.map(String.init) ?? ""
+        let cleaned = String(label.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") })
+        return cleaned.isEmpty ? nil : String(cleaned.prefix(63))
+    }
+}

@@ -1,0 +1,16 @@
+import PatchbayModel
+
+/// The per-network services that run on top of the kernel state (DHCP now, DNS next): started
+/// after the bridge is up, stopped before it goes. A protocol so the engine never opens a socket.
+public protocol NetworkServices: Sendable {
+    /// Starts or restarts the services of an active network for `definition`.
+    func start(_ definition: NetworkDefinition) async throws(PatchbayError)
+    func stop(_ network: String) async
+}
+
+/// No services: for engine tests that are about the kernel steps only.
+public struct NoNetworkServices: NetworkServices {
+    public init() {}
+    public func start(_ definition: NetworkDefinition) async throws(PatchbayError) {}
+    public func stop(_ network: String) async {}
+}

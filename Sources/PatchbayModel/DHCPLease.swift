@@ -1,0 +1,52 @@
+/// A DHCPv4 lease as the server grants it and the store keeps it.
+public struct DHCPLease: Sendable, Hashable, Codable {
+    public var network: String
+    public var mac: MACAddress
+    public var ip: IPv4Address
+    /// Option 61 as sent, if the client sent one; leases are matched on it first (RFC 2132 §9.14).
+    public var clientID: [UInt8]?
+    public var hostname: String?
+    /// Seconds since 1970; nil for an infinite lease.
+    public var expiresAt: Int64?
+
+    public init(network: String, mac: MACAddress, ip: IPv4Address, clientID: [UInt8]? = nil, hostname: String? = nil, expiresAt: Int64?) {
+        self.network = network
+        self.mac = mac
+        self.ip = ip
+        self.clientID = clientID
+        self.hostname = hostname
+        self.expiresAt = expiresAt
+    }
+
+    public func isExpired(at now: Int64) -> Bool { expiresAt.map { $0 <= now } ?? false }
+
+    /// The client ID as virsh prints it: colon-separated hex.
+    public var clientIDText: String? {
+        clientID.map { $0.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined(separator: ":") }
+    }
+}
+
+/// What `net-dhcp-leases` shows for one lease (virsh's columns), and its `--json` form.
+public struct DHCPLeaseInfo: Sendable, Hashable, Codable {
+    public var expiryTime: Int64?
+    public var mac: String
+    public var protocolName: String
+    public var ipAddress: String
+    public var prefix: Int
+    public var hostname: String?
+    public var clientID: String?
+
+    public init(expiryTime: Int64?, mac: String, protocolName: String, ipAddress: String, prefix: Int, hostname: String?, clientID: String?) {
+        self.expiryTime = expiryTime
+        self.mac = mac
+        self.protocolName = protocolName
+        self.ipAddress = ipAddress
+        self.prefix = prefix
+        self.hostname = hostname
+        self.clientID = clientID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case expiryTime, mac, protocolName = "protocol", ipAddress, prefix, hostname, clientID
+    }
+}
