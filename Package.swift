@@ -101,6 +101,12 @@ let package = Package(
             name: "NetlinkTests",
             dependencies: ["Netlink", "NetlinkWire", "PatchbayModel", "PatchbayTestSupport"],
             swiftSettings: strict),
+        .testTarget(name: "DHCPWireTests", dependencies: ["DHCPWire", "PatchbayModel"], swiftSettings: strict),
+        .testTarget(
+            name: "DHCPServerTests",
+            dependencies: ["DHCPServer", "DHCPWire", "PatchbayModel", "PatchbayStore", "LibvirtXML", "PatchbayTestSupport"],
+            swiftSettings: strict),
+        .testTarget(name: "DNSWireTests", dependencies: ["DNSWire", "PatchbayModel"], swiftSettings: strict),
         .testTarget(
             name: "PatchbayStoreTests",
             dependencies: ["PatchbayStore", "PatchbayModel", .product(name: "GRDB", package: "GRDB.swift")],
