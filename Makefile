@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN_DIR = $(shell $(SWIFT) build --show-bin-path)
 
 # Debian packages the build, the tests and the demo need. Installed only when missing.
-APT_PACKAGES = iproute2 libsqlite3-dev strace
+APT_PACKAGES = iproute2 libsqlite3-dev strace udhcpc busybox isc-dhcp-client bind9-dnsutils dnsmasq-base kea-admin dnsperf iperf3 nftables libnftables-dev
 
 .PHONY: setup build test demo clean
 
@@ -33,3 +33,15 @@ FUZZ_SECONDS ?= 600
 .PHONY: fuzz-xml
 fuzz-xml:
 	scripts/fuzz.sh FuzzNetworkXML $(FUZZ_SECONDS) ../shared/conformance/libvirt-network-xml/in
+
+.PHONY: fuzz-dns
+fuzz-dns:
+	scripts/fuzz.sh FuzzDNSWire $(FUZZ_SECONDS) Fuzz/FuzzDNSWire/seeds
+
+.PHONY: fuzz-dhcp
+fuzz-dhcp:
+	scripts/fuzz.sh FuzzDHCPWire $(FUZZ_SECONDS) Fuzz/FuzzDHCPWire/seeds
+
+# All three, one after the other (30 minutes with the default FUZZ_SECONDS).
+.PHONY: fuzz
+fuzz: fuzz-xml fuzz-dhcp fuzz-dns
