@@ -11,4 +11,4 @@ corpus=fuzz-corpus/$target
 mkdir -p "$corpus" fuzz-crashes
 for seed in "$@"; do cp -n "$seed"/* "$corpus"/ 2>/dev/null || true; done
 exec .build-fuzz/release/"$target" "$corpus" -max_total_time="$seconds" -max_len=65536 \
-    -artifact_prefix=fuzz-crashes/"$target"- -print_final_stats=1
+    -artifact_prefix=fuzz-crashes/"$target"- -print_final_stats=1 -print_funcs=0

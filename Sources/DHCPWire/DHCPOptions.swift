@@ -1,6 +1,7 @@
 import PatchbayModel
 
-/// The options of a message, in order, one entry per code. On the wire an option longer than 255
+/// The options of a message, in arrival order, one entry per code. Equality ignores the order:
+/// RFC 2132 gives it no meaning, and the encoder moves the message type to the front. On the wire an option longer than 255
 /// bytes is split into several instances of the same code, and a receiver concatenates them
 /// (RFC 3396 §5, §7); this type holds the concatenated value, so splitting is only an encoding
 /// concern.
@@ -10,11 +11,14 @@ public struct DHCPOptions: Sendable, Hashable {
     public init() {}
 
     public static func == (lhs: DHCPOptions, rhs: DHCPOptions) -> Bool {
-        lhs.entries.count == rhs.entries.count && zip(lhs.entries, rhs.entries).allSatisfy { $0.code == $1.code && $0.value == $1.value }
+        lhs.entries.count == rhs.entries.count
+            && zip(lhs.sortedEntries, rhs.sortedEntries).allSatisfy { $0.code == $1.code && $0.value == $1.value }
     }
 
+    private var sortedEntries: [(code: UInt8, value: [UInt8])] { entries.sorted { $0.code < $1.code } }
+
     public func hash(into hasher: inout Hasher) {
-        for entry in entries {
+        for entry in sortedEntries {
             hasher.combine(entry.code)
             hasher.combine(entry.value)
         }

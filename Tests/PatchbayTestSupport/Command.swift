@@ -23,34 +23,17 @@ public enum Command {
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                            input: String? = nil) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try resolve(executable))
-        process.arguments = arguments
-        if let environment {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let inPipe = Pipe()
-        process.standardInput = inPipe
-        try process.run()
-        if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
-        try? inPipe.fileHandleForWriting.close()
-        // Read both pipes before waiting so a chatty child cannot fill a pipe and stall.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus,
-                             stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData, as: UTF8.self))
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("patchbay-cmd-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let inputPath = scratch + "/in", outputPath = scratch + "/out", errorPath = scratch + "/err"
+        try Data((input ?? "").utf8).write(to: URL(fileURLWithPath: inputPath))
+        let child = try ChildProcess(executable, arguments, outputPath: outputPath, errorPath: errorPath,
+                                     inputPath: inputPath, environment: environment)
+        child.wait(seconds: .infinity)
+        return CommandResult(status: child.exitCode ?? -1,
+                             stdout: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "",
+                             stderr: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
     }
 
     /// Runs and throws unless the command exits 0.

@@ -21,7 +21,7 @@ public final class DaemonHarness: Sendable {
     public var stateDirectory: String { directory + "/state" }
     public var logPath: String { directory + "/patchbayd.log" }
 
-    private let process = Mutex<Process?>(nil)
+    private let process = Mutex<ChildProcess?>(nil)
 
     public init(namespace: TestNamespace) throws {
         self.namespace = namespace
@@ -41,23 +41,14 @@ public final class DaemonHarness: Sendable {
 
     /// Starts patchbayd in the namespace and waits until its API answers.
     public func start() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Command.resolve("ip"))
-        process.arguments = ["netns", "exec", namespace.name, Binaries.patchbayd,
-                             "--socket", socketPath, "--state-dir", stateDirectory, "--log-level", "debug"]
-        if !FileManager.default.fileExists(atPath: logPath) {
-            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        log.seekToEndOfFile()
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        self.process.withLock { $0 = process }
+        let child = try ChildProcess("ip", ["netns", "exec", namespace.name, Binaries.patchbayd,
+                                            "--socket", socketPath, "--state-dir", stateDirectory, "--log-level", "debug"],
+                                     outputPath: logPath)
+        process.withLock { $0 = child }
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            if !process.isRunning {
-                throw HarnessError("patchbayd exited with status \(process.terminationStatus) during start-up:\n\(logs)")
+            if !child.isRunning {
+                throw HarnessError("patchbayd exited with status \(child.exitCode ?? -1) during start-up:\n\(logs)")
             }
             if FileManager.default.fileExists(atPath: socketPath), (try? cli(["net-list", "--all"]))?.succeeded == true { return }
             Thread.sleep(forTimeInterval: 0.05)
@@ -65,14 +56,17 @@ public final class DaemonHarness: Sendable {
         throw HarnessError("patchbayd did not answer within 30 s:\n\(logs)")
     }
 
-    /// Stops the daemon with `signal` and returns its exit status (SIGKILL gives 9 + 128 style
-    /// statuses as Foundation reports them: the signal number, with reason .uncaughtSignal).
+    /// Stops the daemon with `signal` and returns how it ended: its exit code, or 128 + the
+    /// signal that killed it, as a shell reports it.
     @discardableResult
-    public func stop(signal: Int32 = SIGTERM) -> (status: Int32, reason: Process.TerminationReason)? {
-        guard let process = process.withLock({ p -> Process? in defer { p = nil }; return p }) else { return nil }
-        if process.isRunning { kill(process.processIdentifier, signal) }
-        process.waitUntilExit()
-        return (process.terminationStatus, process.terminationReason)
+    public func stop(signal: Int32 = SIGTERM) -> Int32? {
+        guard let child = process.withLock({ p -> ChildProcess? in defer { p = nil }; return p }) else { return nil }
+        child.signal(signal)
+        if child.wait(seconds: 30) == nil {
+            child.signal(SIGKILL)
+            child.wait(seconds: 30)
+        }
+        return child.exitCode
     }
 
     /// Runs the CLI against this daemon, finding it through $PATCHBAY_SOCKET as a user would.
