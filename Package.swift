@@ -53,6 +53,14 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .target(
+            name: "DNSServer",
+            dependencies: ["DNSWire", "PatchbayModel",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(
             name: "PatchbayEngine",
             dependencies: ["PatchbayModel", "LibvirtXML", "PatchbayStore", "Netlink",
                            .product(name: "Logging", package: "swift-log")],
@@ -78,7 +86,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "patchbayd",
-            dependencies: ["PatchbayAPI", "PatchbayEngine", "PatchbayStore", "Netlink", "DHCPServer",
+            dependencies: ["PatchbayAPI", "PatchbayEngine", "PatchbayStore", "Netlink", "DHCPServer", "DNSServer",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
@@ -107,6 +115,10 @@ let package = Package(
             dependencies: ["DHCPServer", "DHCPWire", "PatchbayModel", "PatchbayStore", "LibvirtXML", "PatchbayTestSupport"],
             swiftSettings: strict),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire", "PatchbayModel"], swiftSettings: strict),
+        .testTarget(
+            name: "DNSServerTests",
+            dependencies: ["DNSServer", "DNSWire", "PatchbayModel", "LibvirtXML"],
+            swiftSettings: strict),
         .testTarget(
             name: "PatchbayStoreTests",
             dependencies: ["PatchbayStore", "PatchbayModel", .product(name: "GRDB", package: "GRDB.swift")],

@@ -20,10 +20,11 @@ public actor DHCPServerManager {
 
     /// Starts (or restarts with a new configuration) the server of `definition`; stops it when
     /// the definition no longer has IPv4 DHCP.
-    public func start(_ definition: NetworkDefinition) async throws(PatchbayError) {
+    public func start(_ definition: NetworkDefinition, observer: DHCPLeaseObserver? = nil) async throws(PatchbayError) {
         if let running = services.removeValue(forKey: definition.name) { await running.stop() }
         guard let pool = DHCPPool(network: definition) else { return }
-        let service = try DHCPService(pool: pool, store: store, neighbors: neighbors, logger: logger, now: now)
+        let service = try DHCPService(pool: pool, store: store, neighbors: neighbors, logger: logger, now: now,
+                                      observer: observer)
         try await service.start()
         services[definition.name] = service
     }

@@ -8,6 +8,10 @@ import NIOPosix
 import PatchbayModel
 import PatchbayStore
 
+/// Told of every lease change once it is durable: the DNS server publishes and withdraws client
+/// names with it.
+public typealias DHCPLeaseObserver = @Sendable (_ network: String, _ upserts: [DHCPLease], _ deletions: [IPv4Address]) -> Void
+
 /// The DHCP server of one network: a UDP socket on port 67 bound to the network's bridge, the
 /// decision core, and the lease store. Requests are decided one at a time on this actor; their
 /// lease changes are committed to the store in batches (one transaction for everything that
@@ -27,10 +31,12 @@ public actor DHCPService {
     private var pending: [DHCPOutcome] = []
     private var flushing = false
     private var interfaceIndex: Int32?
+    private let observer: DHCPLeaseObserver?
 
     public init(pool: DHCPPool, store: any LeaseStore, neighbors: NetlinkSession?, logger: Logger,
-                now: @escaping @Sendable () -> Int64) throws(PatchbayError) {
+                now: @escaping @Sendable () -> Int64, observer: DHCPLeaseObserver? = nil) throws(PatchbayError) {
         network = pool.network
+        self.observer = observer
         self.store = store
         self.neighbors = neighbors
         self.logger = logger
@@ -147,6 +153,9 @@ public actor DHCPService {
                 logger.error("cannot record DHCP leases; replies withheld", metadata: ["network": "\(network)", "error": "\(error)"])
                 continue
             }
+            if let observer, !upserts.isEmpty || !deletions.isEmpty {
+                observer(network, upserts, deletions.map(\.ip))
+            }
             for outcome in batch {
                 if let reply = outcome.reply, let destination = outcome.destination { await send(reply, to: destination) }
             }
@@ -188,6 +197,7 @@ public actor DHCPService {
         guard !expired.isEmpty else { return }
         do {
             try store.apply(upserts: [], deletions: expired.map { (network: network, ip: $0.ip) })
+            observer?(network, [], expired.map(\.ip))
             logger.info("reclaimed expired leases", metadata: ["network": "\(network)", "count": "\(expired.count)"])
         } catch {
             logger.error("cannot remove expired leases", metadata: ["network": "\(network)", "error": "\(error)"])

@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import DHCPServer
-import Foundation
+import DNSServer
 import Netlink
 import PatchbayAPI
 import PatchbayEngine
@@ -22,6 +22,10 @@ struct Patchbayd: AsyncParsableCommand {
 
     @Option(name: .customLong("state-dir"), help: ArgumentHelp("Directory for the state database.", valueName: "dir"))
     var stateDirectory = "/var/lib/patchbay"
+
+    @Option(name: .customLong("resolv-conf"),
+            help: ArgumentHelp("Where the host's DNS servers are read, for names no network answers itself.", valueName: "path"))
+    var resolvConf = "/etc/resolv.conf"
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
@@ -59,14 +63,16 @@ struct Patchbayd: AsyncParsableCommand {
         }
         let dhcp = DHCPServerManager(store: store, neighbors: session, logger: logger,
                                      now: { Int64(Date().timeIntervalSince1970) })
-        let engine = NetworkEngine(store: store, links: NetlinkLinkManager(session: session), services: dhcp,
+        let dns = DNSServerManager(logger: logger, resolvConfPath: resolvConf)
+        let services = DaemonNetworkServices(dhcp: dhcp, dns: dns, leases: store)
+        let engine = NetworkEngine(store: store, links: NetlinkLinkManager(session: session), services: services,
                                    leases: store, logger: logger)
         for line in await engine.recover() { logger.info("start-up: \(line)") }
 
         let app = PatchbayServer.application(engine: engine, socketPath: socket, logger: logger)
         defer { unlink(socket) }
         try await app.runService()
-        await dhcp.stopAll()
+        await services.stopAll()
         logger.info("patchbayd stopped")
     }
 }

@@ -1,0 +1,58 @@
+import DNSWire
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import PatchbayModel
+
+/// The path of one query through a network's server, shared by its UDP and TCP listeners: read
+/// it, decide against the current zone, and either answer at once or forward it.
+struct DNSQueryProcessor: Sendable {
+    enum Transport { case udp, tcp }
+
+    enum Outcome {
+        case reply([UInt8])
+        case later(EventLoopFuture<[UInt8]>)
+        case none
+    }
+
+    let zone: NIOLockedValueBox<DNSZone>
+    let forwarder: DNSForwarder
+    let logger: Logger
+    let network: String
+
+    func process(_ bytes: [UInt8], from client: IPAddress, over transport: Transport) -> Outcome {
+        let query: DNSMessage
+        do { query = try DNSMessage.parse(bytes) } catch {
+            logger.debug("malformed DNS query", metadata: ["network": "\(network)", "client": "\(client)", "error": "\(error)",
+                                                        "size": "\(bytes.count)"])
+            return DNSResponder.formatError(for: bytes).map(Outcome.reply) ?? .none
+        }
+        let decision = zone.withLockedValue { DNSResponder.decide(query, zone: $0, client: client) }
+        switch decision {
+        case .drop:
+            return .none
+        case .answer(let message):
+            return .reply(message.encoded(maxSize: transport == .udp ? query.maximumUDPResponseSize : Int(UInt16.max)))
+        case .forward(let upstreams):
+            let future = transport == .udp ? forwarder.forward(bytes, to: upstreams) : forwarder.forwardTCP(bytes, to: upstreams)
+            let logger = self.logger, network = self.network
+            return .later(future.flatMapErrorThrowing { error in
+                logger.debug("no upstream answered", metadata: ["network": "\(network)", "question": "\(query.questions.first.map { "\($0)" } ?? "")",
+                                                             "upstreams": "\(upstreams)"])
+                return DNSResponder.reply(to: query, code: .servFail).encoded()
+            })
+        }
+    }
+}
+
+extension SocketAddress {
+    /// The address as Patchbay's model has it, without going through text.
+    var patchbayAddress: IPAddress? {
+        switch self {
+        case .v4(let v4): .v4(PatchbayModel.IPv4Address(UInt32(bigEndian: v4.address.sin_addr.s_addr)))
+        case .v6(let v6):
+            withUnsafeBytes(of: v6.address.sin6_addr) { PatchbayModel.IPv6Address(bytes: Array($0)) }.map(IPAddress.v6)
+        default: nil
+        }
+    }
+}

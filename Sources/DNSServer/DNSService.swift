@@ -1,0 +1,175 @@
+import DNSWire
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import PatchbayModel
+
+/// The DNS server of one network: UDP and TCP on port 53 of each of the network's own addresses
+/// (never a wildcard address, so it answers nobody who cannot reach the network), the zone, and
+/// a forwarder for everything else.
+///
+/// Queries are answered on the event loop that read them, with no hop to an actor: a local
+/// answer is a dictionary lookup under a short lock, which is how the server keeps up with
+/// dnsmasq's rate.
+public final class DNSService: Sendable {
+    public let network: String
+    private let zone: NIOLockedValueBox<DNSZone>
+    private let forwarder: DNSForwarder
+    private let channels: NIOLockedValueBox<[any Channel]>
+    private let logger: Logger
+
+    init(network: String, zone: DNSZone, forwarder: DNSForwarder, logger: Logger) {
+        self.network = network
+        self.zone = NIOLockedValueBox(zone)
+        self.forwarder = forwarder
+        self.channels = NIOLockedValueBox([])
+        self.logger = logger
+    }
+
+    /// Starts a server for `zone` on `addresses`, port `port`.
+    public static func start(network: String, zone: DNSZone, addresses: [IPAddress], port: Int = 53,
+                             logger: Logger) async throws(DNSServiceError) -> DNSService {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let forwarder = DNSForwarder(loop: group.next())
+        let service = DNSService(network: network, zone: zone, forwarder: forwarder, logger: logger)
+        do {
+            try await forwarder.open()
+        } catch {
+            throw DNSServiceError(network: network, what: "cannot open the forwarding socket", cause: "\(error)")
+        }
+        let processor = DNSQueryProcessor(zone: service.zone, forwarder: forwarder, logger: logger, network: network)
+        for address in addresses {
+            do {
+                let udp = try await DatagramBootstrap(group: group)
+                    .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+                    // Vector reads share the receive buffer among the messages of a batch: 16
+                    // slots of 4 KiB hold any query a client sends (EDNS sizes top out there).
+                    .channelOption(.datagramVectorReadMessageCount, value: 16)
+                    .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 16 * 4096))
+                    .channelInitializer { channel in
+                        DNSSocketOptions.freebind(channel, ipv6: !address.isIPv4).flatMapThrowing {
+                            try channel.pipeline.syncOperations.addHandler(DNSUDPHandler(processor: processor))
+                        }
+                    }
+                    .bind(host: address.description, port: port).get()
+                service.channels.withLockedValue { $0.append(udp) }
+                let tcp = try await ServerBootstrap(group: group)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .serverChannelInitializer { channel in DNSSocketOptions.freebind(channel, ipv6: !address.isIPv4) }
+                    .childChannelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            let client = channel.remoteAddress?.patchbayAddress
+                            try channel.pipeline.syncOperations.addHandlers([
+                                IdleStateHandler(readTimeout: .seconds(10)),
+                                ByteToMessageHandler(DNSTCPFrameDecoder()),
+                                DNSTCPHandler(processor: processor, client: client),
+                            ])
+                        }
+                    }
+                    .bind(host: address.description, port: port).get()
+                service.channels.withLockedValue { $0.append(tcp) }
+            } catch {
+                await service.stop()
+                throw DNSServiceError(network: network, what: "cannot serve DNS on \(address) port \(port)", cause: "\(error)")
+            }
+        }
+        logger.info("DNS server started", metadata: ["network": "\(network)", "addresses": "\(addresses.map(\.description))",
+                                                     "upstreams": "\(zone.upstreams.map(\.description))"])
+        return service
+    }
+
+    public func stop() async {
+        let open = channels.withLockedValue { channels in defer { channels = [] }; return channels }
+        for channel in open { try? await channel.close() }
+        forwarder.close()
+    }
+
+    /// Publishes or withdraws lease names as DHCP grants, releases and reclaims them.
+    public func leasesChanged(upserts: [DHCPLease], deletions: [IPv4Address]) {
+        zone.withLockedValue { zone in
+            for address in deletions { zone.remove(leaseAddress: address) }
+            for lease in upserts { zone.update(lease: lease) }
+        }
+    }
+
+    /// The current zone, for tests and diagnostics.
+    public var currentZone: DNSZone { zone.withLockedValue { $0 } }
+}
+
+/// Why a network's DNS server could not start.
+public struct DNSServiceError: Error, Sendable, CustomStringConvertible {
+    public var network: String
+    public var what: String
+    public var cause: String
+    public var description: String { "network \(network): \(what): \(cause)" }
+}
+
+final class DNSUDPHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    let processor: DNSQueryProcessor
+    init(processor: DNSQueryProcessor) { self.processor = processor }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        guard let client = envelope.remoteAddress.patchbayAddress else { return }
+        let bytes = Array(envelope.data.readableBytesView)
+        switch processor.process(bytes, from: client, over: .udp) {
+        case .none:
+            return
+        case .reply(let reply):
+            context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: ByteBuffer(bytes: reply))),
+                          promise: nil)
+        case .later(let future):
+            let channel = context.channel, remote = envelope.remoteAddress
+            future.whenSuccess { reply in
+                channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: reply)), promise: nil)
+            }
+        }
+    }
+
+    /// Replies are flushed once per batch of reads, not once per reply.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+}
+
+final class DNSTCPHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let processor: DNSQueryProcessor
+    let client: IPAddress?
+    init(processor: DNSQueryProcessor, client: IPAddress?) {
+        self.processor = processor
+        self.client = client
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let client else {
+            context.close(promise: nil)
+            return
+        }
+        let bytes = Array(unwrapInboundIn(data).readableBytesView)
+        switch processor.process(bytes, from: client, over: .tcp) {
+        case .none:
+            context.close(promise: nil)
+        case .reply(let reply):
+            context.writeAndFlush(wrapOutboundOut(.tcpFramed(reply)), promise: nil)
+        case .later(let future):
+            let channel = context.channel
+            future.whenSuccess { reply in channel.writeAndFlush(ByteBuffer.tcpFramed(reply), promise: nil) }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent { context.close(promise: nil) }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
