@@ -8,19 +8,36 @@ import PatchbayModel
 public struct DHCPServerCore: Sendable {
     public private(set) var pool: DHCPPool
     var table: DHCPLeaseTable
+    /// How many clients one origin (bridge port, relay) may hold addresses for at once, offers
+    /// included; 0 for no limit. A guest that floods DISCOVERs or REQUESTs with made-up MAC
+    /// addresses gets this many addresses and no more, and the rest of the pool stays for
+    /// everyone else. Reserved hosts and clients that already hold an address are never refused.
+    public var maxClientsPerOrigin: Int
+    private var members: [DHCPOrigin: Set<DHCPLeaseTable.ClientKey>] = [:]
 
-    public init(pool: DHCPPool, leases: [DHCPLease]) {
+    public init(pool: DHCPPool, leases: [DHCPLease], maxClientsPerOrigin: Int = 0) {
         self.pool = pool
+        self.maxClientsPerOrigin = maxClientsPerOrigin
         table = DHCPLeaseTable(leases: leases.filter { pool.contains($0.ip) })
     }
 
     public var leases: [DHCPLease] { table.leases.values.sorted { $0.ip < $1.ip } }
 
-    public mutating func handle(_ request: DHCPMessage, now: Int64) -> DHCPOutcome {
+    /// Decides `request`; `origin` says where the client sits, for the per-origin limit (nil: not
+    /// known, no limit applied).
+    public mutating func handle(_ request: DHCPMessage, now: Int64, origin: DHCPOrigin? = nil) -> DHCPOutcome {
         guard request.op == DHCPMessage.bootRequest else { return .ignore("not a BOOTREQUEST") }
         guard let type = request.messageType else { return .ignore("BOOTP request without DHCP message type") }
         guard let mac = request.clientMAC else { return .ignore("\(type) from a non-Ethernet client (htype \(request.htype))") }
         let client = DHCPLeaseTable.key(mac: mac, clientID: request.options.clientIdentifier)
+        if type == .discover || type == .request, let origin, maxClientsPerOrigin > 0 {
+            let hostname = request.options.string(DHCPOptionCode.hostName)
+            if !holdsAddress(client, now: now) && reservation(mac: mac, hostname: hostname) == nil {
+                guard admit(client, from: origin, now: now) else {
+                    return .ignore("\(type) from \(mac): \(origin) already holds \(maxClientsPerOrigin) addresses, the per-port limit")
+                }
+            }
+        }
         switch type {
         case .discover: return discover(request, mac: mac, client: client, now: now)
         case .request: return handleRequest(request, mac: mac, client: client, now: now)
@@ -29,6 +46,28 @@ public struct DHCPServerCore: Sendable {
         case .inform: return inform(request)
         case .offer, .ack, .nak: return .ignore("\(type) is a server message")
         }
+    }
+
+    func holdsAddress(_ client: DHCPLeaseTable.ClientKey, now: Int64) -> Bool {
+        if let lease = table.lease(for: client), !lease.isExpired(at: now) { return true }
+        return table.offeredAddress(for: client, now: now) != nil
+    }
+
+    /// Counts `client` against `origin` unless that origin is full. Members whose offer lapsed or
+    /// whose lease ended are dropped first, so the count is of what the origin holds now.
+    mutating func admit(_ client: DHCPLeaseTable.ClientKey, from origin: DHCPOrigin, now: Int64) -> Bool {
+        var current = members[origin] ?? []
+        if current.contains(client) { return true }
+        if current.count >= maxClientsPerOrigin {
+            current = current.filter { holdsAddress($0, now: now) }
+        }
+        guard current.count < maxClientsPerOrigin else {
+            members[origin] = current
+            return false
+        }
+        current.insert(client)
+        members[origin] = current
+        return true
     }
 
     /// Expired leases are taken out of the table; the caller deletes them from the store.

@@ -34,14 +34,15 @@ public actor DHCPService {
     private let observer: DHCPLeaseObserver?
 
     public init(pool: DHCPPool, store: any LeaseStore, neighbors: NetlinkSession?, logger: Logger,
-                now: @escaping @Sendable () -> Int64, observer: DHCPLeaseObserver? = nil) throws(PatchbayError) {
+                now: @escaping @Sendable () -> Int64, observer: DHCPLeaseObserver? = nil,
+                maxClientsPerPort: Int = 0) throws(PatchbayError) {
         network = pool.network
         self.observer = observer
         self.store = store
         self.neighbors = neighbors
         self.logger = logger
         self.now = now
-        core = DHCPServerCore(pool: pool, leases: try store.leases(network: pool.network))
+        core = DHCPServerCore(pool: pool, leases: try store.leases(network: pool.network), maxClientsPerOrigin: maxClientsPerPort)
     }
 
     public var leases: [DHCPLease] { core.leases }
@@ -129,13 +130,27 @@ public actor DHCPService {
             logger.debug("dropped malformed DHCP packet", metadata: ["network": "\(network)", "from": "\(envelope.remoteAddress)", "error": "\(error)"])
             return
         }
-        let outcome = core.handle(request, now: now())
+        let outcome = core.handle(request, now: now(), origin: origin(of: request))
         logger.debug("\(outcome.summary)", metadata: ["network": "\(network)"])
         guard outcome.reply != nil || !outcome.upserts.isEmpty || !outcome.deletions.isEmpty else { return }
         pending.append(outcome)
         if !flushing {
             flushing = true
             Task { await self.flush() }
+        }
+    }
+
+    /// Where the client sits, when the per-port limit needs to know (a DISCOVER or REQUEST and a
+    /// limit set): its relay, or the bridge port that learned its MAC address as a source.
+    private func origin(of request: DHCPMessage) -> DHCPOrigin? {
+        guard core.maxClientsPerOrigin > 0, let type = request.messageType, type == .discover || type == .request else { return nil }
+        if request.giaddr.value != 0 { return .relay(request.giaddr) }
+        guard let neighbors, let bridge = interfaceIndex, let mac = request.clientMAC else { return nil }
+        do {
+            return try neighbors.bridgePort(of: mac, bridgeIndex: bridge).map(DHCPOrigin.port) ?? .unlearned
+        } catch {
+            logger.warning("cannot look up the bridge port of a DHCP client", metadata: ["network": "\(network)", "mac": "\(mac)", "error": "\(error)"])
+            return nil
         }
     }
 

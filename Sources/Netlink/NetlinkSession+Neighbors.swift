@@ -1,3 +1,4 @@
+import Glibc
 import NetlinkWire
 import PatchbayModel
 
@@ -14,6 +15,18 @@ extension NetlinkSession {
     public func replaceNeighbor(_ address: IPAddress, mac: MACAddress, interfaceIndex: Int32) throws(NetlinkError) {
         try execute(NeighborRequest.replace(address, mac: mac, interfaceIndex: interfaceIndex),
                     operation: "set neighbour \(address) lladdr \(mac) on interface \(interfaceIndex)")
+    }
+
+    /// Equivalent to: `bridge fdb get MAC br BRIDGE`. The port (interface index) on which the
+    /// bridge learned `mac`, or nil when it has not seen it.
+    public func bridgePort(of mac: MACAddress, bridgeIndex: Int32) throws(NetlinkError) -> Int32? {
+        do {
+            let reply = try query(NeighborRequest.fdbGet(mac, bridgeIndex: bridgeIndex),
+                                  operation: "look up \(mac) in the forwarding database of interface \(bridgeIndex)")
+            return NeighborRequest.interfaceIndex(inReply: reply)
+        } catch where error.errno == ENOENT {
+            return nil
+        }
     }
 
     /// The interface index of `name`, or nil.

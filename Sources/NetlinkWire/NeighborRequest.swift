@@ -25,4 +25,21 @@ public enum NeighborRequest {
         return NetlinkMessage(type: C.RTM_NEWNEIGH, flags: C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | C.NLM_F_REPLACE,
                               payload: header(family: family, index: interfaceIndex, state: state) + b.bytes)
     }
+
+    /// Equivalent to: `bridge fdb get MAC br BRIDGE`: which port of the bridge learned `mac`.
+    /// The answer is an RTM_NEWNEIGH whose ndmsg ifindex is the port (`bridgePort(inReply:)`);
+    /// an unknown address is ENOENT.
+    public static func fdbGet(_ mac: MACAddress, bridgeIndex: Int32) -> NetlinkMessage {
+        var b = NetlinkAttributeBuilder()
+        b.append(C.NDA_LLADDR, bytes: mac.bytes)
+        withUnsafeBytes(of: bridgeIndex) { b.append(C.NDA_MASTER, bytes: Array($0)) }
+        return NetlinkMessage(type: C.RTM_GETNEIGH, flags: C.NLM_F_REQUEST,
+                              payload: header(family: C.AF_BRIDGE, index: 0, state: 0) + b.bytes)
+    }
+
+    /// The interface index in an RTM_NEWNEIGH reply's ndmsg.
+    public static func interfaceIndex(inReply message: NetlinkMessage) -> Int32? {
+        guard message.type == C.RTM_NEWNEIGH, message.payload.count >= 8 else { return nil }
+        return message.payload[4..<8].withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }
+    }
 }

@@ -135,6 +135,7 @@ extension NetlinkConstants {
     // <linux/neighbour.h>: enum NDA_*.
     public static let NDA_DST: UInt16 = 1
     public static let NDA_LLADDR: UInt16 = 2
+    public static let NDA_MASTER: UInt16 = 9
 
     // <linux/neighbour.h>: neighbour states.
     public static let NUD_REACHABLE: UInt16 = 0x02

@@ -27,11 +27,19 @@ struct Patchbayd: AsyncParsableCommand {
             help: ArgumentHelp("Where the host's DNS servers are read, for names no network answers itself.", valueName: "path"))
     var resolvConf = "/etc/resolv.conf"
 
+    @Option(name: .customLong("dhcp-max-leases-per-port"),
+            help: ArgumentHelp("How many DHCP clients one bridge port or relay may hold addresses for (0: no limit).",
+                               valueName: "n"))
+    var dhcpMaxLeasesPerPort = DHCPServerManager.defaultMaxClientsPerPort
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+        guard dhcpMaxLeasesPerPort >= 0 else {
+            throw ValidationError("--dhcp-max-leases-per-port must be 0 or more, not \(dhcpMaxLeasesPerPort)")
+        }
     }
 
     func run() async throws {
@@ -62,7 +70,7 @@ struct Patchbayd: AsyncParsableCommand {
             throw PatchbayError(.kernel, "cannot open a netlink socket", cause: error.description)
         }
         let dhcp = DHCPServerManager(store: store, neighbors: session, logger: logger,
-                                     now: { Int64(Date().timeIntervalSince1970) })
+                                     now: { Int64(Date().timeIntervalSince1970) }, maxClientsPerPort: dhcpMaxLeasesPerPort)
         let dns = DNSServerManager(logger: logger, resolvConfPath: resolvConf)
         let services = DaemonNetworkServices(dhcp: dhcp, dns: dns, leases: store)
         let engine = NetworkEngine(store: store, links: NetlinkLinkManager(session: session), services: services,

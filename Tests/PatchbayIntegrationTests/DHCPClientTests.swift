@@ -172,4 +172,27 @@ struct DHCPClientTests {
             }
         }
     }
+
+    @Test func aGuestFloodingWithMadeUpMACsGetsOnlyItsShare() async throws {
+        try await DaemonHarness.with(arguments: ["--dhcp-max-leases-per-port", "3"]) { daemon in
+            try daemon.ok(["net-define", try daemon.file("lab.xml", Self.network)])
+            try daemon.ok(["net-start", "lab"])
+            try await daemon.withGuest(on: "pblab0", mac: "52:54:00:77:10:00") { flooder in
+                var granted = 0
+                for n in 1...6 {
+                    // A new MAC each time, as a DISCOVER flood with random chaddrs looks on the wire.
+                    try Command.check("ip", ["-n", flooder.name, "link", "set", "eth0", "address", String(format: "52:54:00:77:10:%02x", n)])
+                    let result = try flooder.exec(["udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "2", "-T", "1", "-s", "/bin/true"])
+                    if result.succeeded { granted += 1 }
+                }
+                #expect(granted == 3, "\(daemon.logs)")
+                #expect(daemon.logs.contains("already holds 3 addresses, the per-port limit"))
+                // A guest on another port is not affected.
+                try await daemon.withGuest(on: "pblab0", mac: "52:54:00:77:20:01") { other in
+                    let result = try other.exec(["udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "5", "-T", "1", "-s", "/bin/true"])
+                    #expect(result.succeeded, "\(result)\n\(daemon.logs)")
+                }
+            }
+        }
+    }
 }

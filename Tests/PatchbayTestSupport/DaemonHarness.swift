@@ -22,17 +22,20 @@ public final class DaemonHarness: Sendable {
     public var logPath: String { directory + "/patchbayd.log" }
 
     private let process = Mutex<ChildProcess?>(nil)
+    /// Extra patchbayd options, used at every start.
+    public let arguments: [String]
 
-    public init(namespace: TestNamespace) throws {
+    public init(namespace: TestNamespace, arguments: [String] = []) throws {
         self.namespace = namespace
+        self.arguments = arguments
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("patchbay-test-\(namespace.name)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
     /// A namespace, a daemon started in it, `body`, then everything removed.
-    public static func with<T>(_ body: (DaemonHarness) async throws -> T) async throws -> T {
+    public static func with<T>(arguments: [String] = [], _ body: (DaemonHarness) async throws -> T) async throws -> T {
         try await TestNamespace.with(prefix: "pbd") { namespace in
-            let daemon = try DaemonHarness(namespace: namespace)
+            let daemon = try DaemonHarness(namespace: namespace, arguments: arguments)
             defer { daemon.tearDown() }
             try daemon.start()
             return try await body(daemon)
@@ -42,7 +45,7 @@ public final class DaemonHarness: Sendable {
     /// Starts patchbayd in the namespace and waits until its API answers.
     public func start() throws {
         let child = try ChildProcess("ip", ["netns", "exec", namespace.name, Binaries.patchbayd,
-                                            "--socket", socketPath, "--state-dir", stateDirectory, "--log-level", "debug"],
+                                            "--socket", socketPath, "--state-dir", stateDirectory, "--log-level", "debug"] + arguments,
                                      outputPath: logPath)
         process.withLock { $0 = child }
         let deadline = Date().addingTimeInterval(30)
