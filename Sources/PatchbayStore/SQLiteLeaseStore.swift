@@ -2,9 +2,9 @@ import Foundation
 import GRDB
 import PatchbayModel
 
-/// Leases in the daemon's SQLite database, next to the networks. WAL mode with synchronous=NORMAL:
-/// a committed lease survives the daemon being killed (the WAL is in the OS page cache); only a
-/// host crash can lose the last commits, as with dnsmasq's lease file.
+/// Leases in the daemon's SQLite database, next to the networks. WAL mode with synchronous=FULL:
+/// a committed lease is on disk before its ACK is sent, and survives the daemon being killed or
+/// the host crashing (dnsmasq's lease file is rewritten without fsync and can lose both).
 extension SQLiteNetworkStore: LeaseStore {
     public func leases(network: String) throws(PatchbayError) -> [DHCPLease] {
         do {

@@ -15,10 +15,12 @@ public final class SQLiteNetworkStore: NetworkStore {
             configuration.label = "patchbay"
             configuration.busyMode = .timeout(5)
             configuration.prepareDatabase { db in
-                // WAL: a commit is one append to the log, readers do not block the writer, and
-                // a killed daemon loses no committed transaction.
+                // WAL: a commit is one append to the log and readers do not block the writer.
+                // synchronous=FULL: the log is fsynced at every commit, so a committed
+                // definition or lease survives a host crash too, not only a killed daemon.
+                // The DHCP server commits leases in groups, so this costs one fsync per batch.
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                try db.execute(sql: "PRAGMA synchronous = FULL")
             }
             database = try DatabaseQueue(path: path, configuration: configuration)
             try Self.migrator.migrate(database)
