@@ -34,8 +34,14 @@ let package = Package(
 
         .target(name: "DHCPWire", dependencies: ["PatchbayModel"], swiftSettings: strict),
         .target(name: "DNSWire", dependencies: ["PatchbayModel"], swiftSettings: strict),
+        .target(name: "NFTables", dependencies: ["PatchbayModel"], swiftSettings: strict),
 
         // I/O layers.
+        .systemLibrary(name: "CNFTables", path: "Sources/CNFTables"),
+        .target(
+            name: "NFTablesKernel",
+            dependencies: ["NFTables", "CNFTables", "PatchbayModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         .target(
             name: "Netlink",
             dependencies: ["NetlinkWire", "PatchbayModel", "CPatchbay",
@@ -62,7 +68,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "PatchbayEngine",
-            dependencies: ["PatchbayModel", "LibvirtXML", "PatchbayStore", "Netlink",
+            dependencies: ["PatchbayModel", "LibvirtXML", "PatchbayStore", "Netlink", "NFTables",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .target(
@@ -86,7 +92,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "patchbayd",
-            dependencies: ["PatchbayAPI", "PatchbayEngine", "PatchbayStore", "Netlink", "DHCPServer", "DNSServer",
+            dependencies: ["PatchbayAPI", "PatchbayEngine", "PatchbayStore", "Netlink", "DHCPServer", "DNSServer", "NFTablesKernel",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
@@ -115,6 +121,7 @@ let package = Package(
             dependencies: ["DHCPServer", "DHCPWire", "PatchbayModel", "PatchbayStore", "LibvirtXML", "PatchbayTestSupport"],
             swiftSettings: strict),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire", "PatchbayModel"], swiftSettings: strict),
+        .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "LibvirtXML", "PatchbayModel"], swiftSettings: strict),
         .testTarget(
             name: "DNSServerTests",
             dependencies: ["DNSServer", "DNSWire", "PatchbayModel", "LibvirtXML"],

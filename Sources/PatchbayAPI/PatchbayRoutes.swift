@@ -51,6 +51,23 @@ public enum PatchbayRoutes {
                 }
                 return try JSONBody.response(try await engine.leases(try name(context), mac: mac))
             },
+            APIRoute(.get, "/v1/networks/{name}/port-forwards") { _, context in
+                try JSONBody.response(try await engine.portForwards(try name(context)))
+            },
+            APIRoute(.post, "/v1/networks/{name}/port-forwards") { request, context in
+                var forward = try await JSONBody.decode(PortForward.self, from: request)
+                forward.network = try name(context)
+                return try JSONBody.response(try await engine.addPortForward(forward), status: .created)
+            },
+            APIRoute(.delete, "/v1/networks/{name}/port-forwards/{proto}/{port}") { _, context in
+                guard let proto = context.parameters.get("proto").flatMap(PortForward.TransportProtocol.init(rawValue:)) else {
+                    throw PatchbayError(.invalidArgument, "the protocol in the path must be tcp or udp")
+                }
+                guard let port = context.parameters.get("port").flatMap(UInt16.init) else {
+                    throw PatchbayError(.invalidArgument, "the host port in the path must be a number from 1 to 65535")
+                }
+                return try JSONBody.response(try await engine.deletePortForward(network: try name(context), transport: proto, hostPort: port))
+            },
             APIRoute(.get, "/v1/networks/{name}/xml") { request, context in
                 let inactive = request.uri.queryParameters.get("inactive").map { $0 == "true" || $0 == "1" } ?? false
                 return try JSONBody.response(NetworkXMLResponse(xml: try await engine.xml(try name(context), inactive: inactive)))

@@ -60,6 +60,18 @@ public struct PatchbayClient: Sendable {
         return try await call(.GET, path)
     }
 
+    public func portForwards(_ name: String) async throws(PatchbayError) -> [PortForward] {
+        try await call(.GET, "/v1/networks/\(escape(name))/port-forwards")
+    }
+
+    public func addPortForward(_ forward: PortForward) async throws(PatchbayError) -> PortForward {
+        try await call(.POST, "/v1/networks/\(escape(forward.network))/port-forwards", body: forward)
+    }
+
+    public func deletePortForward(_ name: String, transport: PortForward.TransportProtocol, hostPort: UInt16) async throws(PatchbayError) -> PortForward {
+        try await call(.DELETE, "/v1/networks/\(escape(name))/port-forwards/\(transport.rawValue)/\(hostPort)")
+    }
+
     public func networkXML(_ name: String, inactive: Bool) async throws(PatchbayError) -> String {
         let response: NetworkXMLResponse = try await call(.GET, "/v1/networks/\(escape(name))/xml\(inactive ? "?inactive=true" : "")")
         return response.xml

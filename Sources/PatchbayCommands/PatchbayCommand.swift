@@ -12,6 +12,7 @@ public struct PatchbayCommand: AsyncParsableCommand {
         subcommands: [
             NetDefine.self, NetUndefine.self, NetStart.self, NetDestroy.self, NetAutostart.self,
             NetList.self, NetInfo.self, NetDumpXML.self, NetEdit.self, NetUpdate.self, NetDHCPLeases.self,
+            NetForwardAdd.self, NetForwardList.self, NetForwardDelete.self,
         ])
 
     public init() {}

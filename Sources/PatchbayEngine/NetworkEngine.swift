@@ -1,4 +1,5 @@
 import LibvirtXML
+import NFTables
 import Logging
 import PatchbayModel
 import PatchbayStore
@@ -10,14 +11,19 @@ public actor NetworkEngine {
     private let links: any LinkManaging
     private let services: any NetworkServices
     private let leaseStore: (any LeaseStore)?
+    private let firewall: (any FirewallApplying)?
+    private let forwardStore: (any PortForwardStore)?
     private let logger: Logger
 
     public init(store: any NetworkStore, links: any LinkManaging, services: any NetworkServices = NoNetworkServices(),
-                leases: (any LeaseStore)? = nil, logger: Logger) {
+                leases: (any LeaseStore)? = nil, firewall: (any FirewallApplying)? = nil,
+                portForwards: (any PortForwardStore)? = nil, logger: Logger) {
         self.store = store
         self.links = links
         self.services = services
         self.leaseStore = leases
+        self.firewall = firewall
+        self.forwardStore = portForwards
         self.logger = logger
     }
 
@@ -155,6 +161,7 @@ public actor NetworkEngine {
         } else {
             try store.delete(named: name)
             try leaseStore?.deleteAll(network: name)
+            try forwardStore?.deleteAllForwards(network: name)
         }
         logger.info("network undefined", metadata: ["network": "\(name)"])
     }
@@ -223,6 +230,74 @@ public actor NetworkEngine {
         }
     }
 
+    // MARK: - Port forwards
+
+    /// `net-forward-list NET`.
+    public func portForwards(_ name: String) throws(PatchbayError) -> [PortForward] {
+        _ = try record(name)
+        return try requireForwardStore().portForwards(network: name)
+    }
+
+    /// `net-forward-add`: stored, and applied at once if the network runs.
+    public func addPortForward(_ forward: PortForward) throws(PatchbayError) -> PortForward {
+        let forwards = try requireForwardStore()
+        let record = try record(forward.network)
+        let definition = record.current
+        guard definition.forward.mode == .nat else {
+            throw PatchbayError(.operationInvalid,
+                                "network '\(record.name)' is not a nat network (forward mode '\(definition.forward.mode.rawValue)'); port forwards need NAT")
+        }
+        guard forward.hostPortStart > 0, forward.hostPortStart <= forward.hostPortEnd else {
+            throw PatchbayError(.invalidArgument, "host port range \(forward.hostPorts) is not valid: ports run from 1 to 65535, first to last")
+        }
+        if forward.guestPort == 0 { throw PatchbayError(.invalidArgument, "guest port 0 is not valid") }
+        let subnets = definition.interfaceAddresses.filter { $0.address.isIPv4 }
+        guard let subnet = subnets.first(where: { IPAddress.v4(forward.guestAddress).isInSubnet(of: $0.address, prefixLength: $0.prefixLength) }) else {
+            throw PatchbayError(.invalidArgument, "\(forward.guestAddress) is not in the subnets of network '\(record.name)' (\(subnets.map(\.description).joined(separator: ", ")))")
+        }
+        if IPAddress.v4(forward.guestAddress) == subnet.address {
+            throw PatchbayError(.invalidArgument, "\(forward.guestAddress) is the host's own address on network '\(record.name)', not a guest")
+        }
+        if let clash = try forwards.portForwards().first(where: { $0.overlaps(forward) }) {
+            throw PatchbayError(.alreadyExists, "\(forward.transport.rawValue) port \(clash.hostPorts) is already forwarded to \(clash.destination) on network '\(clash.network)'")
+        }
+        try forwards.insert(forward)
+        do {
+            try applyFirewall(of: record)
+        } catch {
+            try? forwards.delete(forward)
+            throw error
+        }
+        logger.info("port forward added", metadata: ["network": "\(record.name)", "forward": "\(forward)"])
+        return forward
+    }
+
+    /// `net-forward-delete NET --proto P --host-port N`: removes the forward that starts at N.
+    public func deletePortForward(network: String, transport: PortForward.TransportProtocol, hostPort: UInt16) throws(PatchbayError) -> PortForward {
+        let forwards = try requireForwardStore()
+        let record = try record(network)
+        guard let forward = try forwards.portForwards(network: network).first(where: {
+            $0.transport == transport && $0.hostPortStart == hostPort
+        }) else {
+            throw PatchbayError(.notFound, "network '\(network)' has no \(transport.rawValue) forward of host port \(hostPort)")
+        }
+        try forwards.delete(forward)
+        try applyFirewall(of: record)
+        logger.info("port forward deleted", metadata: ["network": "\(network)", "forward": "\(forward)"])
+        return forward
+    }
+
+    private func applyFirewall(of record: NetworkRecord) throws(PatchbayError) {
+        guard let live = record.live, let firewall,
+              let rules = FirewallNetwork(definition: live, portForwards: try requireForwardStore().portForwards(network: record.name)) else { return }
+        try firewall.apply(rules)
+    }
+
+    private func requireForwardStore() throws(PatchbayError) -> any PortForwardStore {
+        guard let forwardStore else { throw PatchbayError(.unavailable, "this daemon keeps no port forwards") }
+        return forwardStore
+    }
+
     // MARK: - Daemon start-up
 
     /// Run once when the daemon starts: repairs networks that were active (without re-creating
@@ -234,6 +309,24 @@ public actor NetworkEngine {
         do { records = try store.networks() } catch {
             logger.error("cannot read networks at start-up", metadata: ["error": "\(error)"])
             return ["cannot read networks: \(error)"]
+        }
+        if let firewall {
+            do {
+                var rules: [FirewallNetwork] = []
+                for live in records.compactMap(\.live) where live.forward.mode != .open {
+                    if let network = FirewallNetwork(definition: live, portForwards: try forwardStore?.portForwards(network: live.name) ?? []) {
+                        rules.append(network)
+                    }
+                }
+                if rules.contains(where: { $0.mode != .isolated }) {
+                    try firewall.enableForwarding(ipv6: rules.contains { !$0.ipv6Subnets.isEmpty && $0.mode != .isolated })
+                }
+                let reapplied = try firewall.restore(rules)
+                report.append(reapplied ? "firewall: re-applied Patchbay's tables" : "firewall: intact")
+            } catch {
+                logger.error("cannot restore the firewall", metadata: ["error": "\(error)"])
+                report.append("firewall: not restored (\(error))")
+            }
         }
         for var record in records {
             if let live = record.live {
@@ -284,11 +377,14 @@ public actor NetworkEngine {
 
     private func driver(for definition: NetworkDefinition) throws(PatchbayError) -> any NetworkDriver {
         switch definition.forward.mode {
-        case .none:
-            return IsolatedNetworkDriver(links: links, logger: logger)
+        case .none, .nat, .route:
+            return BridgeNetworkDriver(links: links, firewall: firewall,
+                                       portForwards: try forwardStore?.portForwards(network: definition.name) ?? [], logger: logger)
+        case .open:
+            return BridgeNetworkDriver(links: links, firewall: nil, portForwards: [], logger: logger)
         default:
             throw PatchbayError(.operationInvalid,
-                                "network '\(definition.name)' uses forward mode '\(definition.forward.mode.rawValue)', which this version cannot start yet; isolated networks (no <forward>) can be started")
+                                "network '\(definition.name)' uses forward mode '\(definition.forward.mode.rawValue)', which this version cannot start yet; isolated, nat, route and open networks can be started")
         }
     }
 }

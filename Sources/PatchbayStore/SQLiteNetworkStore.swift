@@ -68,6 +68,17 @@ public final class SQLiteNetworkStore: NetworkStore {
             }
             try db.create(index: "lease_by_mac", on: "lease", columns: ["network", "mac"])
         }
+        migrator.registerMigration("v3: port forwards") { db in
+            try db.create(table: "port_forward") { t in
+                t.column("network", .text).notNull()
+                t.column("transport", .text).notNull()
+                t.column("hostPortStart", .integer).notNull()
+                t.column("hostPortEnd", .integer).notNull()
+                t.column("guestAddress", .text).notNull()
+                t.column("guestPort", .integer)
+                t.primaryKey(["transport", "hostPortStart"])
+            }
+        }
         return migrator
     }
 

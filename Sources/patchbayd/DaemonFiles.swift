@@ -7,6 +7,8 @@ struct DaemonFiles {
     let socketPath: String
 
     var databasePath: String { stateDirectory + "/patchbay.sqlite" }
+    /// What the firewall applied last, so a restart re-applies only when something differs.
+    var firewallStatePath: String { stateDirectory + "/firewall.json" }
     var lockPath: String { stateDirectory + "/patchbayd.lock" }
 
     func prepare() throws(PatchbayError) {

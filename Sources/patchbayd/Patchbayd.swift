@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import DHCPServer
 import DNSServer
+import NFTablesKernel
 import Netlink
 import PatchbayAPI
 import PatchbayEngine
@@ -31,6 +32,10 @@ struct Patchbayd: AsyncParsableCommand {
             help: ArgumentHelp("How many DHCP clients one bridge port or relay may hold addresses for (0: no limit).",
                                valueName: "n"))
     var dhcpMaxLeasesPerPort = DHCPServerManager.defaultMaxClientsPerPort
+
+    @Flag(name: .customLong("no-firewall-coexistence"),
+          help: "Do not add accept rules for Patchbay's bridges to other programs' forward chains that would drop their traffic.")
+    var noFirewallCoexistence = false
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
@@ -73,8 +78,14 @@ struct Patchbayd: AsyncParsableCommand {
                                      now: { Int64(Date().timeIntervalSince1970) }, maxClientsPerPort: dhcpMaxLeasesPerPort)
         let dns = DNSServerManager(logger: logger, resolvConfPath: resolvConf)
         let services = DaemonNetworkServices(dhcp: dhcp, dns: dns, leases: store)
+        let firewall: NFTablesFirewall
+        do {
+            firewall = try NFTablesFirewall(statePath: files.firewallStatePath, coexistence: !noFirewallCoexistence, logger: logger)
+        } catch {
+            throw PatchbayError(.kernel, "cannot open libnftables", cause: error.description)
+        }
         let engine = NetworkEngine(store: store, links: NetlinkLinkManager(session: session), services: services,
-                                   leases: store, logger: logger)
+                                   leases: store, firewall: firewall, portForwards: store, logger: logger)
         for line in await engine.recover() { logger.info("start-up: \(line)") }
 
         let app = PatchbayServer.application(engine: engine, socketPath: socket, logger: logger)

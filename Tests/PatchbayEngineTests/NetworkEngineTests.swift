@@ -124,9 +124,10 @@ import Testing
         let unknown = await #expect(throws: PatchbayError.self) { try await engine.start("nope") }
         #expect(unknown?.code == .notFound)
         #expect(unknown?.message == "network 'nope' not found")
-        _ = try await engine.define(xml: try Conformance.input("nat-network"))
-        let nat = await #expect(throws: PatchbayError.self) { try await engine.start("default") }
-        #expect(nat?.code == .operationInvalid)
+        _ = try await engine.define(xml: "<network><name>host</name><forward mode='bridge'/><bridge name='br0'/></network>")
+        let bridged = await #expect(throws: PatchbayError.self) { try await engine.start("host") }
+        #expect(bridged?.code == .operationInvalid)
+        #expect(bridged?.message.contains("forward mode 'bridge'") == true)
         #expect(kernel.calls.isEmpty)
     }
 

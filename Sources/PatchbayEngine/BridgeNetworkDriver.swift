@@ -1,11 +1,15 @@
 import Logging
+import NFTables
 import PatchbayModel
 
-/// Networks without `<forward>`: a bridge with the network's addresses, reachable from the host
-/// and from each other's guests, and nothing routed beyond (the firewall part arrives with the
-/// NFTables target). The nat, route and open drivers build on the same bridge steps.
-struct IsolatedNetworkDriver: NetworkDriver {
+/// The four modes in which the network owns its bridge: isolated (no `<forward>`), nat, route and
+/// open. All create the bridge with the network's addresses; isolated, nat and route add their
+/// firewall rules (open adds none, as libvirt documents), and nat and route turn on IP forwarding.
+struct BridgeNetworkDriver: NetworkDriver {
     let links: any LinkManaging
+    /// nil: no rules at all (open mode, or a daemon without a firewall).
+    let firewall: (any FirewallApplying)?
+    let portForwards: [PortForward]
     let logger: Logger
 
     /// libvirt's order (bridge_driver.c, networkStartNetworkVirtual): create the bridge with its
@@ -34,6 +38,12 @@ struct IsolatedNetworkDriver: NetworkDriver {
             }
             try links.setLinkUp(named: bridgeName, true)
             reverter.add("set \(bridgeName) down") { () throws(PatchbayError) in try links.setLinkUp(named: bridgeName, false) }
+            // libvirt's order: the firewall after the bridge is up, before DHCP/DNS.
+            if let firewall, let rules = FirewallNetwork(definition: definition, portForwards: portForwards) {
+                if rules.mode != .isolated { try firewall.enableForwarding(ipv6: !rules.ipv6Subnets.isEmpty) }
+                try firewall.apply(rules)
+                reverter.add("remove firewall rules") { () throws(PatchbayError) in try firewall.remove(definition.name) }
+            }
         } catch {
             logger.error("start failed, undoing", metadata: ["network": "\(definition.name)", "error": "\(error)",
                                                               "undo": "\(reverter.steps.reversed())"])
@@ -43,6 +53,7 @@ struct IsolatedNetworkDriver: NetworkDriver {
     }
 
     func stop(_ definition: NetworkDefinition) throws(PatchbayError) {
+        try firewall?.remove(definition.name)
         guard let bridgeName = definition.bridge.name, try links.link(named: bridgeName) != nil else {
             logger.warning("bridge already gone", metadata: ["network": "\(definition.name)"])
             return

@@ -1,0 +1,89 @@
+import LibvirtXML
+import NFTables
+import PatchbayModel
+import Testing
+
+/// The commands Patchbay gives nft for each mode, as libvirt's firewall documents the modes.
+@Suite struct PatchbayTablesTests {
+    static func network(_ xml: String, forwards: [PortForward] = []) throws -> FirewallNetwork {
+        try #require(FirewallNetwork(definition: NetworkXML.read(xml).definition, portForwards: forwards))
+    }
+
+    static let nat = """
+        <network>
+          <name>default</name>
+          <forward mode='nat' dev='eth0'>
+            <nat><address start='198.51.100.10' end='198.51.100.20'/><port start='2000' end='3000'/></nat>
+          </forward>
+          <bridge name='virbr0'/>
+          <ip address='192.168.122.1' netmask='255.255.255.0'/>
+          <ip family='ipv6' address='fd00:122::1' prefix='64'/>
+        </network>
+        """
+
+    @Test func natRulesFollowLibvirt() throws {
+        let forward = PortForward(network: "default", transport: .tcp, hostPortStart: 8080, hostPortEnd: 8080,
+                                  guestAddress: IPv4Address("192.168.122.10")!, guestPort: 80)
+        let network = try Self.network(Self.nat, forwards: [forward])
+        let commands = PatchbayTables.add(network)
+        #expect(commands.contains("add rule inet patchbay out_virbr0 oifname \"virbr0\" accept"))
+        #expect(commands.contains("add rule inet patchbay out_virbr0 ip saddr 192.168.122.0/24 oifname \"eth0\" accept"))
+        #expect(commands.contains("add rule inet patchbay out_virbr0 ip6 saddr fd00:122::/64 oifname \"eth0\" accept"))
+        #expect(commands.contains("add rule inet patchbay in_virbr0 ip daddr 192.168.122.0/24 iifname \"eth0\" ct state established,related accept"))
+        #expect(commands.contains("add rule inet patchbay in_virbr0 ip daddr 192.168.122.0/24 ct status dnat accept"))
+        #expect(commands.last(where: { $0.hasPrefix("add rule inet patchbay in_virbr0") }) == "add rule inet patchbay in_virbr0 reject with icmpx type port-unreachable")
+        #expect(commands.contains("add rule ip patchbay_nat nat_virbr0 ip saddr 192.168.122.0/24 ip daddr 224.0.0.0/24 return"))
+        #expect(commands.contains("add rule ip patchbay_nat nat_virbr0 ip saddr 192.168.122.0/24 ip daddr 255.255.255.255 return"))
+        #expect(commands.contains("add rule ip patchbay_nat nat_virbr0 ip saddr 192.168.122.0/24 oifname \"eth0\" meta l4proto { tcp, udp } snat to 198.51.100.10-198.51.100.20:2000-3000"))
+        #expect(commands.contains("add element ip patchbay_nat nat_sources { 192.168.122.0/24 : jump nat_virbr0 }"))
+        #expect(commands.contains("add element inet patchbay from_bridge { \"virbr0\" : jump out_virbr0 }"))
+        #expect(PatchbayTables.portForwards([network]) == [
+            "flush chain ip patchbay_nat port_forwards",
+            "add rule ip patchbay_nat port_forwards tcp dport 8080 dnat to 192.168.122.10:80",
+        ])
+    }
+
+    @Test func defaultNATMasqueradesWithLibvirtsPortRange() throws {
+        let xml = "<network><name>n</name><forward mode='nat'/><bridge name='br9'/><ip address='10.9.0.1' prefix='24'/></network>"
+        let commands = PatchbayTables.add(try Self.network(xml))
+        #expect(commands.contains("add rule ip patchbay_nat nat_br9 ip saddr 10.9.0.0/24 meta l4proto { tcp, udp } masquerade to :1024-65535"))
+        #expect(commands.contains("add rule ip patchbay_nat nat_br9 ip saddr 10.9.0.0/24 masquerade"))
+        #expect(commands.contains("add rule ip patchbay_nat nat_br9 ip saddr 10.9.0.0/24 ip daddr 10.9.0.0/24 ct status dnat masquerade"))
+    }
+
+    @Test func routeAndIsolated() throws {
+        let route = PatchbayTables.add(try Self.network("<network><name>r</name><forward mode='route'/><bridge name='brr'/><ip address='10.8.0.1' prefix='24'/></network>"))
+        #expect(route.contains("add rule inet patchbay in_brr ip daddr 10.8.0.0/24 accept"))
+        #expect(!route.contains { $0.contains("patchbay_nat") })
+        let isolated = PatchbayTables.add(try Self.network("<network><name>i</name><bridge name='bri'/><ip address='10.7.0.1' prefix='24'/></network>"))
+        #expect(isolated.filter { $0.hasPrefix("add rule inet patchbay out_bri") } == [
+            "add rule inet patchbay out_bri oifname \"bri\" accept",
+            "add rule inet patchbay out_bri reject with icmpx type port-unreachable",
+        ])
+        #expect(isolated.filter { $0.hasPrefix("add rule inet patchbay in_bri") } == [
+            "add rule inet patchbay in_bri reject with icmpx type port-unreachable",
+        ])
+    }
+
+    @Test func openAndHostModesHaveNoFirewall() throws {
+        #expect(FirewallNetwork(definition: try NetworkXML.read("<network><name>o</name><forward mode='open'/><bridge name='bro'/><ip address='10.6.0.1' prefix='24'/></network>").definition) == nil)
+        #expect(FirewallNetwork(definition: try NetworkXML.read("<network><name>b</name><forward mode='bridge'/><bridge name='br0'/></network>").definition) == nil)
+    }
+
+    @Test func removalUndoesExactlyWhatAddDid() throws {
+        let network = try Self.network(Self.nat)
+        let removal = PatchbayTables.remove(network)
+        #expect(removal.contains("delete element inet patchbay from_bridge { \"virbr0\" }"))
+        #expect(removal.contains("delete chain ip patchbay_nat nat_virbr0"))
+        #expect(removal.contains("delete element ip patchbay_nat nat_sources { 192.168.122.0/24 }"))
+        #expect(PatchbayTables.full([]) == [PatchbayTables.removal])
+    }
+
+    @Test func interfaceNamesUsableInRules() {
+        #expect(PatchbayTables.isUsableInterfaceName("virbr0"))
+        #expect(PatchbayTables.isUsableInterfaceName("br-lan.10"))
+        #expect(!PatchbayTables.isUsableInterfaceName("a\"b"))
+        #expect(!PatchbayTables.isUsableInterfaceName("sixteen-chars-xx"))
+        #expect(!PatchbayTables.isUsableInterfaceName(""))
+    }
+}
