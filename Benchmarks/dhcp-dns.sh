@@ -72,7 +72,8 @@ cat > "$work/bench.xml" <<XML
 </network>
 XML
 
-attach() { ip -n $SRV link set vcli master pbbench0 up; sleep 0.5; }
+# The bridge is new for each server (with a new MAC): the client must not keep the old one.
+attach() { ip -n $SRV link set vcli master pbbench0 up; ip -n $CLI neigh flush all; sleep 0.5; }
 
 # perfdhcp at RATE for DURATION seconds with a capture on the client side for percentiles.
 dhcp_run() {
@@ -109,11 +110,12 @@ for _ in $(seq 100); do "$bin/patchbay" net-list > /dev/null 2>&1 && break; slee
 "$bin/patchbay" net-define "$work/bench.xml" > /dev/null
 "$bin/patchbay" net-start bench > /dev/null
 attach
+dns_run patchbay-local local.txt
+dns_run patchbay-forwarded forwarded.txt
 dhcp_run patchbay
 stored=$("$bin/patchbay" net-dhcp-leases bench --json | grep -c '"ipAddress"')
 echo "dhcp patchbay: leases in the store after the run: $stored (every ACK was committed before it was sent)"
-dns_run patchbay-local local.txt
-dns_run patchbay-forwarded forwarded.txt
+dns_run patchbay-local-after-dhcp local.txt
 rss=$(ps -o rss= -p "$(pgrep -n -f "$bin/patchbayd")" | tr -d ' ')
 echo "patchbayd resident memory after the runs: $((rss / 1024)) MiB"
 "$bin/patchbay" net-destroy bench > /dev/null
@@ -151,11 +153,18 @@ dnsmasq_run() {
     ip netns exec $SRV dnsmasq --keep-in-foreground --conf-file="$work/dnsmasq.conf" --user=root \
         --pid-file="$work/dnsmasq.pid" "$@" &
     local pid=$!
-    sleep 1
-    dhcp_run "$label"
+    # Ready when it answers DNS (a dnsmasq started right after another can take a while).
+    for _ in $(seq 100); do
+        [ -n "$(ip netns exec $CLI dig +short +tries=1 +time=1 @10.200.0.1 h1.bench.test 2>/dev/null)" ] && break
+        sleep 0.1
+    done
     if [ "$label" = dnsmasq-no-ping ]; then
         dns_run dnsmasq-local local.txt
         dns_run dnsmasq-forwarded forwarded.txt
+    fi
+    dhcp_run "$label"
+    if [ "$label" = dnsmasq-no-ping ]; then
+        dns_run dnsmasq-local-after-dhcp local.txt
     fi
     kill $pid; wait $pid 2>/dev/null || true
 }
@@ -163,6 +172,6 @@ dnsmasq_run() {
 # without libvirt; leases then live in dnsmasq's memory only) and dnsmasq's default ping check,
 # which holds single-threaded dnsmasq for up to 3 s per new address nobody answers for (here, all
 # of them). DNS is measured on the no-ping run, where DHCP does not block it.
-dnsmasq_run dnsmasq-libvirt --leasefile-ro
 dnsmasq_run dnsmasq-no-ping --leasefile-ro --no-ping
 dnsmasq_run dnsmasq-no-ping-leasefile --dhcp-leasefile="$work/dnsmasq.leases" --no-ping
+dnsmasq_run dnsmasq-libvirt --leasefile-ro

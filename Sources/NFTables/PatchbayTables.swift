@@ -105,15 +105,17 @@ public enum PatchbayTables {
     static func outRules(_ network: FirewallNetwork) -> [String] {
         let br = quoted(network.bridge)
         let dev = network.forwardDevice.map { " oifname \(quoted($0))" } ?? ""
-        // Guests may talk to each other through the host (libvirt's LIBVIRT_FWX).
-        var rules = ["oifname \(br) accept"]
+        var rules: [String] = []
         switch network.mode {
         case .nat, .route:
+            // First, since it is what nearly every packet leaving the bridge matches.
             rules += network.ipv4Subnets.map { "ip saddr \($0)\(dev) accept" }
             rules += network.ipv6Subnets.map { "ip6 saddr \($0)\(dev) accept" }
         case .isolated:
             break
         }
+        // Guests may talk to each other through the host (libvirt's LIBVIRT_FWX).
+        rules.append("oifname \(br) accept")
         return rules + ["reject with icmpx type port-unreachable"]
     }
 

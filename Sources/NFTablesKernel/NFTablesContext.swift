@@ -50,11 +50,19 @@ public final class NFTablesContext: Sendable {
         try? run("list table \(table)")
     }
 
-    /// `nft -j list ruleset`: the JSON listing, for reading other software's tables.
-    public func listRulesetJSON() throws(NFTablesError) -> String {
+    /// `nft -j list ...`: a JSON listing, for reading other software's tables.
+    public func listJSON(_ what: String) throws(NFTablesError) -> String {
         handle.withLock { nft_ctx_output_set_flags($0.pointer, UInt32(NFT_CTX_OUTPUT_JSON)) }
         defer { handle.withLock { nft_ctx_output_set_flags($0.pointer, 0) } }
-        return try run("list ruleset")
+        return try run("list \(what)")
+    }
+
+    /// `nft list tables`: every table as "family name".
+    public func tables() throws(NFTablesError) -> [String] {
+        try run("list tables").split(separator: "\n").compactMap { line in
+            let words = line.split(separator: " ")
+            return words.count == 3 && words[0] == "table" ? "\(words[1]) \(words[2])" : nil
+        }
     }
 }
 

@@ -121,7 +121,7 @@ public final class NFTablesFirewall: FirewallApplying {
         }
         if running.isEmpty && currentListing().isEmpty { return false }
         try runAll(transactions)
-        saveState(all)
+        writeState(all)
         return true
     }
 
@@ -157,7 +157,27 @@ public final class NFTablesFirewall: FirewallApplying {
         [PatchbayTables.filter, PatchbayTables.nat].compactMap { context.listTable($0) }.joined(separator: "\n")
     }
 
+    private let saveGeneration = Mutex<Int>(0)
+
+    /// Records the state half a second after the last change, off the caller's path: listing the
+    /// tables costs more as networks are added, and a start should not pay for it. A daemon
+    /// killed inside that half second finds a stale record at restart and re-applies, which is
+    /// safe.
     private func saveState(_ all: [String: FirewallNetwork]) {
+        let generation = saveGeneration.withLock { $0 += 1; return $0 }
+        Task.detached { [self] in
+            try? await Task.sleep(for: .milliseconds(500))
+            guard saveGeneration.withLock({ $0 }) == generation else { return }
+            writeState(networks.withLock { $0 })
+        }
+    }
+
+    /// Writes the state now (at restore, and when the daemon stops).
+    public func flushState() {
+        writeState(networks.withLock { $0 })
+    }
+
+    private func writeState(_ all: [String: FirewallNetwork]) {
         let listing = currentListing()
         let snapshot = state.withLock { state -> State in
             state.desired = Self.text(PatchbayTables.full(Self.sorted(all)))
@@ -178,7 +198,13 @@ public final class NFTablesFirewall: FirewallApplying {
     func openForeignChains(for network: FirewallNetwork) throws(NFTablesError) {
         guard network.mode != .isolated else { return }
         let own: Set<String> = [PatchbayTables.filter, PatchbayTables.nat]
-        let chains = ForeignForwardChain.find(inRulesetJSON: try context.listRulesetJSON(), ownTables: own)
+        // Only other programs' ip and inet tables can hold such a chain; reading just those keeps
+        // a network's start from growing with Patchbay's own rules.
+        let foreign = try context.tables().filter { !own.contains($0) && ($0.hasPrefix("ip ") || $0.hasPrefix("inet ")) }
+        var chains: [ForeignForwardChain] = []
+        for table in foreign {
+            chains += ForeignForwardChain.find(inRulesetJSON: try context.listJSON("table \(table)"), ownTables: own)
+        }
         guard !chains.isEmpty else { return }
         var added: [ForeignRule] = []
         for chain in chains {
@@ -197,6 +223,8 @@ public final class NFTablesFirewall: FirewallApplying {
                 """)
         }
         state.withLock { $0.foreignRules[network.name, default: []] += added }
+        // Rules in someone else's table must be found again even after a crash: record them now.
+        writeState(networks.withLock { $0 })
     }
 
     func undoForeignRules(of network: String) {

@@ -172,11 +172,16 @@ public actor NetworkEngine {
         guard !record.active else { throw PatchbayError(.operationInvalid, "network '\(name)' is already active") }
         let definition = record.definition
         let driver = try driver(for: definition)
+        let clock = ContinuousClock()
+        let began = clock.now
         try driver.start(definition)
+        let kernelDone = clock.now
         record.live = definition
+        var servicesDone = kernelDone
         do {
             // libvirt's order: DHCP/DNS come after the bridge, its addresses and the firewall.
             try await services.start(definition)
+            servicesDone = clock.now
             try store.update(record)
         } catch {
             // Neither services nor kernel state may outlive a failed start.
@@ -184,7 +189,10 @@ public actor NetworkEngine {
             try? driver.stop(definition)
             throw error
         }
-        logger.info("network started", metadata: ["network": "\(name)", "bridge": "\(definition.bridge.name ?? "-")"])
+        let ended = clock.now
+        logger.info("network started", metadata: ["network": "\(name)", "bridge": "\(definition.bridge.name ?? "-")",
+                                                  "kernel": "\(kernelDone - began)", "services": "\(servicesDone - kernelDone)",
+                                                  "store": "\(ended - servicesDone)"])
         return record.summary
     }
 

@@ -92,6 +92,7 @@ struct Patchbayd: AsyncParsableCommand {
         defer { unlink(socket) }
         try await app.runService()
         await services.stopAll()
+        firewall.flushState()
         logger.info("patchbayd stopped")
     }
 }
