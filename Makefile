@@ -42,6 +42,10 @@ fuzz-dns:
 fuzz-dhcp:
 	scripts/fuzz.sh FuzzDHCPWire $(FUZZ_SECONDS) Fuzz/FuzzDHCPWire/seeds
 
-# All three, one after the other (30 minutes with the default FUZZ_SECONDS).
+.PHONY: fuzz-netlink
+fuzz-netlink:
+	scripts/fuzz.sh FuzzNetlinkWire $(FUZZ_SECONDS) Fuzz/FuzzNetlinkWire/seeds
+
+# All four, one after the other (40 minutes with the default FUZZ_SECONDS).
 .PHONY: fuzz
-fuzz: fuzz-xml fuzz-dhcp fuzz-dns
+fuzz: fuzz-xml fuzz-dhcp fuzz-dns fuzz-netlink

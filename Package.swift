@@ -158,6 +158,9 @@ if ProcessInfo.processInfo.environment["PATCHBAY_FUZZ"] != nil {
     package.products.append(.executable(name: "FuzzDHCPWire", targets: ["FuzzDHCPWire"]))
     package.targets.append(.executableTarget(name: "FuzzDHCPWire", dependencies: ["DHCPWire", "PatchbayModel"],
                                              path: "Fuzz/FuzzDHCPWire"))
+    package.products.append(.executable(name: "FuzzNetlinkWire", targets: ["FuzzNetlinkWire"]))
+    package.targets.append(.executableTarget(name: "FuzzNetlinkWire", dependencies: ["NetlinkWire", "PatchbayModel"],
+                                             path: "Fuzz/FuzzNetlinkWire"))
     package.products.append(.executable(name: "FuzzDNSWire", targets: ["FuzzDNSWire"]))
     package.targets.append(.executableTarget(name: "FuzzDNSWire", dependencies: ["DNSWire", "PatchbayModel"],
                                              path: "Fuzz/FuzzDNSWire"))

@@ -68,6 +68,27 @@ public enum PatchbayRoutes {
                 }
                 return try JSONBody.response(try await engine.deletePortForward(network: try name(context), transport: proto, hostPort: port))
             },
+            APIRoute(.get, "/v1/networks/{name}/ports") { _, context in
+                try JSONBody.response(try await engine.ports(network: try name(context)))
+            },
+            APIRoute(.post, "/v1/networks/{name}/ports") { request, context in
+                let body = try await JSONBody.decode(CreatePortRequest.self, from: request)
+                return try JSONBody.response(try await engine.createPort(network: try name(context), body), status: .created)
+            },
+            APIRoute(.get, "/v1/networks/{name}/ports/{uuid}/xml") { _, context in
+                try JSONBody.response(NetworkXMLResponse(xml: try await engine.portXML(network: try name(context), uuid: try uuid(context))))
+            },
+            APIRoute(.delete, "/v1/networks/{name}/ports/{uuid}") { _, context in
+                try await engine.deletePort(network: try name(context), uuid: try uuid(context))
+                return Response(status: .noContent)
+            },
+            APIRoute(.get, "/v1/domains/{owner}/interfaces") { _, context in
+                try JSONBody.response(try await engine.interfaces(owner: try parameter(context, "owner")))
+            },
+            APIRoute(.get, "/v1/domains/{owner}/interfaces/{interface}/stats") { _, context in
+                try JSONBody.response(try await engine.interfaceStatistics(owner: try parameter(context, "owner"),
+                                                                           interface: try parameter(context, "interface")))
+            },
             APIRoute(.get, "/v1/networks/{name}/xml") { request, context in
                 let inactive = request.uri.queryParameters.get("inactive").map { $0 == "true" || $0 == "1" } ?? false
                 return try JSONBody.response(NetworkXMLResponse(xml: try await engine.xml(try name(context), inactive: inactive)))
@@ -81,6 +102,19 @@ public enum PatchbayRoutes {
             router.on(RouterPath(route.routerPath), method: route.method, use: route.handler)
         }
         return router
+    }
+
+    private static func uuid(_ context: BasicRequestContext) throws -> NetworkUUID {
+        let text = try parameter(context, "uuid")
+        guard let uuid = NetworkUUID(text) else { throw PatchbayError(.invalidArgument, "'\(text)' is not a UUID") }
+        return uuid
+    }
+
+    private static func parameter(_ context: BasicRequestContext, _ key: String) throws -> String {
+        guard let value = context.parameters.get(key) else {
+            throw PatchbayError(.invalidArgument, "missing \(key) in the path")
+        }
+        return value.removingPercentEncoding ?? value
     }
 
     private static func name(_ context: BasicRequestContext) throws -> String {

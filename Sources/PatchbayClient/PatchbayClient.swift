@@ -72,6 +72,31 @@ public struct PatchbayClient: Sendable {
         try await call(.DELETE, "/v1/networks/\(escape(name))/port-forwards/\(transport.rawValue)/\(hostPort)")
     }
 
+    public func ports(_ name: String) async throws(PatchbayError) -> [NetworkPort] {
+        try await call(.GET, "/v1/networks/\(escape(name))/ports")
+    }
+
+    public func createPort(_ name: String, _ request: CreatePortRequest) async throws(PatchbayError) -> NetworkPort {
+        try await call(.POST, "/v1/networks/\(escape(name))/ports", body: request)
+    }
+
+    public func portXML(_ name: String, uuid: String) async throws(PatchbayError) -> String {
+        let response: NetworkXMLResponse = try await call(.GET, "/v1/networks/\(escape(name))/ports/\(escape(uuid))/xml")
+        return response.xml
+    }
+
+    public func deletePort(_ name: String, uuid: String) async throws(PatchbayError) {
+        _ = try await raw(.DELETE, "/v1/networks/\(escape(name))/ports/\(escape(uuid))", body: nil)
+    }
+
+    public func interfaces(owner: String) async throws(PatchbayError) -> [DomainInterface] {
+        try await call(.GET, "/v1/domains/\(escape(owner))/interfaces")
+    }
+
+    public func interfaceStatistics(owner: String, interface: String) async throws(PatchbayError) -> InterfaceStatistics {
+        try await call(.GET, "/v1/domains/\(escape(owner))/interfaces/\(escape(interface))/stats")
+    }
+
     public func networkXML(_ name: String, inactive: Bool) async throws(PatchbayError) -> String {
         let response: NetworkXMLResponse = try await call(.GET, "/v1/networks/\(escape(name))/xml\(inactive ? "?inactive=true" : "")")
         return response.xml

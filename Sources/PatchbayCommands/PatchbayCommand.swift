@@ -13,6 +13,7 @@ public struct PatchbayCommand: AsyncParsableCommand {
             NetDefine.self, NetUndefine.self, NetStart.self, NetDestroy.self, NetAutostart.self,
             NetList.self, NetInfo.self, NetDumpXML.self, NetEdit.self, NetUpdate.self, NetDHCPLeases.self,
             NetForwardAdd.self, NetForwardList.self, NetForwardDelete.self,
+            NetPortCreate.self, NetPortList.self, NetPortDumpXML.self, NetPortDelete.self, DomIfList.self, DomIfStat.self,
         ])
 
     public init() {}

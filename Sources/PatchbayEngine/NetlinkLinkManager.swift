@@ -63,3 +63,38 @@ public final class NetlinkLinkManager: LinkManaging {
         }
     }
 }
+
+extension NetlinkLinkManager: PortDeviceManaging {
+    public func createTap(template: String, multiQueue: Bool, owner: UInt32?, group: UInt32?) throws(PatchbayError) -> String {
+        try kernel { () throws(NetlinkError) in
+            try session.createTap(name: template, vnetHeader: true, multiQueue: multiQueue, owner: owner, group: group)
+        }
+    }
+
+    public func createVeth(name: String, peer: String, peerMAC: MACAddress, namespacePath: String) throws(PatchbayError) {
+        try kernel { () throws(NetlinkError) in
+            try session.createVeth(name: name, peerName: peer, peerMAC: peerMAC, peerNamespacePath: namespacePath)
+        }
+    }
+
+    public func setMAC(named name: String, _ mac: MACAddress) throws(PatchbayError) {
+        try kernel { () throws(NetlinkError) in try session.setMAC(named: name, mac) }
+    }
+
+    public func setMaster(named name: String, master: String?) throws(PatchbayError) {
+        try kernel { () throws(NetlinkError) in try session.setMaster(named: name, master: master) }
+    }
+
+    public func exists(_ name: String) throws(PatchbayError) -> Bool {
+        try kernel { () throws(NetlinkError) in try session.link(named: name) != nil }
+    }
+
+    public func guestStatistics(of name: String) throws(PatchbayError) -> InterfaceStatistics? {
+        try kernel { () throws(NetlinkError) in
+            guard let stats = try session.link(named: name)?.statistics else { return nil }
+            return InterfaceStatistics(interface: name, rxBytes: stats.txBytes, rxPackets: stats.txPackets,
+                                       rxErrs: stats.txErrors, rxDrop: stats.txDropped, txBytes: stats.rxBytes,
+                                       txPackets: stats.rxPackets, txErrs: stats.rxErrors, txDrop: stats.rxDropped)
+        }
+    }
+}

@@ -13,11 +13,16 @@ public actor NetworkEngine {
     private let leaseStore: (any LeaseStore)?
     private let firewall: (any FirewallApplying)?
     private let forwardStore: (any PortForwardStore)?
-    private let logger: Logger
+    let portDevices: (any PortDeviceManaging)?
+    let portStore: (any PortStore)?
+    let logger: Logger
 
     public init(store: any NetworkStore, links: any LinkManaging, services: any NetworkServices = NoNetworkServices(),
                 leases: (any LeaseStore)? = nil, firewall: (any FirewallApplying)? = nil,
-                portForwards: (any PortForwardStore)? = nil, logger: Logger) {
+                portForwards: (any PortForwardStore)? = nil, portDevices: (any PortDeviceManaging)? = nil,
+                ports: (any PortStore)? = nil, logger: Logger) {
+        self.portDevices = portDevices
+        self.portStore = ports
         self.store = store
         self.links = links
         self.services = services
@@ -162,6 +167,7 @@ public actor NetworkEngine {
             try store.delete(named: name)
             try leaseStore?.deleteAll(network: name)
             try forwardStore?.deleteAllForwards(network: name)
+            deletePorts(of: name)
         }
         logger.info("network undefined", metadata: ["network": "\(name)"])
     }
@@ -183,6 +189,7 @@ public actor NetworkEngine {
             try await services.start(definition)
             servicesDone = clock.now
             try store.update(record)
+            for note in attachPorts(of: definition) { logger.warning("\(note)", metadata: ["network": "\(name)"]) }
         } catch {
             // Neither services nor kernel state may outlive a failed start.
             await services.stop(name)
@@ -207,6 +214,8 @@ public actor NetworkEngine {
         if !record.persistent {
             try store.delete(named: name)
             try leaseStore?.deleteAll(network: name)
+            try forwardStore?.deleteAllForwards(network: name)
+            deletePorts(of: name)
             return nil
         }
         record.live = nil
@@ -339,7 +348,8 @@ public actor NetworkEngine {
         for var record in records {
             if let live = record.live {
                 do {
-                    let repairs = try driver(for: live).reconcile(live)
+                    var repairs = try driver(for: live).reconcile(live)
+                    repairs += attachPorts(of: live)
                     do {
                         try await services.start(live)
                     } catch {
@@ -375,6 +385,8 @@ public actor NetworkEngine {
     }
 
     // MARK: - Helpers
+
+    func networkRecord(_ name: String) throws(PatchbayError) -> NetworkRecord { try record(name) }
 
     private func record(_ name: String) throws(PatchbayError) -> NetworkRecord {
         guard let record = try store.network(named: name) else {

@@ -79,6 +79,14 @@ public final class SQLiteNetworkStore: NetworkStore {
                 t.primaryKey(["transport", "hostPortStart"])
             }
         }
+        migrator.registerMigration("v4: ports") { db in
+            try db.create(table: "port") { t in
+                t.column("uuid", .text).primaryKey()
+                t.column("network", .text).notNull()
+                t.column("json", .text).notNull()
+            }
+            try db.create(index: "port_by_network", on: "port", columns: ["network"])
+        }
         return migrator
     }
 

@@ -84,8 +84,9 @@ struct Patchbayd: AsyncParsableCommand {
         } catch {
             throw PatchbayError(.kernel, "cannot open libnftables", cause: error.description)
         }
-        let engine = NetworkEngine(store: store, links: NetlinkLinkManager(session: session), services: services,
-                                   leases: store, firewall: firewall, portForwards: store, logger: logger)
+        let links = NetlinkLinkManager(session: session)
+        let engine = NetworkEngine(store: store, links: links, services: services, leases: store, firewall: firewall,
+                                   portForwards: store, portDevices: links, ports: store, logger: logger)
         for line in await engine.recover() { logger.info("start-up: \(line)") }
 
         let app = PatchbayServer.application(engine: engine, socketPath: socket, logger: logger)

@@ -1,0 +1,56 @@
+import ArgumentParser
+import PatchbayModel
+
+struct NetPortCreate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "net-port-create",
+        abstract: "Create a port on an active network: a TAP for QEMU, or a veth pair into a namespace.",
+        discussion: """
+            A TAP port is a persistent vnetN device on the network's bridge, with vnet_hdr, for
+            `qemu-system-x86_64 -netdev tap,id=n0,ifname=vnetN,script=no,downscript=no`. A veth port
+            puts its other end (eth0 unless --ifname says otherwise) into the named namespace with
+            the port's MAC address.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "Network name.") var network: String
+    @Option(help: "Owner name (the VM or container).") var owner: String
+    @Option(name: .customLong("owner-uuid"), help: "Owner UUID.") var ownerUUID: String?
+    @Option(help: "MAC address (default: a random 52:54:00 one).") var mac: String?
+    @Option(help: "tap or veth.") var type = "tap"
+    @Option(help: "veth: the network namespace (a name under /run/netns) for the other end.") var netns: String?
+    @Option(help: "veth: the name of the other end inside the namespace.") var ifname: String?
+    @Option(help: "TAP: number of queues (more than 1 makes it multiqueue).") var queues: Int?
+    @Option(help: "TAP: uid allowed to open the device.") var user: UInt32?
+    @Option(help: "TAP: gid allowed to open the device.") var group: UInt32?
+    @Flag(help: "Print the port as JSON.") var json = false
+
+    func validate() throws { _ = try request() }
+
+    func request() throws -> CreatePortRequest {
+        guard let kind = NetworkPort.DeviceType(rawValue: type) else { throw ValidationError("--type must be tap or veth, not '\(type)'") }
+        var parsedMAC: MACAddress?
+        if let mac {
+            guard let value = MACAddress(mac) else { throw ValidationError("'\(mac)' is not a MAC address") }
+            guard value.bytes[0] & 1 == 0 else { throw ValidationError("\(mac) is a multicast address; a port needs a unicast one") }
+            parsedMAC = value
+        }
+        var parsedUUID: NetworkUUID?
+        if let ownerUUID {
+            guard let value = NetworkUUID(ownerUUID) else { throw ValidationError("'\(ownerUUID)' is not a UUID") }
+            parsedUUID = value
+        }
+        if kind == .veth && netns == nil { throw ValidationError("a veth port needs --netns") }
+        return CreatePortRequest(ownerName: owner, ownerUUID: parsedUUID, mac: parsedMAC, type: kind, namespace: netns,
+                                 peerName: ifname, queues: queues, ownerUID: user, ownerGID: group)
+    }
+
+    func run() async throws {
+        let port = try await connection.client.createPort(network, try request())
+        if json {
+            print(try JSONOutput.render(port))
+        } else {
+            print("Network port \(port.uuid) created (device \(port.device), MAC \(port.mac))\n")
+        }
+    }
+}

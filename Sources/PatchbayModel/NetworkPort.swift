@@ -1,0 +1,112 @@
+/// A guest's attachment to a network (libvirt's `<networkport>`): who owns it, its MAC, and the
+/// device Patchbay made for it, a persistent TAP for QEMU or a veth pair whose far end lives in a
+/// network namespace. Stored, so it outlives daemon restarts.
+public struct NetworkPort: Sendable, Hashable, Codable {
+    public enum DeviceType: String, Sendable, Hashable, Codable, CaseIterable {
+        case tap, veth
+    }
+
+    public var uuid: NetworkUUID
+    public var network: String
+    public var ownerName: String
+    public var ownerUUID: NetworkUUID?
+    public var mac: MACAddress
+    public var type: DeviceType
+    /// The host-side device: `vnetN`, enslaved to the network's bridge.
+    public var device: String
+    /// veth: the namespace (a name under /run/netns) holding the peer, and the peer's name there.
+    public var namespace: String?
+    public var peerName: String?
+    /// TAP: queues (more than one makes it multiqueue) and the uid/gid allowed to open it.
+    public var queues: Int
+    public var ownerUID: UInt32?
+    public var ownerGID: UInt32?
+
+    public init(uuid: NetworkUUID, network: String, ownerName: String, ownerUUID: NetworkUUID?, mac: MACAddress,
+                type: DeviceType, device: String, namespace: String? = nil, peerName: String? = nil, queues: Int = 1,
+                ownerUID: UInt32? = nil, ownerGID: UInt32? = nil) {
+        self.uuid = uuid
+        self.network = network
+        self.ownerName = ownerName
+        self.ownerUUID = ownerUUID
+        self.mac = mac
+        self.type = type
+        self.device = device
+        self.namespace = namespace
+        self.peerName = peerName
+        self.queues = queues
+        self.ownerUID = ownerUID
+        self.ownerGID = ownerGID
+    }
+}
+
+/// `net-port-create`'s request.
+public struct CreatePortRequest: Sendable, Hashable, Codable {
+    public var ownerName: String
+    public var ownerUUID: NetworkUUID?
+    public var mac: MACAddress?
+    public var type: NetworkPort.DeviceType
+    public var namespace: String?
+    public var peerName: String?
+    public var queues: Int?
+    public var ownerUID: UInt32?
+    public var ownerGID: UInt32?
+
+    public init(ownerName: String, ownerUUID: NetworkUUID? = nil, mac: MACAddress? = nil, type: NetworkPort.DeviceType = .tap,
+                namespace: String? = nil, peerName: String? = nil, queues: Int? = nil, ownerUID: UInt32? = nil,
+                ownerGID: UInt32? = nil) {
+        self.ownerName = ownerName
+        self.ownerUUID = ownerUUID
+        self.mac = mac
+        self.type = type
+        self.namespace = namespace
+        self.peerName = peerName
+        self.queues = queues
+        self.ownerUID = ownerUID
+        self.ownerGID = ownerGID
+    }
+}
+
+/// One row of `domiflist`.
+public struct DomainInterface: Sendable, Hashable, Codable {
+    public var interface: String
+    public var type: String
+    public var source: String
+    public var model: String
+    public var mac: String
+
+    public init(interface: String, type: String, source: String, model: String, mac: String) {
+        self.interface = interface
+        self.type = type
+        self.source = source
+        self.model = model
+        self.mac = mac
+    }
+}
+
+/// `domifstat`: the guest's view, as virsh reports it (what the host device transmits, the guest
+/// received).
+public struct InterfaceStatistics: Sendable, Hashable, Codable {
+    public var interface: String
+    public var rxBytes: UInt64
+    public var rxPackets: UInt64
+    public var rxErrs: UInt64
+    public var rxDrop: UInt64
+    public var txBytes: UInt64
+    public var txPackets: UInt64
+    public var txErrs: UInt64
+    public var txDrop: UInt64
+
+    public init(interface: String, rxBytes: UInt64, rxPackets: UInt64, rxErrs: UInt64, rxDrop: UInt64,
+                txBytes: UInt64, txPackets: UInt64, txErrs: UInt64, txDrop: UInt64) {
+        self.interface = interface
+        self.rxBytes = rxBytes
+        self.rxPackets = rxPackets
+        self.rxErrs = rxErrs
+        self.rxDrop = rxDrop
+        self.txBytes = txBytes
+        self.txPackets = txPackets
+        self.txErrs = txErrs
+        self.txDrop = txDrop
+    }
+}
