@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
 #include <linux/if.h>
+#include <linux/sockios.h>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
@@ -169,4 +171,26 @@ int cpatchbay_udp_socket(const char *ifname, uint32_t address, uint16_t port) {
         return -e;
     }
     return fd;
+}
+
+int cpatchbay_set_tx_checksum(const char *netns_path, const char *ifname, int enabled) {
+    if (ifname == NULL || strlen(ifname) >= IFNAMSIZ) return -EINVAL;
+    struct netns_guard guard;
+    int rc = netns_enter(netns_path, &guard);
+    if (rc < 0) return rc;
+    int result = 0;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        result = -errno;
+    } else {
+        struct ethtool_value value = { .cmd = ETHTOOL_STXCSUM, .data = enabled ? 1 : 0 };
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof(ifr));
+        strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+        ifr.ifr_data = (void *)&value;
+        if (ioctl(fd, SIOCETHTOOL, &ifr) < 0) result = -errno;
+        close(fd);
+    }
+    int left = netns_leave(&guard);
+    return result < 0 ? result : left;
 }

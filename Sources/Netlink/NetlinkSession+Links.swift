@@ -1,3 +1,4 @@
+import CPatchbay
 import Glibc
 import NetlinkWire
 import PatchbayModel
@@ -66,6 +67,12 @@ extension NetlinkSession {
                           owner: UInt32? = nil, group: UInt32? = nil) throws(NetlinkError) -> String {
         try TAPDevice.create(namespacePath: namespacePath, name: name, vnetHeader: vnetHeader,
                              multiQueue: multiQueue, owner: owner, group: group)
+    }
+
+    /// Equivalent to: `ethtool -K NAME tx on|off`.
+    public func setTxChecksumOffload(named name: String, _ enabled: Bool) throws(NetlinkError) {
+        let rc = cpatchbay_set_tx_checksum(namespacePath, name, enabled ? 1 : 0)
+        if rc < 0 { throw NetlinkError(operation: "set tx checksumming \(enabled ? "on" : "off") on \(name)", errno: -rc, extendedMessage: nil) }
     }
 
     /// Equivalent to: `ip link delete dev NAME`.

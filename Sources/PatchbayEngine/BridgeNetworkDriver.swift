@@ -30,6 +30,10 @@ struct BridgeNetworkDriver: NetworkDriver {
             try links.createBridge(name: bridgeName, mac: definition.mac, mtu: definition.mtu.map(Int.init), stp: bridge.stp,
                                    delaySeconds: Int(clamping: bridge.delay))
             reverter.add("delete bridge \(bridgeName)") { () throws(PatchbayError) in try links.deleteLink(named: bridgeName) }
+            // DHCP replies must carry a correct UDP checksum (libvirt's CHECKSUM --checksum-fill
+            // rule; nftables has no such statement): no offload on the bridge, so the kernel fills
+            // it in. Only traffic the host itself sends is affected.
+            try links.disableTxChecksumOffload(named: bridgeName)
             for address in definition.interfaceAddresses {
                 try links.addAddress(address, to: bridgeName)
                 reverter.add("delete address \(address)") { () throws(PatchbayError) in

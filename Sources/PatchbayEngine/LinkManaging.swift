@@ -11,6 +11,10 @@ public protocol LinkManaging: Sendable {
     func setMTU(named name: String, _ mtu: Int) throws(PatchbayError)
     func setLinkUp(named name: String, _ up: Bool) throws(PatchbayError)
     func deleteLink(named name: String) throws(PatchbayError)
+    /// Equivalent to `ethtool -K NAME tx off`: the kernel computes the checksums of what the host
+    /// sends through the bridge (DHCP and DNS replies), which offload would leave to a device a
+    /// veth or TAP guest does not have.
+    func disableTxChecksumOffload(named name: String) throws(PatchbayError)
     func addAddress(_ address: InterfaceAddress, to name: String) throws(PatchbayError)
     func deleteAddress(_ address: InterfaceAddress, from name: String) throws(PatchbayError)
     func addresses(of name: String) throws(PatchbayError) -> [InterfaceAddress]

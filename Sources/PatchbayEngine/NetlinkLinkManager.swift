@@ -45,6 +45,10 @@ public final class NetlinkLinkManager: LinkManaging {
         try kernel { () throws(NetlinkError) in try session.deleteLink(named: name) }
     }
 
+    public func disableTxChecksumOffload(named name: String) throws(PatchbayError) {
+        try kernel { () throws(NetlinkError) in try session.setTxChecksumOffload(named: name, false) }
+    }
+
     public func addAddress(_ address: InterfaceAddress, to name: String) throws(PatchbayError) {
         try kernel { () throws(NetlinkError) in try session.addAddress(address, to: name) }
     }

@@ -94,6 +94,7 @@ struct NoKernel: LinkManaging {
     func setMTU(named name: String, _ mtu: Int) throws(PatchbayError) { throw unused }
     func setLinkUp(named name: String, _ up: Bool) throws(PatchbayError) { throw unused }
     func deleteLink(named name: String) throws(PatchbayError) { throw unused }
+    func disableTxChecksumOffload(named name: String) throws(PatchbayError) { throw unused }
     func addAddress(_ address: InterfaceAddress, to name: String) throws(PatchbayError) { throw unused }
     func deleteAddress(_ address: InterfaceAddress, from name: String) throws(PatchbayError) { throw unused }
     func addresses(of name: String) throws(PatchbayError) -> [InterfaceAddress] { [] }

@@ -53,6 +53,10 @@ final class KernelRecorder: LinkManaging {
         }
     }
 
+    func disableTxChecksumOffload(named name: String) throws(PatchbayError) {
+        try record("disableTxChecksumOffload \(name)")
+    }
+
     func setBridgeOptions(name: String, stp: Bool, delaySeconds: Int) throws(PatchbayError) {
         try record("setBridgeOptions \(name)")
         mutate(name) { $0.stp = stp; $0.forwardDelayCentiseconds = stp ? max(delaySeconds * 100, 200) : delaySeconds * 100 }

@@ -95,7 +95,7 @@ import Testing
         _ = try await engine.define(xml: try Conformance.input("isolated-network"))
         let summary = try await engine.start("private")
         #expect(summary.active)
-        #expect(kernel.calls == ["createBridge virbr2", "addAddress 192.168.152.1/24 virbr2", "set virbr2 up"])
+        #expect(kernel.calls == ["createBridge virbr2", "disableTxChecksumOffload virbr2", "addAddress 192.168.152.1/24 virbr2", "set virbr2 up"])
         #expect(try kernel.link(named: "virbr2")?.isUp == true)
         let again = await #expect(throws: PatchbayError.self) { try await engine.start("private") }
         #expect(again?.code == .operationInvalid)

@@ -195,4 +195,29 @@ struct DHCPClientTests {
             }
         }
     }
+
+    /// libvirt adds a CHECKSUM --checksum-fill rule for DHCP replies; Patchbay turns transmit
+    /// checksum offload off on its bridges instead. A capture in the guest must see correct UDP
+    /// checksums on every reply.
+    @Test func dhcpRepliesCarryACorrectUDPChecksum() async throws {
+        try await DaemonHarness.with { daemon in
+            try daemon.ok(["net-define", try daemon.file("lab.xml", Self.network)])
+            try daemon.ok(["net-start", "lab"])
+            try await daemon.withGuest(on: "pblab0", mac: "52:54:00:77:30:01") { guest in
+                let capture = daemon.directory + "/dhcp-capture.txt"
+                let tcpdump = try ChildProcess("ip", ["netns", "exec", guest.name, "tcpdump", "-l", "-n", "-vv", "-i", "eth0",
+                                                      "udp port 68"], outputPath: capture)
+                defer { tcpdump.stop() }
+                try await Task.sleep(for: .milliseconds(500))
+                let result = try guest.exec(["udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "5", "-T", "1", "-s", "/bin/true"])
+                #expect(result.succeeded, "\(result)")
+                try await Task.sleep(for: .milliseconds(500))
+                tcpdump.stop()
+                let text = try String(contentsOfFile: capture, encoding: .utf8)
+                let replies = text.split(separator: "\n").filter { $0.contains("BOOTP/DHCP, Reply") }
+                #expect(replies.count >= 2, "\(text)")
+                #expect(replies.allSatisfy { $0.contains("[udp sum ok]") }, "\(text)")
+            }
+        }
+    }
 }

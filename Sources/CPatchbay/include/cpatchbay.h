@@ -32,4 +32,10 @@ int cpatchbay_tap_create(const char *netns_path, const char *name, int flags, lo
  * to `address` (network order; 0 for any) and `port`, non-blocking. Returns the fd or -errno. */
 int cpatchbay_udp_socket(const char *ifname, uint32_t address, uint16_t port);
 
+/* Turns the transmit checksum offload of `ifname` on or off (the legacy ETHTOOL_STXCSUM ioctl,
+ * as `ethtool -K IFNAME tx on|off`), inside netns_path when given. With it off, the kernel
+ * fills in the checksum of every packet the host sends through the device, so DHCP replies reach
+ * guests with a correct UDP checksum even over veth and TAP devices (libvirt's CHECKSUM rule). */
+int cpatchbay_set_tx_checksum(const char *netns_path, const char *ifname, int enabled);
+
 #endif
