@@ -21,7 +21,13 @@ public struct NetlinkErrorMessage: Sendable, Hashable {
         guard p.count >= 4 + NetlinkMessage.headerLength else {
             throw NetlinkWireError("NLMSG_ERROR payload of \(p.count) bytes is shorter than struct nlmsgerr", offset: 0)
         }
-        errno = -p.hostInt32(at: 0)
+        let code = p.hostInt32(at: 0)
+        // The kernel sends 0 or a negative errno; anything else (Int32.min cannot even be
+        // negated) is not an answer Patchbay can trust.
+        guard code <= 0, code > -4096 else {
+            throw NetlinkWireError("NLMSG_ERROR carries error code \(code), not 0 or a negative errno", offset: 0)
+        }
+        errno = -code
         requestSequence = p.hostUInt32(at: 4 + 8)
         let echoedLength = Int(p.hostUInt32(at: 4))
         // With NLM_F_CAPPED only the request's header is echoed; otherwise the whole request.

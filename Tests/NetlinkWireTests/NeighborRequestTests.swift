@@ -27,3 +27,17 @@ import Testing
         #expect(NeighborRequest.interfaceIndex(inReply: NetlinkMessage(type: 2, flags: 0, payload: [])) == nil)
     }
 }
+
+/// Inputs libFuzzer found (Fuzz/FuzzNetlinkWire).
+@Suite struct NetlinkFuzzRegressionTests {
+    /// An NLMSG_ERROR whose error field is Int32.min used to trap on negation.
+    @Test func errorCodesThatAreNotErrnosAreRefused() throws {
+        var payload: [UInt8] = [0x00, 0x00, 0x00, 0x80] + [UInt8](repeating: 0, count: 16)
+        let message = NetlinkMessage(type: 2, flags: 0, payload: payload)
+        #expect(throws: NetlinkWireError.self) { try NetlinkErrorMessage(message) }
+        payload[0...3] = [0x01, 0x00, 0x00, 0x00]  // +1: positive, not an errno
+        #expect(throws: NetlinkWireError.self) { try NetlinkErrorMessage(NetlinkMessage(type: 2, flags: 0, payload: payload)) }
+        payload[0...3] = [0xfe, 0xff, 0xff, 0xff]  // -2: ENOENT
+        #expect(try NetlinkErrorMessage(NetlinkMessage(type: 2, flags: 0, payload: payload)).errno == 2)
+    }
+}
