@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "patchbayd", targets: ["patchbayd"]),
         .executable(name: "patchbay", targets: ["patchbay"]),
+        .executable(name: "patchbay-bridge-helper", targets: ["patchbay-bridge-helper"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -97,6 +98,8 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .executableTarget(name: "patchbay", dependencies: ["PatchbayCommands"], swiftSettings: strict),
+        .executableTarget(
+            name: "patchbay-bridge-helper", dependencies: ["PatchbayClient", "PatchbayModel", "CPatchbay"], swiftSettings: strict),
 
         // Test support: a network namespace per test, with or without a daemon inside.
         .target(

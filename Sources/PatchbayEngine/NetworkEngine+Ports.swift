@@ -30,6 +30,19 @@ extension NetworkEngine {
                                type: request.type, device: "", queues: queues, ownerUID: request.ownerUID, ownerGID: request.ownerGID)
         do throws(PatchbayError) {
             switch request.type {
+            case .tap where request.device != nil:
+                let device = request.device ?? ""
+                guard device.hasPrefix("vnet") || device.hasPrefix("tap"), try devices.exists(device) else {
+                    throw PatchbayError(.notFound, "no TAP device '\(device)' to adopt")
+                }
+                guard !existing.contains(where: { $0.device == device }) else {
+                    throw PatchbayError(.alreadyExists, "device '\(device)' already belongs to a port")
+                }
+                port.device = device
+                port.adopted = true
+                if request.mac != nil, let hostMAC = MACAddress(bytes: [0xFE] + mac.bytes.dropFirst()) {
+                    try devices.setMAC(named: device, hostMAC)
+                }
             case .tap:
                 guard request.namespace == nil else {
                     throw PatchbayError(.invalidArgument, "--netns is for veth ports; a TAP port is opened by QEMU on the host")
@@ -114,6 +127,22 @@ extension NetworkEngine {
             throw PatchbayError(.notFound, "device \(port.device) of '\(owner)' is gone")
         }
         return stats
+    }
+
+    /// Forgets adopted ports whose TAP is gone (QEMU closed it). The daemon calls this every
+    /// second; returns the ports removed.
+    @discardableResult
+    public func sweepVanishedPorts() -> [NetworkPort] {
+        guard let devices = portDevices, let store = portStore, let ports = try? store.ports() else { return [] }
+        var removed: [NetworkPort] = []
+        for port in ports where port.adopted {
+            guard (try? devices.exists(port.device)) == false else { continue }
+            if (try? store.delete(port: port.uuid)) != nil {
+                removed.append(port)
+                logger.info("port removed: its TAP closed", metadata: ["network": "\(port.network)", "port": "\(port.uuid)", "device": "\(port.device)"])
+            }
+        }
+        return removed
     }
 
     /// Puts the ports of a network (back) on its bridge: after `net-start`, and at daemon start.

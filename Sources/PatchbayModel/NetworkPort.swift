@@ -21,10 +21,14 @@ public struct NetworkPort: Sendable, Hashable, Codable {
     public var queues: Int
     public var ownerUID: UInt32?
     public var ownerGID: UInt32?
+    /// A TAP someone else opened (QEMU, through `patchbay-bridge-helper`): it disappears when its
+    /// last descriptor closes, and the port goes with it.
+    public var adopted: Bool
 
     public init(uuid: NetworkUUID, network: String, ownerName: String, ownerUUID: NetworkUUID?, mac: MACAddress,
                 type: DeviceType, device: String, namespace: String? = nil, peerName: String? = nil, queues: Int = 1,
-                ownerUID: UInt32? = nil, ownerGID: UInt32? = nil) {
+                ownerUID: UInt32? = nil, ownerGID: UInt32? = nil, adopted: Bool = false) {
+        self.adopted = adopted
         self.uuid = uuid
         self.network = network
         self.ownerName = ownerName
@@ -51,10 +55,13 @@ public struct CreatePortRequest: Sendable, Hashable, Codable {
     public var queues: Int?
     public var ownerUID: UInt32?
     public var ownerGID: UInt32?
+    /// An existing TAP to put on the bridge instead of creating one (the bridge helper's).
+    public var device: String?
 
     public init(ownerName: String, ownerUUID: NetworkUUID? = nil, mac: MACAddress? = nil, type: NetworkPort.DeviceType = .tap,
                 namespace: String? = nil, peerName: String? = nil, queues: Int? = nil, ownerUID: UInt32? = nil,
-                ownerGID: UInt32? = nil) {
+                ownerGID: UInt32? = nil, device: String? = nil) {
+        self.device = device
         self.ownerName = ownerName
         self.ownerUUID = ownerUUID
         self.mac = mac

@@ -89,6 +89,14 @@ struct Patchbayd: AsyncParsableCommand {
                                    portForwards: store, portDevices: links, ports: store, logger: logger)
         for line in await engine.recover() { logger.info("start-up: \(line)") }
 
+        // TAPs that QEMU opened through patchbay-bridge-helper vanish when QEMU closes them.
+        let sweeper = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                await engine.sweepVanishedPorts()
+            }
+        }
+        defer { sweeper.cancel() }
         let app = PatchbayServer.application(engine: engine, socketPath: socket, logger: logger)
         defer { unlink(socket) }
         try await app.runService()

@@ -19,4 +19,5 @@ public enum Binaries {
 
     public static var patchbayd: String { directory + "/patchbayd" }
     public static var patchbay: String { directory + "/patchbay" }
+    public static var bridgeHelper: String { directory + "/patchbay-bridge-helper" }
 }

@@ -38,4 +38,13 @@ int cpatchbay_udp_socket(const char *ifname, uint32_t address, uint16_t port);
  * guests with a correct UDP checksum even over veth and TAP devices (libvirt's CHECKSUM rule). */
 int cpatchbay_set_tx_checksum(const char *netns_path, const char *ifname, int enabled);
 
+/* Opens a new, non-persistent TAP from a name template ("vnet%d") in the caller's namespace, with
+ * IFF_NO_PI and, with CPATCHBAY_TAP_VNET_HDR, IFF_VNET_HDR: what QEMU's bridge helper hands back.
+ * The device lives as long as the descriptor. Returns the fd (name written to name_out) or -errno. */
+int cpatchbay_tap_open(const char *name, int flags, char *name_out);
+
+/* Sends `fd` over the unix socket `socket_fd` with SCM_RIGHTS and a one-byte payload, as QEMU's
+ * bridge helper protocol expects. Returns 0 or -errno. */
+int cpatchbay_send_fd(int socket_fd, int fd);
+
 #endif
