@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN_DIR = $(shell $(SWIFT) build --show-bin-path)
 
 # Debian packages the build, the tests and the demo need. Installed only when missing.
-APT_PACKAGES = iproute2 libsqlite3-dev strace udhcpc busybox isc-dhcp-client bind9-dnsutils dnsmasq-base kea-admin dnsperf iperf3 nftables libnftables-dev curl tcpdump python3
+APT_PACKAGES = iproute2 libsqlite3-dev strace udhcpc busybox-static isc-dhcp-client bind9-dnsutils dnsmasq-base kea-admin dnsperf iperf3 nftables libnftables-dev curl tcpdump python3 qemu-system-x86 cpio
 
 .PHONY: setup build test demo clean
 
