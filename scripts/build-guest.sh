@@ -11,9 +11,17 @@ if [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.gz" ]; then exit 0; fi
 [ "$file_ok" = "177ELF" ] || { echo "build-guest: /bin/busybox missing (apt-get install busybox-static)" >&2; exit 1; }
 work=$(mktemp -d /tmp/patchbay-guest.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-package=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/ {print $2; exit}')
-[ -n "$package" ] || { echo "build-guest: cannot resolve linux-image-cloud-amd64 (apt-get update?)" >&2; exit 1; }
-(cd "$work" && apt-get download "$package" > /dev/null 2>&1)
+resolve() { apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}'; }
+package=$(resolve)
+if [ -z "$package" ]; then
+    apt-get update -qq > /dev/null
+    package=$(resolve)
+fi
+[ -n "$package" ] || { echo "build-guest: cannot resolve linux-image-cloud-amd64 from the apt sources" >&2; exit 1; }
+(cd "$work" && apt-get download "$package" > /dev/null 2>&1) || {
+    apt-get update -qq > /dev/null
+    (cd "$work" && apt-get download "$package" > /dev/null)
+}
 dpkg -x "$work"/*.deb "$work/kernel"
 version=$(ls "$work/kernel/lib/modules")
 root=$work/root
