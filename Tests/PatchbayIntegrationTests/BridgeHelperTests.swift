@@ -7,11 +7,12 @@ import Testing
 /// pair, receives the TAP descriptor with SCM_RIGHTS, holds it, and closes it.
 @Suite("QEMU bridge helper (root, namespaces)")
 struct BridgeHelperTests {
-    /// Stands in for QEMU: argv[1] helper path, argv[2] bridge, argv[3] output file, argv[4]
-    /// seconds to hold the TAP; the rest only makes /proc/self/cmdline look like QEMU's.
+    /// Stands in for QEMU: argv[1] helper path, argv[2] bridge, argv[3] output file, argv[4] a
+    /// file whose appearance tells it to close the TAP (it gives up after a minute); the rest
+    /// only makes /proc/self/cmdline look like QEMU's.
     static let fakeQEMU = #"""
         import array, fcntl, os, socket, struct, subprocess, sys, time
-        helper, bridge, output, hold = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+        helper, bridge, output, release = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         proc = subprocess.run([helper, "--use-vnet", "--br=" + bridge, "--fd=%d" % theirs.fileno()],
                               pass_fds=[theirs.fileno()], capture_output=True, text=True)
@@ -25,8 +26,11 @@ struct BridgeHelperTests {
         ifr = fcntl.ioctl(tap, 0x800454d2, b"\0" * 40)  # TUNGETIFF
         name = ifr[:16].split(b"\0")[0].decode()
         flags = struct.unpack("H", ifr[16:18])[0]
-        open(output, "w").write("%s %d\n" % (name, flags))
-        time.sleep(hold)
+        open(output + ".tmp", "w").write("%s %d\n" % (name, flags))
+        os.rename(output + ".tmp", output)
+        deadline = time.monotonic() + 60
+        while not os.path.exists(release) and time.monotonic() < deadline:
+            time.sleep(0.05)
         os.close(tap)
         """#
 
@@ -38,14 +42,15 @@ struct BridgeHelperTests {
             try daemon.ok(["net-start", "lab"])
             let script = try daemon.file("fake-qemu.py", Self.fakeQEMU)
             let output = daemon.directory + "/fake-qemu.out"
+            let release = daemon.directory + "/fake-qemu.release"
             let qemu = try ChildProcess("ip", ["netns", "exec", daemon.namespace.name, "env", "PATCHBAY_SOCKET=\(daemon.socketPath)",
-                                               "python3", script, Binaries.bridgeHelper, "pbhelp0", output, "3",
+                                               "python3", script, Binaries.bridgeHelper, "pbhelp0", output, release,
                                                "-name", "guest=vm7,debug-threads=on",
                                                "-netdev", "bridge,id=n0,br=pbhelp0",
                                                "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:87:00:07"])
             defer { qemu.stop() }
             var line = ""
-            for _ in 0..<100 where line.isEmpty {
+            for _ in 0..<600 where line.isEmpty {
                 line = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
                 if line.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
             }
@@ -62,9 +67,10 @@ struct BridgeHelperTests {
             #expect(ports.contains(device) && ports.contains("52:54:00:87:00:07"), "\(ports)")
 
             // QEMU closes the TAP: the device and the port are gone within the daemon's sweep.
-            #expect(qemu.wait(seconds: 10) != nil)
+            _ = FileManager.default.createFile(atPath: release, contents: nil)
+            #expect(qemu.wait(seconds: 30) != nil)
             var gone = false
-            for _ in 0..<50 where !gone {
+            for _ in 0..<100 where !gone {
                 gone = !(try daemon.ok(["net-port-list", "lab"]).contains(device))
                 if !gone { try await Task.sleep(for: .milliseconds(100)) }
             }
