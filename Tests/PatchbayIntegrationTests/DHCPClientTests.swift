@@ -23,13 +23,14 @@ struct DHCPClientTests {
         </network>
         """
 
-    /// A udhcpc script that records each event's environment and configures the address.
+    /// A udhcpc script that records each event's environment (written whole, then renamed, so a
+    /// test polling for the file never reads half of it) after configuring the address.
     static func udhcpcScript(in directory: String) throws -> String {
         let path = directory + "/udhcpc.sh"
         try """
             #!/bin/sh
-            env | sort > \(directory)/udhcpc-$1.env
             if [ "$1" = bound ]; then ip addr add $ip/$mask dev $interface; fi
+            env | sort > \(directory)/udhcpc-$1.env.tmp && mv \(directory)/udhcpc-$1.env.tmp \(directory)/udhcpc-$1.env
             exit 0
             """.write(toFile: path, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
@@ -134,8 +135,8 @@ struct DHCPClientTests {
             let script = directory + "/dhclient-script.sh"
             try """
                 #!/bin/sh
-                env | sort > \(directory)/dhclient-$reason.env
                 if [ "$reason" = BOUND ]; then ip addr add $new_ip_address/$new_subnet_mask dev $interface; fi
+                env | sort > \(directory)/dhclient-$reason.env.tmp && mv \(directory)/dhclient-$reason.env.tmp \(directory)/dhclient-$reason.env
                 exit 0
                 """.write(toFile: script, atomically: true, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
@@ -182,7 +183,7 @@ struct DHCPClientTests {
                 for n in 1...6 {
                     // A new MAC each time, as a DISCOVER flood with random chaddrs looks on the wire.
                     try Command.check("ip", ["-n", flooder.name, "link", "set", "eth0", "address", String(format: "52:54:00:77:10:%02x", n)])
-                    let result = try flooder.exec(["udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "2", "-T", "1", "-s", "/bin/true"])
+                    let result = try flooder.exec(["udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "3", "-T", "1", "-s", "/bin/true"])
                     if result.succeeded { granted += 1 }
                 }
                 #expect(granted == 3, "\(daemon.logs)")
