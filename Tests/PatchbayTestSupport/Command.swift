@@ -46,7 +46,9 @@ public enum Command {
 
     static func resolve(_ name: String) throws -> String {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"
-        for dir in path.split(separator: ":") + ["/usr/sbin", "/sbin"] {
+        // map(String.init): concatenated with the literals, the substrings would otherwise be
+        // inferred as character arrays and interpolate as "[\"/\", \"u\", ...]".
+        for dir in path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"] {
             let candidate = "\(dir)/\(name)"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }

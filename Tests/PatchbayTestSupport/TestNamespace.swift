@@ -63,8 +63,8 @@ public final class TestNamespace: Sendable {
     /// Kills anything still running inside and removes the namespace. Safe to call twice.
     public func delete() {
         if let pids = try? Command.run("ip", ["netns", "pids", name]), pids.succeeded {
-            for pid in pids.stdout.split(whereSeparator: \.isNewline) {
-                _ = try? Command.run("kill", ["-9", String(pid)])
+            for pid in pids.stdout.split(whereSeparator: \.isNewline).compactMap({ pid_t($0) }) {
+                kill(pid, SIGKILL)
             }
         }
         _ = try? Command.run("ip", ["netns", "del", name])
