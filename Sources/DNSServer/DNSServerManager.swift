@@ -57,8 +57,6 @@ public final class DNSServerManager: Sendable {
         services.withLockedValue { $0[network] }?.leasesChanged(upserts: upserts, deletions: deletions)
     }
 
-    public func service(_ network: String) -> DNSService? { services.withLockedValue { $0[network] } }
-
     private func hostResolvers() -> [DNSUpstream] {
         guard let text = try? String(contentsOfFile: resolvConfPath, encoding: .utf8) else {
             logger.warning("cannot read \(resolvConfPath); names not known locally will get SERVFAIL")

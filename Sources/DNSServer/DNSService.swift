@@ -93,9 +93,6 @@ public final class DNSService: Sendable {
             for lease in upserts { zone.update(lease: lease) }
         }
     }
-
-    /// The current zone, for tests and diagnostics.
-    public var currentZone: DNSZone { zone.withLockedValue { $0 } }
 }
 
 /// Why a network's DNS server could not start.

@@ -12,8 +12,8 @@ extension DNSZone {
         }
         localOnly = network.domain?.localOnly ?? false
         forwardPlainNames = network.dns.forwardPlainNames ?? true
-        clientSubnets = network.interfaceAddresses.map { $0.masked }
-        localPointerSubnets = network.ips.filter { $0.localPtr == true }.compactMap { $0.interfaceAddress?.masked }
+        clientSubnets = network.interfaceAddresses.map(\.subnet)
+        localPointerSubnets = network.ips.filter { $0.localPtr == true }.compactMap { $0.interfaceAddress?.subnet }
 
         for host in network.dns.hosts {
             for (index, hostname) in host.hostnames.enumerated() {
@@ -62,13 +62,6 @@ extension DNSZone {
         } catch {
             throw DNSZoneError(element: element, value: text, reason: "\(error)")
         }
-    }
-}
-
-extension InterfaceAddress {
-    /// The subnet: the address with its host bits cleared.
-    var masked: InterfaceAddress {
-        InterfaceAddress(address: address.masked(to: prefixLength), prefixLength: prefixLength) ?? self
     }
 }
 

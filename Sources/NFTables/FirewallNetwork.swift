@@ -21,8 +21,10 @@ public struct FirewallNetwork: Sendable, Hashable {
     public var portForwards: [PortForward]
 
     /// The firewall of `definition`, or nil for modes that get no rules (open, and the modes that
-    /// do not own a bridge).
-    public init?(definition: NetworkDefinition, portForwards: [PortForward] = []) {
+    /// do not own a bridge). Interface names go into nft command text, so one that is not a plain
+    /// kernel name (the kernel itself accepts quotes and semicolons) is refused here, before it
+    /// could end the quoted literal and add commands of its own.
+    public init?(definition: NetworkDefinition, portForwards: [PortForward] = []) throws(PatchbayError) {
         let mode: Mode
         switch definition.forward.mode {
         case .nat: mode = .nat
@@ -31,6 +33,12 @@ public struct FirewallNetwork: Sendable, Hashable {
         default: return nil
         }
         guard let bridge = definition.bridge.name else { return nil }
+        for (what, name) in [("bridge", bridge), ("forward dev", definition.forward.dev)] {
+            if let name, !PatchbayTables.isUsableInterfaceName(name) {
+                throw PatchbayError(.invalidArgument,
+                                    "network '\(definition.name)': \(what) name '\(name)' cannot be used in firewall rules (use letters, digits, '_', '-' and '.', at most 15)")
+            }
+        }
         name = definition.name
         self.bridge = bridge
         self.mode = mode

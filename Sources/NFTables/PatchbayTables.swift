@@ -169,8 +169,8 @@ public enum PatchbayTables {
     static func inChain(_ bridge: String) -> String { "in_\(bridge)" }
     static func natChain(_ bridge: String) -> String { "nat_\(bridge)" }
 
-    /// An interface name as an nft string literal. Kernel interface names cannot hold quotes,
-    /// but the name comes from user XML, so anything odd is refused before it gets here.
+    /// An interface name as an nft string literal. `FirewallNetwork` has already refused names
+    /// that are not `isUsableInterfaceName`, so nothing here can end the literal.
     static func quoted(_ name: String) -> String { "\"\(name)\"" }
 
     /// Whether `name` can be used in rules: a valid kernel interface name (1-15 bytes, no '/',

@@ -1,4 +1,5 @@
 import CNFTables
+import Foundation
 import Synchronization
 
 /// One libnftables context: runs nft command text as a single transaction (everything in a
@@ -71,14 +72,4 @@ public struct NFTablesError: Error, Sendable, CustomStringConvertible {
     public var command: String
     public var message: String
     public var description: String { message.isEmpty ? "nft failed" : message }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: Set<Character>) -> String {
-        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
-    }
-}
-
-extension Set where Element == Character {
-    fileprivate static let whitespacesAndNewlines: Set<Character> = [" ", "\n", "\t", "\r"]
 }

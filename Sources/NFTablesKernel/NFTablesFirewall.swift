@@ -147,8 +147,6 @@ public final class NFTablesFirewall: FirewallApplying {
         }
     }
 
-    public var installed: [FirewallNetwork] { Self.sorted(networks.withLock { $0 }) }
-
     static func sorted(_ networks: [String: FirewallNetwork]) -> [FirewallNetwork] {
         networks.values.sorted { $0.name < $1.name }
     }

@@ -43,7 +43,7 @@ struct BridgeNetworkDriver: NetworkDriver {
             try links.setLinkUp(named: bridgeName, true)
             reverter.add("set \(bridgeName) down") { () throws(PatchbayError) in try links.setLinkUp(named: bridgeName, false) }
             // libvirt's order: the firewall after the bridge is up, before DHCP/DNS.
-            if let firewall, let rules = FirewallNetwork(definition: definition, portForwards: portForwards) {
+            if let firewall, let rules = try FirewallNetwork(definition: definition, portForwards: portForwards) {
                 if rules.mode != .isolated { try firewall.enableForwarding(ipv6: !rules.ipv6Subnets.isEmpty) }
                 try firewall.apply(rules)
                 reverter.add("remove firewall rules") { () throws(PatchbayError) in try firewall.remove(definition.name) }

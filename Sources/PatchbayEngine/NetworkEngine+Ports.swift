@@ -1,4 +1,5 @@
 import Foundation
+import LibvirtXML
 import PatchbayModel
 import PatchbayStore
 
@@ -95,9 +96,9 @@ extension NetworkEngine {
     public func portXML(network name: String, uuid: NetworkUUID) throws(PatchbayError) -> String {
         let port = try port(network: name, uuid: uuid)
         let bridge = try networkRecord(name).current.bridge.name ?? ""
-        var lines = ["<networkport>", "  <uuid>\(port.uuid)</uuid>", "  <owner>", "    <name>\(Self.escaped(port.ownerName))</name>"]
+        var lines = ["<networkport>", "  <uuid>\(port.uuid)</uuid>", "  <owner>", "    <name>\(XMLWriter.escape(port.ownerName))</name>"]
         if let ownerUUID = port.ownerUUID { lines.append("    <uuid>\(ownerUUID)</uuid>") }
-        lines += ["  </owner>", "  <mac address='\(port.mac)'/>", "  <plug type='network' bridge='\(Self.escaped(bridge))'/>", "</networkport>"]
+        lines += ["  </owner>", "  <mac address='\(port.mac)'/>", "  <plug type='network' bridge='\(XMLWriter.escape(bridge))'/>", "</networkport>"]
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -183,11 +184,5 @@ extension NetworkEngine {
     private func portServices() throws(PatchbayError) -> (devices: any PortDeviceManaging, store: any PortStore) {
         guard let portDevices, let portStore else { throw PatchbayError(.unavailable, "this daemon manages no ports") }
         return (portDevices, portStore)
-    }
-
-    static func escaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "'", with: "&apos;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

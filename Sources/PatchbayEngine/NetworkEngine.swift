@@ -306,7 +306,7 @@ public actor NetworkEngine {
 
     private func applyFirewall(of record: NetworkRecord) throws(PatchbayError) {
         guard let live = record.live, let firewall,
-              let rules = FirewallNetwork(definition: live, portForwards: try requireForwardStore().portForwards(network: record.name)) else { return }
+              let rules = try FirewallNetwork(definition: live, portForwards: try requireForwardStore().portForwards(network: record.name)) else { return }
         try firewall.apply(rules)
     }
 
@@ -331,7 +331,7 @@ public actor NetworkEngine {
             do {
                 var rules: [FirewallNetwork] = []
                 for live in records.compactMap(\.live) where live.forward.mode != .open {
-                    if let network = FirewallNetwork(definition: live, portForwards: try forwardStore?.portForwards(network: live.name) ?? []) {
+                    if let network = try FirewallNetwork(definition: live, portForwards: try forwardStore?.portForwards(network: live.name) ?? []) {
                         rules.append(network)
                     }
                 }

@@ -18,6 +18,11 @@ public struct InterfaceAddress: Sendable, Hashable, Codable, CustomStringConvert
 
     public var description: String { "\(address)/\(prefixLength)" }
 
+    /// The subnet the address is on: host bits cleared ("192.168.122.1/24" → "192.168.122.0/24").
+    public var subnet: InterfaceAddress {
+        InterfaceAddress(address: address.masked(to: prefixLength), prefixLength: prefixLength) ?? self
+    }
+
     /// The IPv4 broadcast address of the subnet, which `ip addr add ... brd +` would set.
     public var ipv4Broadcast: IPv4Address? {
         guard case .v4(let a) = address, prefixLength < 31 else { return nil }

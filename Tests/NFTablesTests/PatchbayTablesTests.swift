@@ -6,7 +6,7 @@ import Testing
 /// The commands Patchbay gives nft for each mode, as libvirt's firewall documents the modes.
 @Suite struct PatchbayTablesTests {
     static func network(_ xml: String, forwards: [PortForward] = []) throws -> FirewallNetwork {
-        try #require(FirewallNetwork(definition: NetworkXML.read(xml).definition, portForwards: forwards))
+        try #require(try FirewallNetwork(definition: NetworkXML.read(xml).definition, portForwards: forwards))
     }
 
     static let nat = """
@@ -66,8 +66,8 @@ import Testing
     }
 
     @Test func openAndHostModesHaveNoFirewall() throws {
-        #expect(FirewallNetwork(definition: try NetworkXML.read("<network><name>o</name><forward mode='open'/><bridge name='bro'/><ip address='10.6.0.1' prefix='24'/></network>").definition) == nil)
-        #expect(FirewallNetwork(definition: try NetworkXML.read("<network><name>b</name><forward mode='bridge'/><bridge name='br0'/></network>").definition) == nil)
+        #expect(try FirewallNetwork(definition: try NetworkXML.read("<network><name>o</name><forward mode='open'/><bridge name='bro'/><ip address='10.6.0.1' prefix='24'/></network>").definition) == nil)
+        #expect(try FirewallNetwork(definition: try NetworkXML.read("<network><name>b</name><forward mode='bridge'/><bridge name='br0'/></network>").definition) == nil)
     }
 
     @Test func removalUndoesExactlyWhatAddDid() throws {
@@ -77,6 +77,14 @@ import Testing
         #expect(removal.contains("delete chain ip patchbay_nat nat_virbr0"))
         #expect(removal.contains("delete element ip patchbay_nat nat_sources { 192.168.122.0/24 }"))
         #expect(PatchbayTables.full([]) == [PatchbayTables.removal])
+    }
+
+    /// The kernel accepts quotes and semicolons in interface names; quoted into nft text, a name
+    /// like `x";flush;"` would end the literal and run commands of its own.
+    @Test func namesThatWouldBreakOutOfTheQuotesAreRefused() throws {
+        let xml = "<network><name>evil</name><forward mode='nat'/><bridge name='x\";flush;\"'/><ip address='10.5.0.1' prefix='24'/></network>"
+        let definition = try NetworkXML.read(xml).definition
+        #expect(throws: PatchbayError.self) { try FirewallNetwork(definition: definition) }
     }
 
     @Test func interfaceNamesUsableInRules() {
