@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <linux/ethtool.h>
 #include <linux/if.h>
+#include <linux/if_packet.h>
+#include <arpa/inet.h>
 #include <linux/sockios.h>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
@@ -238,4 +240,45 @@ int cpatchbay_send_fd(int socket_fd, int fd) {
         if (sent >= 0) return 0;
         if (errno != EINTR) return -errno;
     }
+}
+
+int cpatchbay_packet_socket(const char *netns_path, uint16_t ethertype, int receive_timeout_ms) {
+    struct netns_guard guard;
+    int rc = netns_enter(netns_path, &guard);
+    if (rc < 0) return rc;
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ethertype));
+    int err = fd < 0 ? -errno : 0;
+    int left = netns_leave(&guard);
+    if (err < 0) return err;
+    if (left < 0) {
+        close(fd);
+        return left;
+    }
+    (void)cpatchbay_set_receive_timeout(fd, receive_timeout_ms);
+    return fd;
+}
+
+int cpatchbay_packet_send(int fd, int ifindex, const uint8_t *frame, size_t length) {
+    if (length < 14) return -EINVAL;
+    struct sockaddr_ll addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.sll_family = AF_PACKET;
+    addr.sll_ifindex = ifindex;
+    addr.sll_halen = 6;
+    memcpy(addr.sll_addr, frame, 6);
+    memcpy(&addr.sll_protocol, frame + 12, 2);
+    ssize_t sent = sendto(fd, frame, length, 0, (struct sockaddr *)&addr, sizeof(addr));
+    if (sent < 0) return -errno;
+    return (int)sent;
+}
+
+int cpatchbay_packet_receive(int fd, uint8_t *buffer, size_t capacity, int *ifindex) {
+    struct sockaddr_ll addr;
+    socklen_t length = sizeof(addr);
+    ssize_t count = recvfrom(fd, buffer, capacity, 0, (struct sockaddr *)&addr, &length);
+    if (count < 0) return -errno;
+    *ifindex = addr.sll_ifindex;
+    /* Frames this host sent are not probes coming back. */
+    if (addr.sll_pkttype == PACKET_OUTGOING) return 0;
+    return (int)count;
 }

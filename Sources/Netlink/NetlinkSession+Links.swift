@@ -115,9 +115,31 @@ extension NetlinkSession {
         return link.index
     }
 
-    private func decodeLink(_ message: NetlinkMessage, operation: String) throws(NetlinkError) -> Link {
+    func decodeLink(_ message: NetlinkMessage, operation: String) throws(NetlinkError) -> Link {
         do { return try Link(message: message) } catch {
             throw NetlinkError(operation: operation, errno: EPROTO, extendedMessage: error.description)
         }
+    }
+}
+
+extension NetlinkSession {
+    /// Equivalent to: `bridge link set dev NAME state STATE` (0 disabled ... 3 forwarding). The
+    /// kernel refuses (EBUSY) while its own STP runs on the bridge, and on a bridge without STP
+    /// turns any state but disabled straight back to forwarding.
+    public func setBridgePortState(index: Int32, state: UInt8) throws(NetlinkError) {
+        try execute(LinkRequest.setBridgePortState(index: index, state: state),
+                    operation: "set bridge port state of interface \(index) to \(state)")
+    }
+}
+
+extension NetlinkSession {
+    /// Equivalent to: `bridge link show`: every bridge port of the namespace, with its state.
+    public func bridgePorts() throws(NetlinkError) -> [Link] {
+        var result: [Link] = []
+        for message in try dump(LinkRequest.dumpBridgePorts(), operation: "dump bridge ports")
+        where message.type == NetlinkConstants.RTM_NEWLINK {
+            result.append(try decodeLink(message, operation: "dump bridge ports"))
+        }
+        return result
     }
 }

@@ -15,7 +15,11 @@ public struct Link: Sendable, Hashable {
     /// IFLA_MASTER: the index of the bridge (or bond) the device is enslaved to.
     public var masterIndex: Int32?
     public var operState: UInt8?
+    /// IFLA_CARRIER: whether the device has a link (a TAP has one while QEMU holds it open).
+    public var carrier: Bool?
     public var bridge: BridgeAttributes?
+    /// IFLA_INFO_SLAVE_DATA of a bridge port: its STP state and learning flag.
+    public var bridgePort: BridgePortAttributes?
     public var tun: TunAttributes?
     public var statistics: LinkStatistics?
 
@@ -55,6 +59,11 @@ public struct Link: Sendable, Hashable {
             masterIndex = Int32(bitPattern: master)
         }
         operState = attributes.first(NetlinkConstants.IFLA_OPERSTATE)?.uint8
+        carrier = attributes.first(NetlinkConstants.IFLA_CARRIER)?.uint8.map { $0 != 0 }
+        // An AF_BRIDGE dump (`bridge link show`) carries the port attributes in IFLA_PROTINFO.
+        if header.family == NetlinkConstants.AF_BRIDGE, let data = try attributes.first(NetlinkConstants.IFLA_PROTINFO)?.nested() {
+            bridgePort = BridgePortAttributes(data)
+        }
         if let stats = attributes.first(NetlinkConstants.IFLA_STATS64) {
             statistics = LinkStatistics(rtnlLinkStats64: stats.payload)
         }
@@ -68,7 +77,28 @@ public struct Link: Sendable, Hashable {
                 default: break
                 }
             }
+            if slaveKind == "bridge", let data = try linkInfo.first(NetlinkConstants.IFLA_INFO_SLAVE_DATA)?.nested() {
+                bridgePort = BridgePortAttributes(data)
+            }
         }
+    }
+}
+
+/// IFLA_INFO_SLAVE_DATA of a bridge port (IFLA_BRPORT_*), the part of `bridge -d link show` the
+/// loop guard reads.
+public struct BridgePortAttributes: Sendable, Hashable {
+    /// BR_STATE_*: 0 disabled, 1 listening, 2 learning, 3 forwarding, 4 blocking.
+    public var state: UInt8?
+    public var learning: Bool?
+
+    public init(state: UInt8? = nil, learning: Bool? = nil) {
+        self.state = state
+        self.learning = learning
+    }
+
+    init(_ data: [NetlinkAttribute]) {
+        state = data.first(NetlinkConstants.IFLA_BRPORT_STATE)?.uint8
+        learning = data.first(NetlinkConstants.IFLA_BRPORT_LEARNING)?.uint8.map { $0 != 0 }
     }
 }
 

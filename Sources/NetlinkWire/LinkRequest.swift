@@ -110,6 +110,24 @@ public enum LinkRequest {
         return NetlinkMessage(type: C.RTM_GETLINK, flags: C.NLM_F_REQUEST, payload: IfInfoMessage().bytes + b.bytes)
     }
 
+    /// Equivalent to: `bridge link set dev DEV state STATE`. An RTM_SETLINK of family AF_BRIDGE
+    /// with the port attributes nested in IFLA_PROTINFO; the kernel reads a non-nested
+    /// IFLA_PROTINFO as the old RSTP binary form, so NLA_F_NESTED is required, as iproute2 sets it.
+    public static func setBridgePortState(index: Int32, state: UInt8) -> NetlinkMessage {
+        var b = NetlinkAttributeBuilder()
+        b.nest(C.IFLA_PROTINFO | C.NLA_F_NESTED) { port in
+            port.append(C.IFLA_BRPORT_STATE, uint8: state)
+        }
+        return NetlinkMessage(type: C.RTM_SETLINK, flags: modify,
+                              payload: IfInfoMessage(family: C.AF_BRIDGE, index: index).bytes + b.bytes)
+    }
+
+    /// Equivalent to: `bridge link show`: a dump of family AF_BRIDGE, which lists bridge ports
+    /// only, each with its name, master, flags and IFLA_PROTINFO (state, learning, ...).
+    public static func dumpBridgePorts() -> NetlinkMessage {
+        NetlinkMessage(type: C.RTM_GETLINK, flags: C.NLM_F_REQUEST | C.NLM_F_DUMP, payload: IfInfoMessage(family: C.AF_BRIDGE).bytes)
+    }
+
     /// Equivalent to: `ip -d link show` (a dump of every link in the namespace).
     public static func dump() -> NetlinkMessage {
         NetlinkMessage(type: C.RTM_GETLINK, flags: C.NLM_F_REQUEST | C.NLM_F_DUMP, payload: IfInfoMessage().bytes)

@@ -57,6 +57,7 @@ public enum NetlinkConstants {
     public static let IFLA_MTU: UInt16 = 4
     public static let IFLA_LINK: UInt16 = 5
     public static let IFLA_MASTER: UInt16 = 10
+    public static let IFLA_PROTINFO: UInt16 = 12
     public static let IFLA_TXQLEN: UInt16 = 13
     public static let IFLA_OPERSTATE: UInt16 = 16
     public static let IFLA_LINKINFO: UInt16 = 18
@@ -66,6 +67,7 @@ public enum NetlinkConstants {
     public static let IFLA_NET_NS_FD: UInt16 = 28
     public static let IFLA_NUM_TX_QUEUES: UInt16 = 31
     public static let IFLA_NUM_RX_QUEUES: UInt16 = 32
+    public static let IFLA_CARRIER: UInt16 = 33
     public static let IFLA_MIN_MTU: UInt16 = 50
     public static let IFLA_MAX_MTU: UInt16 = 51
 
@@ -73,6 +75,11 @@ public enum NetlinkConstants {
     public static let IFLA_INFO_KIND: UInt16 = 1
     public static let IFLA_INFO_DATA: UInt16 = 2
     public static let IFLA_INFO_SLAVE_KIND: UInt16 = 4
+    public static let IFLA_INFO_SLAVE_DATA: UInt16 = 5
+
+    // <linux/if_link.h>: enum IFLA_BRPORT_* (a bridge port's IFLA_INFO_SLAVE_DATA and IFLA_PROTINFO).
+    public static let IFLA_BRPORT_STATE: UInt16 = 1
+    public static let IFLA_BRPORT_LEARNING: UInt16 = 8
 
     // <linux/if_link.h>: enum IFLA_BR_*.
     public static let IFLA_BR_FORWARD_DELAY: UInt16 = 1

@@ -10,10 +10,11 @@ struct BridgeNetworkDriver: NetworkDriver {
     /// nil: no rules at all (open mode, or a daemon without a firewall).
     let firewall: (any FirewallApplying)?
     let portForwards: [PortForward]
+    let loopProtection: LoopProtection
     let logger: Logger
 
     /// libvirt's order (bridge_driver.c, networkStartNetworkVirtual): create the bridge with its
-    /// MAC, MTU, STP and delay; add the addresses; bring it up. Each completed step registers its
+    /// MAC, MTU, STP (the kernel's only under `LoopProtection.kernelSTP`) and delay; add the addresses; bring it up. Each completed step registers its
     /// undo first, so a failure at any point removes everything this start created.
     func start(_ definition: NetworkDefinition) throws(PatchbayError) {
         guard let bridgeName = definition.bridge.name else {
@@ -27,8 +28,8 @@ struct BridgeNetworkDriver: NetworkDriver {
         }
         var reverter = Reverter()
         do {
-            try links.createBridge(name: bridgeName, mac: definition.mac, mtu: definition.mtu.map(Int.init), stp: bridge.stp,
-                                   delaySeconds: Int(clamping: bridge.delay))
+            try links.createBridge(name: bridgeName, mac: definition.mac, mtu: definition.mtu.map(Int.init),
+                                   stp: loopProtection.runsKernelSTP(for: bridge), delaySeconds: Int(clamping: bridge.delay))
             reverter.add("delete bridge \(bridgeName)") { () throws(PatchbayError) in try links.deleteLink(named: bridgeName) }
             // DHCP replies must carry a correct UDP checksum (libvirt's CHECKSUM --checksum-fill
             // rule; nftables has no such statement): no offload on the bridge, so the kernel fills
@@ -82,9 +83,10 @@ struct BridgeNetworkDriver: NetworkDriver {
             try links.setMTU(named: bridgeName, mtu)
             repairs.append("set MTU \(mtu) (was \(link.mtu.map(String.init) ?? "unknown"))")
         }
-        if link.stp != bridge.stp || link.forwardDelayCentiseconds != Self.kernelForwardDelay(bridge) {
-            try links.setBridgeOptions(name: bridgeName, stp: bridge.stp, delaySeconds: Int(clamping: bridge.delay))
-            repairs.append("set STP \(bridge.stp ? "on" : "off") with delay \(bridge.delay) s")
+        let kernelSTP = loopProtection.runsKernelSTP(for: bridge)
+        if link.stp != kernelSTP || link.forwardDelayCentiseconds != Self.kernelForwardDelay(bridge, kernelSTP: kernelSTP) {
+            try links.setBridgeOptions(name: bridgeName, stp: kernelSTP, delaySeconds: Int(clamping: bridge.delay))
+            repairs.append("set kernel STP \(kernelSTP ? "on" : "off") with delay \(bridge.delay) s")
         }
         let present = Set(try links.addresses(of: bridgeName))
         for address in definition.interfaceAddresses where !present.contains(address) {
@@ -98,10 +100,10 @@ struct BridgeNetworkDriver: NetworkDriver {
         return repairs
     }
 
-    /// The forward delay the kernel reports for a bridge configured with `bridge`: with STP on,
-    /// the kernel raises anything below its 2 s minimum to 2 s.
-    static func kernelForwardDelay(_ bridge: BridgeDefinition) -> Int {
+    /// The forward delay the kernel reports for a bridge configured with `bridge`: with kernel STP
+    /// on, the kernel raises anything below its 2 s minimum to 2 s.
+    static func kernelForwardDelay(_ bridge: BridgeDefinition, kernelSTP: Bool) -> Int {
         let delay = Int(clamping: bridge.delay) * 100
-        return bridge.stp ? max(delay, 200) : delay
+        return kernelSTP ? max(delay, 200) : delay
     }
 }

@@ -15,12 +15,15 @@ public actor NetworkEngine {
     private let forwardStore: (any PortForwardStore)?
     let portDevices: (any PortDeviceManaging)?
     let portStore: (any PortStore)?
+    /// How bridges with `stp='on'` are protected against loops.
+    public nonisolated let loopProtection: LoopProtection
     let logger: Logger
 
     public init(store: any NetworkStore, links: any LinkManaging, services: any NetworkServices = NoNetworkServices(),
                 leases: (any LeaseStore)? = nil, firewall: (any FirewallApplying)? = nil,
                 portForwards: (any PortForwardStore)? = nil, portDevices: (any PortDeviceManaging)? = nil,
-                ports: (any PortStore)? = nil, logger: Logger) {
+                ports: (any PortStore)? = nil, loopProtection: LoopProtection = .loopGuard, logger: Logger) {
+        self.loopProtection = loopProtection
         self.portDevices = portDevices
         self.portStore = ports
         self.store = store
@@ -399,12 +402,26 @@ public actor NetworkEngine {
         switch definition.forward.mode {
         case .none, .nat, .route:
             return BridgeNetworkDriver(links: links, firewall: firewall,
-                                       portForwards: try forwardStore?.portForwards(network: definition.name) ?? [], logger: logger)
+                                       portForwards: try forwardStore?.portForwards(network: definition.name) ?? [],
+                                       loopProtection: loopProtection, logger: logger)
         case .open:
-            return BridgeNetworkDriver(links: links, firewall: nil, portForwards: [], logger: logger)
+            return BridgeNetworkDriver(links: links, firewall: nil, portForwards: [], loopProtection: loopProtection, logger: logger)
         default:
             throw PatchbayError(.operationInvalid,
                                 "network '\(definition.name)' uses forward mode '\(definition.forward.mode.rawValue)', which this version cannot start yet; isolated, nat, route and open networks can be started")
+        }
+    }
+}
+
+extension NetworkEngine {
+    /// The bridges the loop guard watches: those of active networks that ask for STP, when
+    /// loops are guarded against by Patchbay rather than by the kernel.
+    public func loopGuardedBridges() -> [GuardedBridge] {
+        guard let records = try? store.networks() else { return [] }
+        return records.compactMap { record in
+            guard let live = record.live, live.forward.mode.createsBridge, loopProtection.guards(live.bridge),
+                  let bridge = live.bridge.name else { return nil }
+            return GuardedBridge(network: record.name, bridge: bridge)
         }
     }
 }

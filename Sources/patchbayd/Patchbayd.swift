@@ -37,11 +37,19 @@ struct Patchbayd: AsyncParsableCommand {
           help: "Do not add accept rules for Patchbay's bridges to other programs' forward chains that would drop their traffic.")
     var noFirewallCoexistence = false
 
+    @Option(name: .customLong("loop-protection"),
+            help: ArgumentHelp("How bridges with stp='on' are kept free of loops: loop-guard (no kernel STP, new ports forward at once, Patchbay disables a port that closes a loop) or kernel-stp (libvirt's way: new ports wait two forward delays, at least 4 s).",
+                               valueName: "mode"))
+    var loopProtection = LoopProtection.loopGuard.rawValue
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+        guard LoopProtection(rawValue: loopProtection) != nil else {
+            throw ValidationError("--loop-protection must be loop-guard or kernel-stp, not '\(loopProtection)'")
+        }
         guard dhcpMaxLeasesPerPort >= 0 else {
             throw ValidationError("--dhcp-max-leases-per-port must be 0 or more, not \(dhcpMaxLeasesPerPort)")
         }
@@ -85,9 +93,20 @@ struct Patchbayd: AsyncParsableCommand {
             throw PatchbayError(.kernel, "cannot open libnftables", cause: error.description)
         }
         let links = NetlinkLinkManager(session: session)
+        let protection = LoopProtection(rawValue: loopProtection) ?? .loopGuard
         let engine = NetworkEngine(store: store, links: links, services: services, leases: store, firewall: firewall,
-                                   portForwards: store, portDevices: links, ports: store, logger: logger)
+                                   portForwards: store, portDevices: links, ports: store, loopProtection: protection,
+                                   logger: logger)
         for line in await engine.recover() { logger.info("start-up: \(line)") }
+
+        // Bridges with stp='on' run without kernel STP; the loop guard keeps them loop-free.
+        var loopGuardTask: Task<Void, Never>?
+        if protection == .loopGuard {
+            let loopGuard = LoopGuard(control: try KernelBridgePortControl(session: session),
+                                      bridges: { await engine.loopGuardedBridges() }, logger: logger)
+            loopGuardTask = Task { await loopGuard.run() }
+        }
+        defer { loopGuardTask?.cancel() }
 
         // TAPs that QEMU opened through patchbay-bridge-helper vanish when QEMU closes them.
         let sweeper = Task {

@@ -65,6 +65,20 @@ import Testing
         #expect(LinkRequest.setUp(index: 2, false).encoded() == down)
     }
 
+    @Test func setBridgePortStateMatchesBridgeLinkSet() {
+        // bridge link set dev pa state 0 (pa has index 4)
+        let expected: [UInt8] = [
+            0x2c, 0x00, 0x00, 0x00, 0x13, 0x00, 0x05, 0x00,  // len 44, RTM_SETLINK, REQUEST|ACK
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // seq, pid
+            0x07, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00,  // family AF_BRIDGE, pad, type; index 4
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // flags, change
+            0x0c, 0x00, 0x0c, 0x80,  // IFLA_PROTINFO | NLA_F_NESTED, 12 bytes
+            0x05, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,  // IFLA_BRPORT_STATE 0 (disabled) + pad
+        ]
+        #expect(LinkRequest.setBridgePortState(index: 4, state: 0).encoded() == expected)
+        #expect(LinkRequest.setBridgePortState(index: 4, state: 3).encoded()[40] == 3)
+    }
+
     @Test func deleteLink() {
         let expected: [UInt8] = [
             0x20, 0x00, 0x00, 0x00, 0x11, 0x00, 0x05, 0x00,  // len 32, RTM_DELLINK, REQUEST|ACK

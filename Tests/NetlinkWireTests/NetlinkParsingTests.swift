@@ -103,6 +103,29 @@ import Testing
         #expect(link.masterIndex == 4)
         #expect(link.isUp)
         #expect(link.bridge == BridgeAttributes(forwardDelay: 200, stpState: 1, vlanFiltering: false))
+        #expect(link.bridgePort == nil)
+    }
+
+    @Test func bridgePortStateAndCarrierDecode() throws {
+        // A veth enslaved to a bridge, as `ip -d link show` reports it: the port attributes sit in
+        // IFLA_INFO_SLAVE_DATA (nested flag set, as the kernel sends it).
+        var attributes = NetlinkAttributeBuilder()
+        attributes.append(NetlinkConstants.IFLA_IFNAME, string: "vnet3")
+        attributes.append(NetlinkConstants.IFLA_CARRIER, uint8: 1)
+        attributes.nest(NetlinkConstants.IFLA_LINKINFO) { info in
+            info.append(NetlinkConstants.IFLA_INFO_KIND, unterminatedString: "veth")
+            info.append(NetlinkConstants.IFLA_INFO_SLAVE_KIND, unterminatedString: "bridge")
+            info.nest(NetlinkConstants.IFLA_INFO_SLAVE_DATA | NetlinkConstants.NLA_F_NESTED) { data in
+                data.append(NetlinkConstants.IFLA_BRPORT_STATE, uint8: 0)
+                data.append(2, uint16: 32)  // IFLA_BRPORT_PRIORITY, skipped
+                data.append(NetlinkConstants.IFLA_BRPORT_LEARNING, uint8: 1)
+            }
+        }
+        let link = try Link(message: NetlinkMessage(type: NetlinkConstants.RTM_NEWLINK, flags: 0,
+                                                    payload: IfInfoMessage(index: 9).bytes + attributes.bytes))
+        #expect(link.slaveKind == "bridge")
+        #expect(link.carrier == true)
+        #expect(link.bridgePort == BridgePortAttributes(state: 0, learning: true))
     }
 
     @Test func addressMessageDecodesBothFamilies() throws {

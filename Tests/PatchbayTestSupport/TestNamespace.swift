@@ -51,6 +51,15 @@ public final class TestNamespace: Sendable {
         return objects?.first
     }
 
+    /// The port state `bridge -j link show dev NAME` reports ("forwarding", "disabled",
+    /// "listening", ...), nil when the device is not a bridge port.
+    public func bridgePortState(_ device: String) throws -> String? {
+        let result = try Command.run("bridge", ["-n", name, "-j", "link", "show", "dev", device])
+        guard result.succeeded, !result.stdout.isEmpty else { return nil }
+        let objects = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
+        return objects?.first?["state"] as? String
+    }
+
     /// The `addr_info` entries of `ip -j addr show dev NAME` as "address/prefix" strings.
     public func addresses(_ device: String) throws -> [String] {
         let objects = try ipJSON(["addr", "show", "dev", device])

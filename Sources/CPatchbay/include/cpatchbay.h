@@ -1,6 +1,7 @@
 #ifndef CPATCHBAY_H
 #define CPATCHBAY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* What Swift cannot express directly: variadic ioctl(2), setns(2) on one thread with a guaranteed
@@ -46,5 +47,18 @@ int cpatchbay_tap_open(const char *name, int flags, char *name_out);
 /* Sends `fd` over the unix socket `socket_fd` with SCM_RIGHTS and a one-byte payload, as QEMU's
  * bridge helper protocol expects. Returns 0 or -errno. */
 int cpatchbay_send_fd(int socket_fd, int fd);
+
+/* An AF_PACKET raw socket for one ethertype (in netns_path when given), unbound: it receives
+ * frames of that type delivered to any device of the namespace, and sends whole Ethernet frames
+ * out of the device named at each send. Receives time out after receive_timeout_ms. */
+int cpatchbay_packet_socket(const char *netns_path, uint16_t ethertype, int receive_timeout_ms);
+
+/* Sends a whole Ethernet frame (header included) out of interface `ifindex`, bypassing any
+ * bridge the device belongs to. Returns the bytes sent or -errno. */
+int cpatchbay_packet_send(int fd, int ifindex, const uint8_t *frame, size_t length);
+
+/* Receives one frame (header included); *ifindex is the device it arrived on. Returns its length,
+ * 0 for a frame the host itself sent, or -errno (-EAGAIN when the timeout passed). */
+int cpatchbay_packet_receive(int fd, uint8_t *buffer, size_t capacity, int *ifindex);
 
 #endif

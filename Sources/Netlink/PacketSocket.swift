@@ -1,0 +1,44 @@
+import CPatchbay
+import Glibc
+
+/// An AF_PACKET socket for one ethertype: sends whole Ethernet frames out of a chosen device and
+/// receives the frames of that type any device of its namespace delivers. The loop guard's probes
+/// travel this way; it lives beside the netlink socket because, like it, it belongs to the
+/// namespace it was opened in.
+public final class PacketSocket: Sendable {
+    private let fd: Int32
+    public let ethertype: UInt16
+
+    /// `receiveTimeoutMilliseconds` bounds each `receive()`, so a reader thread can notice it
+    /// should stop.
+    public init(ethertype: UInt16, namespacePath: String? = nil, receiveTimeoutMilliseconds: Int32 = 500) throws(NetlinkError) {
+        let rc = namespacePath.map { path in path.withCString { cpatchbay_packet_socket($0, ethertype, receiveTimeoutMilliseconds) } }
+            ?? cpatchbay_packet_socket(nil, ethertype, receiveTimeoutMilliseconds)
+        guard rc >= 0 else {
+            throw NetlinkError(operation: "open packet socket for ethertype 0x\(String(ethertype, radix: 16))", errno: -rc)
+        }
+        fd = rc
+        self.ethertype = ethertype
+    }
+
+    deinit { close(fd) }
+
+    /// Sends `frame` (destination, source, ethertype, payload) out of interface `interfaceIndex`.
+    public func send(_ frame: [UInt8], interfaceIndex: Int32) throws(NetlinkError) {
+        let rc = frame.withUnsafeBufferPointer { cpatchbay_packet_send(fd, interfaceIndex, $0.baseAddress, $0.count) }
+        if rc < 0 { throw NetlinkError(operation: "send a frame out of interface \(interfaceIndex)", errno: -rc) }
+    }
+
+    /// The next frame and the interface it arrived on, or nil when the timeout passed first.
+    public func receive() throws(NetlinkError) -> (interfaceIndex: Int32, frame: [UInt8])? {
+        var buffer = [UInt8](repeating: 0, count: 2048)
+        while true {
+            var index: Int32 = 0
+            let count = buffer.withUnsafeMutableBufferPointer { cpatchbay_packet_receive(fd, $0.baseAddress, $0.count, &index) }
+            if count == -EINTR || count == 0 { continue }
+            if count == -EAGAIN || count == -EWOULDBLOCK { return nil }
+            if count < 0 { throw NetlinkError(operation: "receive a frame", errno: -count) }
+            return (index, Array(buffer[..<Int(count)]))
+        }
+    }
+}

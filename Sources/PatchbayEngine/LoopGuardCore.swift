@@ -1,0 +1,104 @@
+import PatchbayModel
+
+/// The loop guard's decisions, without I/O: which ports to probe each round, which port to
+/// disable when a probe comes back, and when a disabled port may forward again.
+///
+/// A probe sent out of port P that comes back in on port Q of the same bridge means something
+/// beyond the bridge (a guest's own bridge, usually) joins P and Q: a loop. Of the two, the port
+/// with the higher interface index, the one created later, is disabled, so both directions of
+/// the same loop pick the same port and the guest keeps its older connection. A disabled port is
+/// still probed; once its probes have stayed away for `recoveryRounds` rounds, the loop is gone
+/// and it forwards again.
+struct LoopGuardCore: Sendable {
+    enum Action: Sendable, Hashable {
+        /// Disable `port`: its traffic came back through `partner`.
+        case disable(bridge: Int32, port: Int32, partner: Int32)
+        /// `port` no longer closes a loop.
+        case enable(bridge: Int32, port: Int32)
+    }
+
+    struct Blocked: Sendable, Hashable {
+        /// The port its probes came back on, 0 when unknown (a port found disabled at start-up).
+        var partner: Int32
+        var silentRounds = 0
+    }
+
+    let recoveryRounds: Int
+    /// Ports the guard holds disabled, by bridge.
+    private(set) var blocked: [Int32: [Int32: Blocked]] = [:]
+    /// The ports seen at the start of the current round, by bridge.
+    private var ports: [Int32: [Int32: BridgePortStatus]] = [:]
+    /// Egress ports whose probe already came back this round: a probe circling a loop arrives
+    /// many times and counts once.
+    private var answered: [Int32: Set<Int32>] = [:]
+
+    init(recoveryRounds: Int) {
+        self.recoveryRounds = recoveryRounds
+    }
+
+    /// Starts a round on `bridge` with its ports as the kernel reports them now. Returns the ports
+    /// to enable and the ports to send a probe out of.
+    mutating func beginRound(bridge: Int32, ports current: [BridgePortStatus]) -> (actions: [Action], probe: [Int32]) {
+        ports[bridge] = Dictionary(current.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
+        answered[bridge] = []
+        var held = blocked[bridge] ?? [:]
+        var actions: [Action] = []
+        for (index, record) in held.sorted(by: { $0.key < $1.key }) {
+            guard let port = ports[bridge]?[index], port.state == .disabled else {
+                // Gone, or the kernel enabled it again (a carrier change does): probes will tell
+                // if the loop is still there.
+                held[index] = nil
+                continue
+            }
+            guard port.carrier else { continue }
+            var next = record
+            next.silentRounds += 1
+            if next.silentRounds > recoveryRounds {
+                held[index] = nil
+                actions.append(.enable(bridge: bridge, port: index))
+            } else {
+                held[index] = next
+            }
+        }
+        // A port left disabled with its carrier up is one this guard disabled before a restart (or
+        // someone disabled by hand): it is held, probed, and enabled once it proves loop-free.
+        for port in current where port.state == .disabled && port.carrier && held[port.index] == nil
+            && !actions.contains(.enable(bridge: bridge, port: port.index)) {
+            held[port.index] = Blocked(partner: 0)
+        }
+        blocked[bridge] = held
+        let probe = current.filter { $0.carrier && ($0.state == .forwarding || held[$0.index] != nil) }.map(\.index)
+        return (actions, probe)
+    }
+
+    /// A probe sent out of `egress` came back into `bridge` on `ingress` (nil: the bridge could
+    /// not say where). Returns the port to disable, if this closes a loop that still forwards.
+    mutating func probeReturned(bridge: Int32, egress: Int32, ingress: Int32?) -> Action? {
+        guard let known = ports[bridge], known[egress] != nil, let ingress, ingress != egress, known[ingress] != nil else {
+            return nil
+        }
+        if blocked[bridge]?[egress] != nil {
+            blocked[bridge]?[egress]?.silentRounds = 0
+            return nil
+        }
+        if blocked[bridge]?[ingress] != nil { return nil }
+        guard answered[bridge]?.insert(egress).inserted ?? false else { return nil }
+        let victim = max(egress, ingress)
+        let partner = min(egress, ingress)
+        blocked[bridge, default: [:]][victim] = Blocked(partner: partner)
+        return .disable(bridge: bridge, port: victim, partner: partner)
+    }
+
+    /// `bridge` is no longer guarded (its network stopped).
+    mutating func forget(bridge: Int32) {
+        blocked[bridge] = nil
+        ports[bridge] = nil
+        answered[bridge] = nil
+    }
+
+    var guardedBridges: Set<Int32> { Set(ports.keys) }
+
+    func portName(bridge: Int32, index: Int32) -> String {
+        ports[bridge]?[index]?.name ?? "interface \(index)"
+    }
+}

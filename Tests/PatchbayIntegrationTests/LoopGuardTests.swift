@@ -1,0 +1,119 @@
+import Foundation
+import PatchbayTestSupport
+import Testing
+
+/// Bridges with stp='on' (libvirt's default) under Patchbay's loop guard: new ports forward at
+/// once, and a guest that bridges two of its ports loses one of them until it stops.
+@Suite("Loop guard (root, namespaces)")
+struct LoopGuardTests {
+    static let network = """
+        <network>
+          <name>lab</name>
+          <bridge name='pbloop0' stp='on' delay='0'/>
+          <ip address='10.85.0.1' netmask='255.255.255.0'/>
+        </network>
+        """
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    static func vethPort(_ daemon: DaemonHarness, into namespace: TestNamespace, ifname: String, mac: String) throws -> String {
+        let port = try json(try daemon.ok(["net-port-create", "lab", "--owner", namespace.name, "--type", "veth",
+                                           "--netns", namespace.name, "--ifname", ifname, "--mac", mac, "--json"]))
+        return try #require(port["device"] as? String)
+    }
+
+    /// Polls `condition` every 50 ms for up to `seconds`.
+    static func eventually(_ seconds: Double, _ condition: () throws -> Bool) throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return try condition()
+    }
+
+    @Test func aNewPortForwardsAtOnceOnAnSTPNetwork() async throws {
+        try await DaemonHarness.with { daemon in
+            try daemon.ok(["net-define", try daemon.file("lab.xml", Self.network)])
+            try daemon.ok(["net-start", "lab"])
+            let data = (try daemon.namespace.link("pbloop0")?["linkinfo"] as? [String: Any])?["info_data"] as? [String: Any]
+            #expect(data?["stp_state"] as? Int == 0)
+            try await TestNamespace.with(prefix: "pbg") { guest in
+                let device = try Self.vethPort(daemon, into: guest, ifname: "eth0", mac: "52:54:00:85:00:10")
+                try Command.check("ip", ["-n", guest.name, "addr", "add", "10.85.0.10/24", "dev", "eth0"])
+                try Command.check("ip", ["-n", guest.name, "link", "set", "eth0", "up"])
+                // No listening or learning: forwarding as soon as the link is up, and the first
+                // ping is answered (with kernel STP this port would wait 4 s).
+                #expect(try daemon.namespace.bridgePortState(device) == "forwarding")
+                let ping = try guest.exec(["busybox", "ping", "-c", "1", "-W", "1", "10.85.0.1"])
+                #expect(ping.succeeded, "\(ping)")
+            }
+        }
+    }
+
+    @Test func aGuestBridgingTwoPortsLosesOneUntilItStops() async throws {
+        try await DaemonHarness.with { daemon in
+            try daemon.ok(["net-define", try daemon.file("lab.xml", Self.network)])
+            try daemon.ok(["net-start", "lab"])
+            try await TestNamespace.with(prefix: "pbg") { guest in
+                let first = try Self.vethPort(daemon, into: guest, ifname: "eth0", mac: "52:54:00:85:00:20")
+                let second = try Self.vethPort(daemon, into: guest, ifname: "eth1", mac: "52:54:00:85:00:21")
+                let firstIndex = try #require(try daemon.namespace.link(first)?["ifindex"] as? Int)
+                let secondIndex = try #require(try daemon.namespace.link(second)?["ifindex"] as? Int)
+                let (older, newer) = firstIndex < secondIndex ? (first, second) : (second, first)
+                // The guest joins its two interfaces in a bridge of its own without STP: a loop.
+                for command in [["link", "add", "br0", "type", "bridge", "stp_state", "0"],
+                                ["link", "set", "eth0", "master", "br0"], ["link", "set", "eth1", "master", "br0"],
+                                ["link", "set", "eth0", "up"], ["link", "set", "eth1", "up"], ["link", "set", "br0", "up"],
+                                ["addr", "add", "10.85.0.20/24", "dev", "br0"]] {
+                    try Command.check("ip", ["-n", guest.name] + command)
+                }
+                let cut = try Self.eventually(5) { try daemon.namespace.bridgePortState(newer) == "disabled" }
+                #expect(cut, "\(daemon.logs)")
+                #expect(try daemon.namespace.bridgePortState(older) == "forwarding")
+                #expect(daemon.logs.contains("loop detected"))
+
+                // The guest still reaches the host through the port it kept, and no storm goes on:
+                // over one second the bridge hears little more than the pings and a probe.
+                let ping = try guest.exec(["busybox", "ping", "-c", "2", "-W", "2", "10.85.0.1"])
+                #expect(ping.succeeded, "\(ping)")
+                let before = try Self.rxPackets(daemon.namespace, older)
+                try await Task.sleep(for: .seconds(1))
+                let after = try Self.rxPackets(daemon.namespace, older)
+                #expect(after - before < 100, "\(after - before) frames in one second on \(older)")
+
+                // The loop stays cut while it exists...
+                try await Task.sleep(for: .seconds(3))
+                #expect(try daemon.namespace.bridgePortState(newer) == "disabled")
+                // ...and the port forwards again once the guest takes its bridge down.
+                try Command.check("ip", ["-n", guest.name, "link", "del", "br0"])
+                let back = try Self.eventually(12) { try daemon.namespace.bridgePortState(newer) == "forwarding" }
+                #expect(back, "\(daemon.logs)")
+                #expect(daemon.logs.contains("loop gone"))
+            }
+        }
+    }
+
+    @Test func kernelSTPKeepsLibvirtsBehaviour() async throws {
+        try await DaemonHarness.with(arguments: ["--loop-protection", "kernel-stp"]) { daemon in
+            try daemon.ok(["net-define", try daemon.file("lab.xml", Self.network)])
+            try daemon.ok(["net-start", "lab"])
+            let data = (try daemon.namespace.link("pbloop0")?["linkinfo"] as? [String: Any])?["info_data"] as? [String: Any]
+            #expect(data?["stp_state"] as? Int == 1)
+            #expect(data?["forward_delay"] as? Int == 200)
+            try await TestNamespace.with(prefix: "pbg") { guest in
+                let device = try Self.vethPort(daemon, into: guest, ifname: "eth0", mac: "52:54:00:85:00:30")
+                try Command.check("ip", ["-n", guest.name, "link", "set", "eth0", "up"])
+                #expect(try Self.eventually(1) { try daemon.namespace.bridgePortState(device) == "listening" })
+                #expect(try daemon.namespace.bridgePortState(device) != "forwarding")
+            }
+        }
+    }
+
+    static func rxPackets(_ namespace: TestNamespace, _ device: String) throws -> Int {
+        let link = try #require(try namespace.ipJSON(["-s", "link", "show", "dev", device]).first)
+        return try #require(((link["stats64"] as? [String: Any])?["rx"] as? [String: Any])?["packets"] as? Int)
+    }
+}

@@ -1,0 +1,56 @@
+import PatchbayModel
+import Testing
+
+@Suite struct LoopProbeTests {
+    let token: UInt64 = 0x0102_0304_0506_0708
+
+    @Test func frameLayout() {
+        let frame = LoopProbe(bridgeIndex: 7, egressIndex: 0x0102_0A0B, token: token).frame
+        #expect(frame.count == 60)
+        #expect(Array(frame[0..<6]) == [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])  // broadcast: any guest bridge floods it
+        #expect(Array(frame[6..<12]) == [0x56, 0x50, 0x01, 0x02, 0x0A, 0x0B])  // 56:50 + egress index
+        #expect(Array(frame[12..<14]) == [0x88, 0xB5])  // IEEE 802 local experimental ethertype 1
+        #expect(Array(frame[14..<22]) == Array("PATCHBAY".utf8))
+        #expect(frame[22] == 1)  // version
+        #expect(Array(frame[23..<27]) == [0, 0, 0, 7])  // bridge index
+        #expect(Array(frame[27..<31]) == [0x01, 0x02, 0x0A, 0x0B])  // egress index
+        #expect(Array(frame[31..<39]) == [1, 2, 3, 4, 5, 6, 7, 8])  // token
+        #expect(frame[39...].allSatisfy { $0 == 0 })
+    }
+
+    @Test func sourceAddressIsLocallyAdministeredUnicast() {
+        let mac = LoopProbe.sourceMAC(egressIndex: 42)
+        #expect(mac.bytes[0] & 0x01 == 0)
+        #expect(mac.bytes[0] & 0x02 == 0x02)
+        #expect(mac.description == "56:50:00:00:00:2a")
+        #expect(LoopProbe.sourceMAC(egressIndex: 42) != LoopProbe.sourceMAC(egressIndex: 43))
+    }
+
+    @Test func roundTrip() {
+        let probe = LoopProbe(bridgeIndex: 3, egressIndex: 12, token: token)
+        #expect(LoopProbe(frame: probe.frame, token: token) == probe)
+        // A trailer (some drivers pad) changes nothing.
+        #expect(LoopProbe(frame: probe.frame + [0, 0, 0, 0], token: token) == probe)
+    }
+
+    @Test func foreignOrDamagedFramesAreNotProbes() {
+        let frame = LoopProbe(bridgeIndex: 3, egressIndex: 12, token: token).frame
+        #expect(LoopProbe(frame: frame, token: token + 1) == nil)  // another daemon's, or forged
+        var otherType = frame
+        otherType[13] = 0xB6
+        #expect(LoopProbe(frame: otherType, token: token) == nil)
+        var otherMagic = frame
+        otherMagic[14] = UInt8(ascii: "X")
+        #expect(LoopProbe(frame: otherMagic, token: token) == nil)
+        var otherVersion = frame
+        otherVersion[22] = 2
+        #expect(LoopProbe(frame: otherVersion, token: token) == nil)
+        var spoofedSource = frame
+        spoofedSource[11] = 13  // the source must match the egress port it claims
+        #expect(LoopProbe(frame: spoofedSource, token: token) == nil)
+        for length in [0, 13, 14, 38] {
+            #expect(LoopProbe(frame: Array(frame.prefix(length)), token: token) == nil)
+        }
+        #expect(LoopProbe(frame: Array(frame.prefix(39)), token: token) != nil)
+    }
+}
