@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Port creation: time from `net-port-create` to the first forwarded frame, and 1,000 TAP ports
-# on one network (time, and the daemon's memory). BENCHMARKS.md has the results.
+# Port creation: time from `net-port-create` to the first forwarded frame (under the loop guard,
+# without STP, and under kernel STP as libvirt runs it), and 1,000 TAP ports on one network (time,
+# the daemon's memory, and what the loop guard costs once all 1,000 have a carrier).
+# BENCHMARKS.md has the results.
 #
 #   Benchmarks/ports.sh        # PORTS=1000
 set -euo pipefail
@@ -8,12 +10,15 @@ cd "$(dirname "$0")/.."
 PORTS=${PORTS:-1000}
 bin=${PATCHBAY_BIN_DIR:-$(swift build -c release --show-bin-path)}
 SRV=pbports-srv
+SRVK=pbports-srvk
 work=$(mktemp -d /tmp/pbports.XXXXXX)
 daemon=
+kdaemon=
 cleanup() {
     [ -n "$daemon" ] && kill "$daemon" 2>/dev/null || true
+    [ -n "$kdaemon" ] && kill "$kdaemon" 2>/dev/null || true
     sleep 0.3
-    for ns in $SRV pbports-g1 pbports-g2; do
+    for ns in $SRV $SRVK pbports-g0 pbports-g1 pbports-g2; do
         for pid in $(ip netns pids $ns 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
         ip netns del $ns 2>/dev/null || true
     done
@@ -21,13 +26,15 @@ cleanup() {
 }
 trap cleanup EXIT
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores; PORTS=$PORTS"
-ip netns add $SRV
-ip -n $SRV link set lo up
-export PATCHBAY_SOCKET=$work/patchbay.sock
-ip netns exec $SRV "$bin/patchbayd" --socket "$PATCHBAY_SOCKET" --state-dir "$work/state" --log-level warning 2> "$work/patchbayd.log" &
-daemon=$!
-for _ in $(seq 100); do "$bin/patchbay" net-list > /dev/null 2>&1 && break; sleep 0.1; done
-rss() { ps -o rss= -p "$(pgrep -n -f "$bin/patchbayd")" | tr -d ' '; }
+# start_daemon NAMESPACE SOCKET STATE [patchbayd options]: prints the daemon's pid.
+start_daemon() {
+    local ns=$1 sock=$2 state=$3; shift 3
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    ip netns exec "$ns" "$bin/patchbayd" --socket "$sock" --state-dir "$state" --log-level warning "$@" > /dev/null 2>> "$work/patchbayd.log" &
+    echo $!
+    for _ in $(seq 100); do PATCHBAY_SOCKET=$sock "$bin/patchbay" net-list > /dev/null 2>&1 && break; sleep 0.1; done
+}
 
 # Time to the first forwarded frame: a veth port into a fresh namespace, then pings to the
 # bridge's address every 10 ms until one is answered.
@@ -60,10 +67,22 @@ print("first forwarded frame, stp=%s: %.0f ms after net-port-create (the create 
     sys.argv[2], (done - began) * 1000, (created - began) * 1000))
 PY
 }
-first_frame stpon on 220 pbports-g1 | sed 's/stp=stpon/STP on (libvirt default)/'
+# libvirt's behaviour: kernel STP on the bridge.
+export PATCHBAY_SOCKET=$work/kernel-stp.sock
+kdaemon=$(start_daemon $SRVK "$PATCHBAY_SOCKET" "$work/kstate" --loop-protection kernel-stp)
+first_frame kstp on 219 pbports-g0 | sed 's/stp=kstp/STP on, kernel STP (libvirt)/'
+kill "$kdaemon"; wait "$kdaemon" 2>/dev/null || true; kdaemon=
+
+export PATCHBAY_SOCKET=$work/patchbay.sock
+daemon=$(start_daemon $SRV "$PATCHBAY_SOCKET" "$work/state")
+pid=$daemon
+rss() { ps -o rss= -p "$pid" | tr -d ' '; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+first_frame stpon on 220 pbports-g1 | sed 's/stp=stpon/STP on, loop guard (Patchbay default)/'
 first_frame stpoff off 221 pbports-g2 | sed 's/stp=stpoff/STP off/'
 
-# 1,000 TAP ports on one network, through the API on one connection.
+# 1,000 TAP ports on one network with stp='on' (so the loop guard watches them), through the
+# API on one connection.
 before=$(rss)
 python3 - "$PATCHBAY_SOCKET" "$PORTS" <<'PY'
 import http.client, json, socket, sys, time
@@ -74,7 +93,7 @@ class C(http.client.HTTPConnection):
 c = C("patchbayd")
 began = time.monotonic()
 for i in range(count):
-    c.request("POST", "/v1/networks/stpoff/ports", json.dumps({"ownerName": "vm%d" % i, "type": "tap"}),
+    c.request("POST", "/v1/networks/stpon/ports", json.dumps({"ownerName": "vm%d" % i, "type": "tap"}),
               {"Content-Type": "application/json"})
     r = c.getresponse(); body = r.read()
     if r.status != 201: sys.exit("port %d: HTTP %d %s" % (i, r.status, body[:200]))
@@ -82,3 +101,43 @@ print("%d TAP ports created in %.2f s (%.1f ms each)" % (count, time.monotonic()
 PY
 after=$(rss)
 echo "patchbayd resident memory: $((before / 1024)) MiB before, $((after / 1024)) MiB after $PORTS ports"
+
+# The loop guard's cost: idle, then with every TAP opened as QEMU opens it (carrier up, so each
+# is probed once a second). patchbayd's CPU time over 10 s each.
+hz=$(getconf CLK_TCK)
+t0=$(cpu_ticks); sleep 10; t1=$(cpu_ticks)
+echo "patchbayd CPU, $PORTS ports without carrier: $(( (t1 - t0) * 1000 / hz / 10 )) ms per second"
+ulimit -n 8192
+ip netns exec $SRV python3 - "$PORTS" "$pid" "$hz" <<'PY'
+import fcntl, os, struct, sys, time
+count, pid, hz = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+IFF_TAP, IFF_NO_PI, IFF_VNET_HDR, TUNSETIFF = 0x0002, 0x1000, 0x4000, 0x400454ca
+fds = []
+for line in os.popen("ip -o link show master pbstpon").read().splitlines():
+    name = line.split(":")[1].strip().split("@")[0]
+    fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK)
+    try:
+        fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TAP | IFF_NO_PI | IFF_VNET_HDR))
+        fds.append(fd)
+    except OSError:  # the veth port of the first-frame test
+        os.close(fd)
+def ticks():
+    fields = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+time.sleep(2)
+for fd in fds:
+    try:
+        while True: os.read(fd, 2048)
+    except BlockingIOError: pass
+t0 = ticks(); time.sleep(10); t1 = ticks()
+frames = 0
+for fd in fds:
+    try:
+        while True:
+            frame = os.read(fd, 2048)
+            # 10 bytes of virtio-net header, then Ethernet: count the loop guard's probes.
+            if frame[22:24] == b"\x88\xb5": frames += 1
+    except BlockingIOError: pass
+print("patchbayd CPU, %d ports with carrier (each probed every second): %d ms per second; %.1f probes per port per second"
+      % (len(fds), (t1 - t0) * 1000 // hz // 10, frames / len(fds) / 10))
+PY

@@ -1,4 +1,5 @@
 import Netlink
+import NetlinkWire
 import PatchbayModel
 
 /// `LinkManaging` on Patchbay's own rtnetlink code, translating kernel errors into
@@ -91,6 +92,21 @@ extension NetlinkLinkManager: PortDeviceManaging {
 
     public func exists(_ name: String) throws(PatchbayError) -> Bool {
         try kernel { () throws(NetlinkError) in try session.link(named: name) != nil }
+    }
+
+    public func bridgePortStates() throws(PatchbayError) -> [String: (bridge: String, status: BridgePortStatus)] {
+        try kernel { () throws(NetlinkError) in
+            let ports = try session.bridgePorts()
+            let names = Dictionary(try session.links().map { ($0.index, $0.name) }, uniquingKeysWith: { first, _ in first })
+            var result: [String: (bridge: String, status: BridgePortStatus)] = [:]
+            for link in ports {
+                guard let master = link.masterIndex, master != link.index, let bridge = names[master],
+                      let state = link.bridgePort?.state.flatMap(BridgePortState.init(rawValue:)) else { continue }
+                result[link.name] = (bridge, BridgePortStatus(index: link.index, name: link.name, state: state,
+                                                              carrier: link.flags & NetlinkConstants.IFF_LOWER_UP != 0))
+            }
+            return result
+        }
     }
 
     public func guestStatistics(of name: String) throws(PatchbayError) -> InterfaceStatistics? {

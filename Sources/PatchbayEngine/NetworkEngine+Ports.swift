@@ -88,8 +88,21 @@ extension NetworkEngine {
 
     /// `net-port-list`.
     public func ports(network name: String) throws(PatchbayError) -> [NetworkPort] {
-        _ = try networkRecord(name)
-        return try portServices().store.ports(network: name)
+        let record = try networkRecord(name)
+        let (devices, store) = try portServices()
+        var ports = try store.ports(network: name)
+        guard !ports.isEmpty else { return [] }
+        let states = try devices.bridgePortStates()
+        let names = try devices.linkNames()
+        for index in ports.indices {
+            let device = ports[index].device
+            if let entry = states[device], entry.bridge == record.current.bridge.name {
+                ports[index].state = entry.status.carrier ? entry.status.state.description : "no-carrier"
+            } else {
+                ports[index].state = names.contains(device) ? "detached" : "missing"
+            }
+        }
+        return ports
     }
 
     /// `net-port-dumpxml`: libvirt's `<networkport>` document.

@@ -12,6 +12,8 @@ public protocol PortDeviceManaging: Sendable {
     func deleteLink(named name: String) throws(PatchbayError)
     func exists(_ name: String) throws(PatchbayError) -> Bool
     func linkNames() throws(PatchbayError) -> Set<String>
+    /// Every bridge port of the namespace by device name, with its bridge's name.
+    func bridgePortStates() throws(PatchbayError) -> [String: (bridge: String, status: BridgePortStatus)]
     /// The host device's counters, from the guest's side (rx and tx swapped, as virsh does).
     func guestStatistics(of name: String) throws(PatchbayError) -> InterfaceStatistics?
 }

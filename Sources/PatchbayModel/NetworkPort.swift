@@ -24,6 +24,9 @@ public struct NetworkPort: Sendable, Hashable, Codable {
     /// A TAP someone else opened (QEMU, through `patchbay-bridge-helper`): it disappears when its
     /// last descriptor closes, and the port goes with it.
     public var adopted: Bool
+    /// Not stored: filled in by listings from the kernel, so that a port the loop guard cut
+    /// shows as `disabled` (see `BridgePortState`), one without link as `no-carrier`.
+    public var state: String?
 
     public init(uuid: NetworkUUID, network: String, ownerName: String, ownerUUID: NetworkUUID?, mac: MACAddress,
                 type: DeviceType, device: String, namespace: String? = nil, peerName: String? = nil, queues: Int = 1,

@@ -17,7 +17,12 @@ struct NetlinkBridgePortTests {
             try session.setMaster(named: "pa", master: "pbbr0")
             for name in ["pbbr0", "pa", "pb"] { try session.setLinkUp(named: name) }
             let bridge = try #require(try session.link(named: "pbbr0"))
+            // The carrier (and with it the forwarding state) follows the link a moment later.
             var port = try #require(try session.bridgePorts().first { $0.name == "pa" })
+            for _ in 0..<100 where port.bridgePort?.state != 3 {
+                try await Task.sleep(for: .milliseconds(20))
+                port = try #require(try session.bridgePorts().first { $0.name == "pa" })
+            }
             #expect(port.masterIndex == bridge.index)
             #expect(port.bridgePort?.state == 3)
             #expect(port.bridgePort?.learning == true)
@@ -47,8 +52,12 @@ struct NetlinkBridgePortTests {
             try session.createVeth(name: "pa", peerName: "pb")
             try session.setLinkUp(named: "pa")
             try session.setLinkUp(named: "pb")
+            var receiving = try #require(try session.link(named: "pb"))
+            for _ in 0..<100 where receiving.flags & NetlinkConstants.IFF_LOWER_UP == 0 {
+                try await Task.sleep(for: .milliseconds(20))
+                receiving = try #require(try session.link(named: "pb"))
+            }
             let sending = try #require(try session.link(named: "pa"))
-            let receiving = try #require(try session.link(named: "pb"))
             let socket = try PacketSocket(ethertype: LoopProbe.ethertype, namespacePath: ns.path, receiveTimeoutMilliseconds: 200)
             let probe = LoopProbe(bridgeIndex: 1, egressIndex: sending.index, token: 99)
             try socket.send(probe.frame, interfaceIndex: sending.index)

@@ -15,8 +15,9 @@ struct NetPortList: AsyncParsableCommand {
             return
         }
         // virsh prints the UUID only; the device, owner and MAC say which port is which.
-        var table = VirshTable("UUID", "Device", "Owner", "MAC")
-        for port in ports { table.append(port.uuid.description, port.device, port.ownerName, port.mac.description) }
+        // State is the bridge port's: a port the loop guard cut shows "disabled".
+        var table = VirshTable("UUID", "Device", "Owner", "MAC", "State")
+        for port in ports { table.append(port.uuid.description, port.device, port.ownerName, port.mac.description, port.state ?? "-") }
         print(table.render(), terminator: "")
     }
 }
