@@ -46,6 +46,10 @@ fuzz-dhcp:
 fuzz-netlink:
 	scripts/fuzz.sh FuzzNetlinkWire $(FUZZ_SECONDS) Fuzz/FuzzNetlinkWire/seeds
 
-# All four, one after the other (40 minutes with the default FUZZ_SECONDS).
+.PHONY: fuzz-loop-probe
+fuzz-loop-probe:
+	scripts/fuzz.sh FuzzLoopProbe $(FUZZ_SECONDS) Fuzz/FuzzLoopProbe/seeds
+
+# All five, one after the other (50 minutes with the default FUZZ_SECONDS).
 .PHONY: fuzz
-fuzz: fuzz-xml fuzz-dhcp fuzz-dns fuzz-netlink
+fuzz: fuzz-xml fuzz-dhcp fuzz-dns fuzz-netlink fuzz-loop-probe

@@ -164,6 +164,9 @@ if ProcessInfo.processInfo.environment["PATCHBAY_FUZZ"] != nil {
     package.products.append(.executable(name: "FuzzNetlinkWire", targets: ["FuzzNetlinkWire"]))
     package.targets.append(.executableTarget(name: "FuzzNetlinkWire", dependencies: ["NetlinkWire", "PatchbayModel"],
                                              path: "Fuzz/FuzzNetlinkWire"))
+    package.products.append(.executable(name: "FuzzLoopProbe", targets: ["FuzzLoopProbe"]))
+    package.targets.append(.executableTarget(name: "FuzzLoopProbe", dependencies: ["PatchbayModel"],
+                                             path: "Fuzz/FuzzLoopProbe"))
     package.products.append(.executable(name: "FuzzDNSWire", targets: ["FuzzDNSWire"]))
     package.targets.append(.executableTarget(name: "FuzzDNSWire", dependencies: ["DNSWire", "PatchbayModel"],
                                              path: "Fuzz/FuzzDNSWire"))

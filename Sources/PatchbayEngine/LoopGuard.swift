@@ -27,7 +27,8 @@ public actor LoopGuard {
     private let control: any BridgePortControlling
     private let bridges: @Sendable () async -> [GuardedBridge]
     private let interval: Duration
-    private let token: UInt64
+    /// The key of the probes' tokens (see `LoopProbe`), drawn at start.
+    private let secret: (UInt64, UInt64)
     private let logger: Logger
     private var core: LoopGuardCore
     /// Network names by guarded bridge index, for log messages.
@@ -39,7 +40,7 @@ public actor LoopGuard {
         self.control = control
         self.bridges = bridges
         self.interval = interval
-        self.token = UInt64.random(in: 1...UInt64.max)
+        self.secret = (UInt64.random(in: 0...UInt64.max), UInt64.random(in: 0...UInt64.max))
         self.logger = logger
         self.core = LoopGuardCore(recoveryRounds: recoveryRounds)
     }
@@ -83,7 +84,7 @@ public actor LoopGuard {
             let (actions, probe) = core.beginRound(bridge: bridge, ports: portsByBridge[bridge] ?? [])
             for action in actions { apply(action) }
             for port in probe {
-                let frame = LoopProbe(bridgeIndex: bridge, egressIndex: port, token: token).frame
+                let frame = LoopProbe(bridgeIndex: bridge, egressIndex: port, token: token(bridge, port)).frame
                 do { try control.send(frame: frame, interfaceIndex: port) } catch {
                     logger.debug("loop guard: probe not sent", metadata: ["port": "\(core.portName(bridge: bridge, index: port))",
                                                                           "error": "\(error)"])
@@ -96,7 +97,7 @@ public actor LoopGuard {
     /// another port than it left by, there is a loop.
     func received(_ frame: [UInt8], on interfaceIndex: Int32) {
         guard let probe = LoopProbe(frame: frame, token: token), probe.bridgeIndex == interfaceIndex,
-              networks[interfaceIndex] != nil else { return }
+              networks[interfaceIndex] != nil, core.awaitsAnswer(bridge: probe.bridgeIndex, egress: probe.egressIndex) else { return }
         let ingress: Int32?
         do { ingress = try control.learnedPort(of: probe.sourceMAC, bridgeIndex: probe.bridgeIndex) } catch {
             logger.debug("loop guard: forwarding database lookup failed", metadata: ["error": "\(error)"])
@@ -105,6 +106,17 @@ public actor LoopGuard {
         if let action = core.probeReturned(bridge: probe.bridgeIndex, egress: probe.egressIndex, ingress: ingress) {
             apply(action)
         }
+    }
+
+    /// A keyed hash (SipHash, through the standard library's randomly seeded `Hasher`, with the
+    /// daemon's own secret mixed in) of bridge and egress port.
+    nonisolated private func token(_ bridge: Int32, _ egress: Int32) -> UInt64 {
+        var hasher = Hasher()
+        hasher.combine(secret.0)
+        hasher.combine(bridge)
+        hasher.combine(egress)
+        hasher.combine(secret.1)
+        return UInt64(bitPattern: Int64(hasher.finalize()))
     }
 
     private func apply(_ action: LoopGuardCore.Action) {

@@ -77,16 +77,24 @@ struct LoopGuardCore: Sendable {
         guard let known = ports[bridge], known[egress] != nil, let ingress, ingress != egress, known[ingress] != nil else {
             return nil
         }
+        guard answered[bridge]?.insert(egress).inserted ?? false else { return nil }
         if blocked[bridge]?[egress] != nil {
             blocked[bridge]?[egress]?.silentRounds = 0
             return nil
         }
         if blocked[bridge]?[ingress] != nil { return nil }
-        guard answered[bridge]?.insert(egress).inserted ?? false else { return nil }
         let victim = max(egress, ingress)
         let partner = min(egress, ingress)
         blocked[bridge, default: [:]][victim] = Blocked(partner: partner)
         return .disable(bridge: bridge, port: victim, partner: partner)
+    }
+
+    /// Whether a probe out of `egress` coming back now could change anything: not when that
+    /// port's probe was already answered this round. Copies of a probe circling a loop arrive by
+    /// the thousand; only the first is worth asking the kernel where it came in.
+    func awaitsAnswer(bridge: Int32, egress: Int32) -> Bool {
+        guard ports[bridge]?[egress] != nil, let done = answered[bridge] else { return false }
+        return !done.contains(egress)
     }
 
     /// `bridge` is no longer guarded (its network stopped).

@@ -66,7 +66,7 @@ struct NetlinkBridgePortTests {
             while let received = try socket.receive() { heard.append(received) }
             #expect(heard.count == 1)
             #expect(heard.first?.0 == receiving.index)
-            #expect(heard.first.flatMap { LoopProbe(frame: $0.1, token: 99) } == probe)
+            #expect(heard.first.flatMap { LoopProbe(frame: $0.1, token: { _, _ in 99 }) } == probe)
             // Other ethertypes (this socket's filter) are not delivered.
             var other = probe.frame
             other[13] = 0xB6

@@ -29,6 +29,23 @@ import Testing
         }
     }
 
+    @Test func onlyTheFirstReturnOfAProbeInARoundIsLookedUp() {
+        var core = LoopGuardCore(recoveryRounds: 3)
+        #expect(!core.awaitsAnswer(bridge: bridge, egress: 10))  // not guarded yet
+        _ = core.beginRound(bridge: bridge, ports: [port(10), port(11)])
+        #expect(core.awaitsAnswer(bridge: bridge, egress: 10))
+        #expect(!core.awaitsAnswer(bridge: bridge, egress: 99))
+        _ = core.probeReturned(bridge: bridge, egress: 10, ingress: 11)
+        #expect(!core.awaitsAnswer(bridge: bridge, egress: 10))
+        // The disabled port's probe is still wanted once per round: it shows the loop persists.
+        #expect(core.awaitsAnswer(bridge: bridge, egress: 11))
+        #expect(core.probeReturned(bridge: bridge, egress: 11, ingress: 10) == nil)
+        #expect(!core.awaitsAnswer(bridge: bridge, egress: 11))
+        _ = core.beginRound(bridge: bridge, ports: [port(10), port(11, .disabled)])
+        #expect(core.awaitsAnswer(bridge: bridge, egress: 10))
+        #expect(core.awaitsAnswer(bridge: bridge, egress: 11))
+    }
+
     @Test func aThreePortLoopKeepsOnlyTheOldestPort() {
         var core = LoopGuardCore(recoveryRounds: 3)
         _ = core.beginRound(bridge: bridge, ports: [port(10), port(11), port(12)])

@@ -4,6 +4,9 @@ import Testing
 @Suite struct LoopProbeTests {
     let token: UInt64 = 0x0102_0304_0506_0708
 
+    /// The daemon's rule in miniature: each bridge and port has a token of its own.
+    func tokens(_ bridge: Int32, _ egress: Int32) -> UInt64 { token &+ UInt64(bridge) << 32 &+ UInt64(egress) }
+
     @Test func frameLayout() {
         let frame = LoopProbe(bridgeIndex: 7, egressIndex: 0x0102_0A0B, token: token).frame
         #expect(frame.count == 60)
@@ -27,30 +30,36 @@ import Testing
     }
 
     @Test func roundTrip() {
-        let probe = LoopProbe(bridgeIndex: 3, egressIndex: 12, token: token)
-        #expect(LoopProbe(frame: probe.frame, token: token) == probe)
+        let probe = LoopProbe(bridgeIndex: 3, egressIndex: 12, token: tokens(3, 12))
+        #expect(LoopProbe(frame: probe.frame, token: tokens) == probe)
         // A trailer (some drivers pad) changes nothing.
-        #expect(LoopProbe(frame: probe.frame + [0, 0, 0, 0], token: token) == probe)
+        #expect(LoopProbe(frame: probe.frame + [0, 0, 0, 0], token: tokens) == probe)
     }
 
     @Test func foreignOrDamagedFramesAreNotProbes() {
-        let frame = LoopProbe(bridgeIndex: 3, egressIndex: 12, token: token).frame
-        #expect(LoopProbe(frame: frame, token: token + 1) == nil)  // another daemon's, or forged
+        let frame = LoopProbe(bridgeIndex: 3, egressIndex: 12, token: tokens(3, 12)).frame
+        #expect(LoopProbe(frame: frame, token: { _, _ in 1 }) == nil)  // another daemon's
+        // A guest that saw its own port's probe rewrites it to claim another port: the token
+        // no longer fits.
+        var forged = frame
+        forged[30] = 13
+        forged[11] = 13
+        #expect(LoopProbe(frame: forged, token: tokens) == nil)
         var otherType = frame
         otherType[13] = 0xB6
-        #expect(LoopProbe(frame: otherType, token: token) == nil)
+        #expect(LoopProbe(frame: otherType, token: tokens) == nil)
         var otherMagic = frame
         otherMagic[14] = UInt8(ascii: "X")
-        #expect(LoopProbe(frame: otherMagic, token: token) == nil)
+        #expect(LoopProbe(frame: otherMagic, token: tokens) == nil)
         var otherVersion = frame
         otherVersion[22] = 2
-        #expect(LoopProbe(frame: otherVersion, token: token) == nil)
+        #expect(LoopProbe(frame: otherVersion, token: tokens) == nil)
         var spoofedSource = frame
         spoofedSource[11] = 13  // the source must match the egress port it claims
-        #expect(LoopProbe(frame: spoofedSource, token: token) == nil)
+        #expect(LoopProbe(frame: spoofedSource, token: tokens) == nil)
         for length in [0, 13, 14, 38] {
-            #expect(LoopProbe(frame: Array(frame.prefix(length)), token: token) == nil)
+            #expect(LoopProbe(frame: Array(frame.prefix(length)), token: tokens) == nil)
         }
-        #expect(LoopProbe(frame: Array(frame.prefix(39)), token: token) != nil)
+        #expect(LoopProbe(frame: Array(frame.prefix(39)), token: tokens) != nil)
     }
 }

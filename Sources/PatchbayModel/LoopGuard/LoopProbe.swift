@@ -6,9 +6,11 @@
 /// floods it; source 56:50 followed by the egress port's interface index, a locally administered
 /// unicast address of its own per port, so the bridge's forwarding database says on which port
 /// each port's probe came back; ethertype 0x88B5 (IEEE Std 802 Local Experimental Ethertype 1);
-/// then "PATCHBAY", version 1, the bridge's and the egress port's interface indices and the
-/// daemon's token (both big-endian), zero padding. The token, drawn at each daemon start, keeps a
-/// guest from forging probes it has not seen, and another host's probes from counting here.
+/// then "PATCHBAY", version 1, the bridge's and the egress port's interface indices and a token
+/// (all big-endian), zero padding. The token is a keyed hash of bridge and port under a secret the
+/// daemon draws at start, so a guest, which only ever sees its own ports' probes, cannot forge one
+/// that claims to have left through another guest's port (and get that port disabled), and
+/// another host's probes never count here.
 public struct LoopProbe: Sendable, Hashable {
     public static let ethertype: UInt16 = 0x88B5
     public static let frameLength = 60
@@ -26,16 +28,19 @@ public struct LoopProbe: Sendable, Hashable {
         self.token = token
     }
 
-    /// The probe in `frame`, or nil when it is not one of this daemon's (`token`).
-    public init?(frame: [UInt8], token: UInt64) {
+    /// The probe in `frame`, or nil when it is not one of this daemon's: `token(bridge, egress)`
+    /// gives the token a genuine probe for that bridge and port carries.
+    public init?(frame: [UInt8], token: (_ bridgeIndex: Int32, _ egressIndex: Int32) -> UInt64) {
         guard frame.count >= 14 + 25,
               Array(frame[12..<14]) == [UInt8(Self.ethertype >> 8), UInt8(Self.ethertype & 0xFF)],
               Array(frame[14..<22]) == Self.magic, frame[22] == Self.version else { return nil }
         let bridge = Int32(bitPattern: Self.readUInt32(frame, at: 23))
         let egress = Int32(bitPattern: Self.readUInt32(frame, at: 27))
         let received = UInt64(Self.readUInt32(frame, at: 31)) << 32 | UInt64(Self.readUInt32(frame, at: 35))
-        guard received == token, Array(frame[6..<12]) == Self.sourceMAC(egressIndex: egress).bytes else { return nil }
-        self.init(bridgeIndex: bridge, egressIndex: egress, token: token)
+        guard received == token(bridge, egress), Array(frame[6..<12]) == Self.sourceMAC(egressIndex: egress).bytes else {
+            return nil
+        }
+        self.init(bridgeIndex: bridge, egressIndex: egress, token: received)
     }
 
     /// The source address of the probes sent out of `egressIndex`.
