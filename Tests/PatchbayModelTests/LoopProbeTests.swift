@@ -54,6 +54,11 @@ import Testing
         var otherVersion = frame
         otherVersion[22] = 2
         #expect(LoopProbe(frame: otherVersion, token: tokens) == nil)
+        // Found by FuzzLoopProbe: a probe is always broadcast; the same bytes sent to one address
+        // are not a probe coming back.
+        var unicast = frame
+        unicast[1] = 0x28
+        #expect(LoopProbe(frame: unicast, token: tokens) == nil)
         var spoofedSource = frame
         spoofedSource[11] = 13  // the source must match the egress port it claims
         #expect(LoopProbe(frame: spoofedSource, token: tokens) == nil)

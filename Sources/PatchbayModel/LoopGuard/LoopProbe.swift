@@ -31,7 +31,7 @@ public struct LoopProbe: Sendable, Hashable {
     /// The probe in `frame`, or nil when it is not one of this daemon's: `token(bridge, egress)`
     /// gives the token a genuine probe for that bridge and port carries.
     public init?(frame: [UInt8], token: (_ bridgeIndex: Int32, _ egressIndex: Int32) -> UInt64) {
-        guard frame.count >= 14 + 25,
+        guard frame.count >= 14 + 25, frame[0..<6].allSatisfy({ $0 == 0xFF }),
               Array(frame[12..<14]) == [UInt8(Self.ethertype >> 8), UInt8(Self.ethertype & 0xFF)],
               Array(frame[14..<22]) == Self.magic, frame[22] == Self.version else { return nil }
         let bridge = Int32(bitPattern: Self.readUInt32(frame, at: 23))
