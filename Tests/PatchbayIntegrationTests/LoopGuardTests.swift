@@ -99,9 +99,14 @@ struct LoopGuardTests {
                 let after = try Self.rxPackets(daemon.namespace, older)
                 #expect(after - before < 100, "\(after - before) frames in one second on \(older)")
 
-                // The loop stays cut while it exists...
-                try await Task.sleep(for: .seconds(3))
+                // The loop stays cut while it exists, across a daemon crash and restart too: the
+                // new daemon finds the port disabled and keeps probing it (were its probes not
+                // coming back, it would enable the port after five silent rounds, about 6 s).
+                _ = daemon.stop(signal: SIGKILL)
+                try daemon.start()
+                try await Task.sleep(for: .seconds(8))
                 #expect(try daemon.namespace.bridgePortState(newer) == "disabled")
+                #expect(try daemon.namespace.bridgePortState(older) == "forwarding")
                 // ...and the port forwards again once the guest takes its bridge down.
                 try Command.check("ip", ["-n", guest.name, "link", "del", "br0"])
                 let back = try Self.eventually(12) { try daemon.namespace.bridgePortState(newer) == "forwarding" }
