@@ -33,9 +33,14 @@ extension NetlinkSession {
                     operation: "create bridge \(name)")
     }
 
-    /// Equivalent to: `ip link set dev NAME type bridge forward_delay D stp_state S`.
+    /// Equivalent to: `ip link set dev NAME type bridge forward_delay D stp_state S`. The kernel
+    /// applies the delay before the STP state and refuses a delay under 2 s while STP is still
+    /// on, so turning STP off comes first, in a message of its own.
     public func setBridgeOptions(name: String, stp: Bool, forwardDelaySeconds: UInt32) throws(NetlinkError) {
         let index = try requireIndex(name, for: "set bridge options of \(name)")
+        if !stp {
+            try execute(LinkRequest.setBridgeSTP(index: index, stp: false), operation: "turn STP off on \(name)")
+        }
         try execute(LinkRequest.setBridgeOptions(index: index, forwardDelayCentiseconds: forwardDelaySeconds * 100, stp: stp),
                     operation: "set bridge options of \(name)")
     }

@@ -41,6 +41,18 @@ public enum LinkRequest {
         return NetlinkMessage(type: C.RTM_NEWLINK, flags: modify, payload: IfInfoMessage(index: index).bytes + b.bytes)
     }
 
+    /// Equivalent to: `ip link set dev DEV type bridge stp_state S`.
+    public static func setBridgeSTP(index: Int32, stp: Bool) -> NetlinkMessage {
+        var b = NetlinkAttributeBuilder()
+        b.nest(C.IFLA_LINKINFO) { info in
+            info.append(C.IFLA_INFO_KIND, unterminatedString: "bridge")
+            info.nest(C.IFLA_INFO_DATA) { data in
+                data.append(C.IFLA_BR_STP_STATE, uint32: stp ? 1 : 0)
+            }
+        }
+        return NetlinkMessage(type: C.RTM_NEWLINK, flags: modify, payload: IfInfoMessage(index: index).bytes + b.bytes)
+    }
+
     /// Equivalent to: `ip link add NAME [address MAC] [mtu MTU] type veth peer name PEER
     /// [address PEERMAC] [netns NSFD]`. The peer's attributes travel in VETH_INFO_PEER behind
     /// their own ifinfomsg, as <linux/veth.h> specifies.

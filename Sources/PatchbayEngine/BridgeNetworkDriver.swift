@@ -84,6 +84,11 @@ struct BridgeNetworkDriver: NetworkDriver {
             repairs.append("set MTU \(mtu) (was \(link.mtu.map(String.init) ?? "unknown"))")
         }
         let kernelSTP = loopProtection.runsKernelSTP(for: bridge)
+        if kernelSTP && link.stp == false {
+            // From the loop guard to kernel STP: ports the guard cut would stay cut for good.
+            let enabled = try links.enableDisabledPorts(ofBridge: bridgeName)
+            if !enabled.isEmpty { repairs.append("enabled \(enabled.joined(separator: ", ")) for kernel STP to judge") }
+        }
         if link.stp != kernelSTP || link.forwardDelayCentiseconds != Self.kernelForwardDelay(bridge, kernelSTP: kernelSTP) {
             try links.setBridgeOptions(name: bridgeName, stp: kernelSTP, delaySeconds: Int(clamping: bridge.delay))
             repairs.append("set kernel STP \(kernelSTP ? "on" : "off") with delay \(bridge.delay) s")

@@ -28,11 +28,15 @@ public final class KernelBridgePortControl: BridgePortControlling {
                 guard let master = link.masterIndex, master != link.index,
                       let state = link.bridgePort?.state.flatMap(BridgePortState.init(rawValue:)) else { continue }
                 result[master, default: []].append(BridgePortStatus(index: link.index, name: link.name, state: state,
-                                                                    carrier: link.flags & NetlinkConstants.IFF_LOWER_UP != 0))
+                                                                    carrier: link.flags & Self.upWithLink == Self.upWithLink))
             }
             return result
         }
     }
+
+    /// Administratively up with a link: a port the kernel lets forward (it refuses to change the
+    /// state of one that is down).
+    private static let upWithLink = NetlinkConstants.IFF_UP | NetlinkConstants.IFF_LOWER_UP
 
     public func setPortState(index: Int32, _ state: BridgePortState) throws(PatchbayError) {
         try kernel { () throws(NetlinkError) in try session.setBridgePortState(index: index, state: state.rawValue) }

@@ -8,6 +8,10 @@ public protocol LinkManaging: Sendable {
     func linkNames() throws(PatchbayError) -> Set<String>
     func createBridge(name: String, mac: MACAddress?, mtu: Int?, stp: Bool, delaySeconds: Int) throws(PatchbayError)
     func setBridgeOptions(name: String, stp: Bool, delaySeconds: Int) throws(PatchbayError)
+    /// Sets the ports of bridge `name` that are disabled while their link is up (the loop
+    /// guard's cuts) to forwarding, and returns their names: kernel STP, once on, never enables
+    /// such a port, nor lets anyone else.
+    func enableDisabledPorts(ofBridge name: String) throws(PatchbayError) -> [String]
     func setMTU(named name: String, _ mtu: Int) throws(PatchbayError)
     func setLinkUp(named name: String, _ up: Bool) throws(PatchbayError)
     func deleteLink(named name: String) throws(PatchbayError)

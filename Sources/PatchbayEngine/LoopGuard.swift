@@ -80,6 +80,7 @@ public actor LoopGuard {
         }
         for bridge in core.guardedBridges where guarded[bridge] == nil { core.forget(bridge: bridge) }
         networks = guarded
+        core.startRound()
         for (bridge, _) in guarded.sorted(by: { $0.key < $1.key }) {
             let (actions, probe) = core.beginRound(bridge: bridge, ports: portsByBridge[bridge] ?? [])
             for action in actions { apply(action) }
@@ -97,7 +98,7 @@ public actor LoopGuard {
     /// another port than it left by, there is a loop.
     func received(_ frame: [UInt8], on interfaceIndex: Int32) {
         guard let probe = LoopProbe(frame: frame, token: token), probe.bridgeIndex == interfaceIndex,
-              networks[interfaceIndex] != nil, core.awaitsAnswer(bridge: probe.bridgeIndex, egress: probe.egressIndex) else { return }
+              networks[interfaceIndex] != nil, core.claimAnswer(bridge: probe.bridgeIndex, egress: probe.egressIndex) else { return }
         let ingress: Int32?
         do { ingress = try control.learnedPort(of: probe.sourceMAC, bridgeIndex: probe.bridgeIndex) } catch {
             logger.debug("loop guard: forwarding database lookup failed", metadata: ["error": "\(error)"])

@@ -6,9 +6,11 @@ import PatchbayModel
 /// A probe sent out of port P that comes back in on port Q of the same bridge means something
 /// beyond the bridge (a guest's own bridge, usually) joins P and Q: a loop. Of the two, the port
 /// with the higher interface index, the one created later, is disabled, so both directions of
-/// the same loop pick the same port and the guest keeps its older connection. A disabled port is
-/// still probed; once its probes have stayed away for `recoveryRounds` rounds, the loop is gone
-/// and it forwards again.
+/// the same loop pick the same port and the guest keeps its older connection. Only one bridge
+/// cuts in a round: a loop through two networks (two guests each joining both) is seen by both
+/// bridges at once, and one cut breaks it; a second would be needless and could cut a guest off.
+/// A disabled port is still probed; once its probes have stayed away for `recoveryRounds` rounds,
+/// the loop is gone and it forwards again.
 struct LoopGuardCore: Sendable {
     enum Action: Sendable, Hashable {
         /// Disable `port`: its traffic came back through `partner`.
@@ -31,9 +33,16 @@ struct LoopGuardCore: Sendable {
     /// Egress ports whose probe already came back this round: a probe circling a loop arrives
     /// many times and counts once.
     private var answered: [Int32: Set<Int32>] = [:]
+    /// The bridge that disabled a port this round, if any.
+    private var cuttingBridge: Int32?
 
     init(recoveryRounds: Int) {
         self.recoveryRounds = recoveryRounds
+    }
+
+    /// Starts a round (before `beginRound(bridge:ports:)` for each guarded bridge).
+    mutating func startRound() {
+        cuttingBridge = nil
     }
 
     /// Starts a round on `bridge` with its ports as the kernel reports them now. Returns the ports
@@ -71,30 +80,33 @@ struct LoopGuardCore: Sendable {
         return (actions, probe)
     }
 
+    /// Whether the probe out of `egress` is worth asking the kernel about now, and if so, marks
+    /// it answered for this round: copies of a probe circling a loop arrive by the thousand, and a
+    /// guest may send its own port's probe back at line rate; one lookup per port and round is
+    /// enough.
+    mutating func claimAnswer(bridge: Int32, egress: Int32) -> Bool {
+        guard ports[bridge]?[egress] != nil else { return false }
+        return answered[bridge]?.insert(egress).inserted ?? false
+    }
+
     /// A probe sent out of `egress` came back into `bridge` on `ingress` (nil: the bridge could
-    /// not say where). Returns the port to disable, if this closes a loop that still forwards.
+    /// not say where); the caller claimed the answer first. Returns the port to disable, if this
+    /// closes a loop that still forwards.
     mutating func probeReturned(bridge: Int32, egress: Int32, ingress: Int32?) -> Action? {
         guard let known = ports[bridge], known[egress] != nil, let ingress, ingress != egress, known[ingress] != nil else {
             return nil
         }
-        guard answered[bridge]?.insert(egress).inserted ?? false else { return nil }
         if blocked[bridge]?[egress] != nil {
             blocked[bridge]?[egress]?.silentRounds = 0
             return nil
         }
         if blocked[bridge]?[ingress] != nil { return nil }
+        if let cuttingBridge, cuttingBridge != bridge { return nil }
+        cuttingBridge = bridge
         let victim = max(egress, ingress)
         let partner = min(egress, ingress)
         blocked[bridge, default: [:]][victim] = Blocked(partner: partner)
         return .disable(bridge: bridge, port: victim, partner: partner)
-    }
-
-    /// Whether a probe out of `egress` coming back now could change anything: not when that
-    /// port's probe was already answered this round. Copies of a probe circling a loop arrive by
-    /// the thousand; only the first is worth asking the kernel where it came in.
-    func awaitsAnswer(bridge: Int32, egress: Int32) -> Bool {
-        guard ports[bridge]?[egress] != nil, let done = answered[bridge] else { return false }
-        return !done.contains(egress)
     }
 
     /// `bridge` is no longer guarded (its network stopped).

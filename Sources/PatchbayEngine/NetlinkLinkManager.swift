@@ -30,6 +30,19 @@ public final class NetlinkLinkManager: LinkManaging {
         }
     }
 
+    public func enableDisabledPorts(ofBridge name: String) throws(PatchbayError) -> [String] {
+        try kernel { () throws(NetlinkError) in
+            guard let bridge = try session.link(named: name) else { return [] }
+            var enabled: [String] = []
+            for port in try session.bridgePorts() where port.masterIndex == bridge.index && port.bridgePort?.state == 0
+                && port.flags & (NetlinkConstants.IFF_UP | NetlinkConstants.IFF_LOWER_UP) == (NetlinkConstants.IFF_UP | NetlinkConstants.IFF_LOWER_UP) {
+                try session.setBridgePortState(index: port.index, state: BridgePortState.forwarding.rawValue)
+                enabled.append(port.name)
+            }
+            return enabled
+        }
+    }
+
     public func setBridgeOptions(name: String, stp: Bool, delaySeconds: Int) throws(PatchbayError) {
         try kernel { () throws(NetlinkError) in try session.setBridgeOptions(name: name, stp: stp, forwardDelaySeconds: UInt32(delaySeconds)) }
     }

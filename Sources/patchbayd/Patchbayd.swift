@@ -97,15 +97,16 @@ struct Patchbayd: AsyncParsableCommand {
         let engine = NetworkEngine(store: store, links: links, services: services, leases: store, firewall: firewall,
                                    portForwards: store, portDevices: links, ports: store, loopProtection: protection,
                                    logger: logger)
-        for line in await engine.recover() { logger.info("start-up: \(line)") }
-
-        // Bridges with stp='on' run without kernel STP; the loop guard keeps them loop-free.
-        var loopGuardTask: Task<Void, Never>?
+        // Bridges with stp='on' run without kernel STP; the loop guard keeps them loop-free. Its
+        // socket opens before recovery switches any bridge's STP off, so a daemon that cannot
+        // guard stops before it leaves a bridge unprotected.
+        var loopGuard: LoopGuard?
         if protection == .loopGuard {
-            let loopGuard = LoopGuard(control: try KernelBridgePortControl(session: session),
-                                      bridges: { await engine.loopGuardedBridges() }, logger: logger)
-            loopGuardTask = Task { await loopGuard.run() }
+            loopGuard = LoopGuard(control: try KernelBridgePortControl(session: session),
+                                  bridges: { await engine.loopGuardedBridges() }, logger: logger)
         }
+        for line in await engine.recover() { logger.info("start-up: \(line)") }
+        let loopGuardTask = loopGuard.map { guardian in Task { await guardian.run() } }
         defer { loopGuardTask?.cancel() }
 
         // TAPs that QEMU opened through patchbay-bridge-helper vanish when QEMU closes them.

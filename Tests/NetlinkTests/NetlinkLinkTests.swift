@@ -9,6 +9,27 @@ import Testing
 /// Patchbay's netlink decoding and through `ip -j`.
 @Suite("Netlink links (root, namespaces)")
 struct NetlinkLinkTests {
+    @Test func stpComesOffBeforeAShortDelayGoesOn() async throws {
+        // A bridge libvirt's way (kernel STP, delay 0 raised to 2 s) switched to the loop guard's
+        // (no STP, delay 0): one message would be refused with ERANGE.
+        try await TestNamespace.with { ns in
+            let session = try NetlinkSession(namespacePath: ns.path)
+            try session.createBridge(name: "pbbr0", stp: true, forwardDelaySeconds: 0)
+            #expect(try session.link(named: "pbbr0")?.bridge == BridgeAttributes(forwardDelay: 200, stpState: 1, vlanFiltering: false))
+            try session.setBridgeOptions(name: "pbbr0", stp: false, forwardDelaySeconds: 0)
+            let link = try #require(try session.link(named: "pbbr0"))
+            #expect(link.bridge?.stpState == 0)
+            #expect(link.bridge?.forwardDelay == 0)
+            let data = (try ns.link("pbbr0")?["linkinfo"] as? [String: Any])?["info_data"] as? [String: Any]
+            #expect(data?["stp_state"] as? Int == 0)
+            #expect(data?["forward_delay"] as? Int == 0)
+            // And back: STP on with delay 0 gets the kernel's 2 s.
+            try session.setBridgeOptions(name: "pbbr0", stp: true, forwardDelaySeconds: 0)
+            #expect(try session.link(named: "pbbr0")?.bridge?.stpState == 1)
+            #expect(try session.link(named: "pbbr0")?.bridge?.forwardDelay == 200)
+        }
+    }
+
     @Test func createBridgeWithSTPDelayMTUAndMAC() async throws {
         try await TestNamespace.with { ns in
             let session = try NetlinkSession(namespacePath: ns.path)

@@ -91,6 +91,7 @@ struct NoKernel: LinkManaging {
     func linkNames() throws(PatchbayError) -> Set<String> { [] }
     func createBridge(name: String, mac: MACAddress?, mtu: Int?, stp: Bool, delaySeconds: Int) throws(PatchbayError) { throw unused }
     func setBridgeOptions(name: String, stp: Bool, delaySeconds: Int) throws(PatchbayError) { throw unused }
+    func enableDisabledPorts(ofBridge name: String) throws(PatchbayError) -> [String] { throw unused }
     func setMTU(named name: String, _ mtu: Int) throws(PatchbayError) { throw unused }
     func setLinkUp(named name: String, _ up: Bool) throws(PatchbayError) { throw unused }
     func deleteLink(named name: String) throws(PatchbayError) { throw unused }

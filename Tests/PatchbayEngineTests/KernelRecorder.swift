@@ -57,6 +57,11 @@ final class KernelRecorder: LinkManaging {
         try record("disableTxChecksumOffload \(name)")
     }
 
+    func enableDisabledPorts(ofBridge name: String) throws(PatchbayError) -> [String] {
+        try record("enableDisabledPorts \(name)")
+        return []
+    }
+
     func setBridgeOptions(name: String, stp: Bool, delaySeconds: Int) throws(PatchbayError) {
         try record("setBridgeOptions \(name)")
         mutate(name) { $0.stp = stp; $0.forwardDelayCentiseconds = stp ? max(delaySeconds * 100, 200) : delaySeconds * 100 }

@@ -42,10 +42,12 @@ public final class DaemonHarness: Sendable {
         }
     }
 
-    /// Starts patchbayd in the namespace and waits until its API answers.
-    public func start() throws {
+    /// Starts patchbayd in the namespace and waits until its API answers. `arguments` replaces
+    /// the harness's own extra options for this start.
+    public func start(arguments override: [String]? = nil) throws {
         let child = try ChildProcess("ip", ["netns", "exec", namespace.name, Binaries.patchbayd,
-                                            "--socket", socketPath, "--state-dir", stateDirectory, "--log-level", "debug"] + arguments,
+                                            "--socket", socketPath, "--state-dir", stateDirectory, "--log-level", "debug"]
+                                        + (override ?? arguments),
                                      outputPath: logPath)
         process.withLock { $0 = child }
         let deadline = Date().addingTimeInterval(30)
