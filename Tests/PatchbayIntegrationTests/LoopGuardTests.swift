@@ -24,6 +24,24 @@ struct LoopGuardTests {
         return try #require(port["device"] as? String)
     }
 
+    /// Two veth ports of network lab into `guest` (eth0, eth1), joined in a bridge of the
+    /// guest's own when `joined`. Returns the host-side devices.
+    static func guestWithTwoPorts(_ daemon: DaemonHarness, _ guest: TestNamespace, macSuffix: Int, joined: Bool) throws -> (String, String) {
+        let first = try vethPort(daemon, into: guest, ifname: "eth0", mac: String(format: "52:54:00:85:00:%02x", macSuffix))
+        let second = try vethPort(daemon, into: guest, ifname: "eth1", mac: String(format: "52:54:00:85:00:%02x", macSuffix + 1))
+        if joined { try joinInABridge(guest) }
+        return (first, second)
+    }
+
+    /// In `guest`: br0 without STP holding eth0 and eth1, all up.
+    static func joinInABridge(_ guest: TestNamespace) throws {
+        for command in [["link", "add", "br0", "type", "bridge", "stp_state", "0"],
+                        ["link", "set", "eth0", "master", "br0"], ["link", "set", "eth1", "master", "br0"],
+                        ["link", "set", "eth0", "up"], ["link", "set", "eth1", "up"], ["link", "set", "br0", "up"]] {
+            try Command.check("ip", ["-n", guest.name] + command)
+        }
+    }
+
     /// Polls `condition` every 50 ms for up to `seconds`.
     static func eventually(_ seconds: Double, _ condition: () throws -> Bool) throws -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
@@ -65,18 +83,13 @@ struct LoopGuardTests {
             try daemon.ok(["net-define", try daemon.file("lab.xml", Self.network)])
             try daemon.ok(["net-start", "lab"])
             try await TestNamespace.with(prefix: "pbg") { guest in
-                let first = try Self.vethPort(daemon, into: guest, ifname: "eth0", mac: "52:54:00:85:00:20")
-                let second = try Self.vethPort(daemon, into: guest, ifname: "eth1", mac: "52:54:00:85:00:21")
+                let (first, second) = try Self.guestWithTwoPorts(daemon, guest, macSuffix: 0x20, joined: false)
                 let firstIndex = try #require(try daemon.namespace.link(first)?["ifindex"] as? Int)
                 let secondIndex = try #require(try daemon.namespace.link(second)?["ifindex"] as? Int)
                 let (older, newer) = firstIndex < secondIndex ? (first, second) : (second, first)
                 // The guest joins its two interfaces in a bridge of its own without STP: a loop.
-                for command in [["link", "add", "br0", "type", "bridge", "stp_state", "0"],
-                                ["link", "set", "eth0", "master", "br0"], ["link", "set", "eth1", "master", "br0"],
-                                ["link", "set", "eth0", "up"], ["link", "set", "eth1", "up"], ["link", "set", "br0", "up"],
-                                ["addr", "add", "10.85.0.20/24", "dev", "br0"]] {
-                    try Command.check("ip", ["-n", guest.name] + command)
-                }
+                try Self.joinInABridge(guest)
+                try Command.check("ip", ["-n", guest.name, "addr", "add", "10.85.0.20/24", "dev", "br0"])
                 let cut = try Self.eventually(5) { try daemon.namespace.bridgePortState(newer) == "disabled" }
                 #expect(cut, "\(daemon.logs)")
                 #expect(try daemon.namespace.bridgePortState(older) == "forwarding")
@@ -122,13 +135,7 @@ struct LoopGuardTests {
             try daemon.ok(["net-define", try daemon.file("lab.xml", Self.network)])
             try daemon.ok(["net-start", "lab"])
             try await TestNamespace.with(prefix: "pbg") { guest in
-                let first = try Self.vethPort(daemon, into: guest, ifname: "eth0", mac: "52:54:00:85:00:40")
-                let second = try Self.vethPort(daemon, into: guest, ifname: "eth1", mac: "52:54:00:85:00:41")
-                for command in [["link", "add", "br0", "type", "bridge", "stp_state", "0"],
-                                ["link", "set", "eth0", "master", "br0"], ["link", "set", "eth1", "master", "br0"],
-                                ["link", "set", "eth0", "up"], ["link", "set", "eth1", "up"], ["link", "set", "br0", "up"]] {
-                    try Command.check("ip", ["-n", guest.name] + command)
-                }
+                let (first, second) = try Self.guestWithTwoPorts(daemon, guest, macSuffix: 0x40, joined: true)
                 let states = { [try daemon.namespace.bridgePortState(first) ?? "none", try daemon.namespace.bridgePortState(second) ?? "none"] }
                 #expect(try Self.eventually(5) { try states().contains("disabled") })
 
