@@ -4,10 +4,11 @@
 # until the host cuts the loop, how many frames the bridge took in meanwhile, and how long after
 # the guest removes its bridge the cut port forwards again. BENCHMARKS.md has the results.
 #
-#   Benchmarks/loop.sh        # ROUNDS=5
+#   Benchmarks/loop.sh        # ROUNDS=5; INTERVALS="1000 200" probe intervals (ms) for the loop guard
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-5}
+INTERVALS=${INTERVALS:-1000 200}
 bin=${PATCHBAY_BIN_DIR:-$(swift build -c release --show-bin-path)}
 SRV=pbloop-srv
 GUEST=pbloop-guest
@@ -26,13 +27,13 @@ trap cleanup EXIT
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores; ROUNDS=$ROUNDS"
 
 measure() {
-    local mode=$1
+    local mode=$1 label=$2; shift 2
     ip netns add $SRV
     ip netns add $GUEST
     ip -n $SRV link set lo up
-    export PATCHBAY_SOCKET=$work/$mode.sock
-    ip netns exec $SRV "$bin/patchbayd" --socket "$PATCHBAY_SOCKET" --state-dir "$work/$mode" --log-level warning \
-        --loop-protection "$mode" > /dev/null 2>> "$work/patchbayd.log" &
+    export PATCHBAY_SOCKET=$work/$label.sock
+    ip netns exec $SRV "$bin/patchbayd" --socket "$PATCHBAY_SOCKET" --state-dir "$work/$label" --log-level warning \
+        --loop-protection "$mode" "$@" > /dev/null 2>> "$work/patchbayd.log" &
     daemon=$!
     for _ in $(seq 100); do "$bin/patchbay" net-list > /dev/null 2>&1 && break; sleep 0.1; done
     echo "<network><name>lab</name><bridge name='pbloop' stp='on' delay='0'/><ip address='10.84.0.1' prefix='24'/></network>" > "$work/lab.xml"
@@ -42,7 +43,7 @@ measure() {
         "$bin/patchbay" net-port-create lab --owner guest --type veth --netns $GUEST --ifname eth$i > /dev/null
         ip -n $GUEST link set eth$i up
     done
-    python3 - "$mode" "$ROUNDS" <<'PY'
+    python3 - "$label" "$ROUNDS" <<'PY'
 import json, random, subprocess, sys, time
 mode, rounds = sys.argv[1], int(sys.argv[2])
 SRV, GUEST = "pbloop-srv", "pbloop-guest"
@@ -90,5 +91,7 @@ PY
     kill "$daemon"; wait "$daemon" 2>/dev/null || true; daemon=
     for ns in $SRV $GUEST; do ip netns del $ns; done
 }
-measure loop-guard
-measure kernel-stp
+for interval in $INTERVALS; do
+    measure loop-guard "loop-guard-${interval}ms" --loop-probe-interval-ms "$interval"
+done
+measure kernel-stp kernel-stp

@@ -4,10 +4,11 @@
 # the daemon's memory, and what the loop guard costs once all 1,000 have a carrier).
 # BENCHMARKS.md has the results.
 #
-#   Benchmarks/ports.sh        # PORTS=1000
+#   Benchmarks/ports.sh        # PORTS=1000, LOOP_PROBE_INTERVAL_MS=1000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORTS=${PORTS:-1000}
+INTERVAL=${LOOP_PROBE_INTERVAL_MS:-1000}
 bin=${PATCHBAY_BIN_DIR:-$(swift build -c release --show-bin-path)}
 SRV=pbports-srv
 SRVK=pbports-srvk
@@ -25,7 +26,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores; PORTS=$PORTS"
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores; PORTS=$PORTS; loop guard probing every $INTERVAL ms"
 # start_daemon NAMESPACE SOCKET STATE [patchbayd options]: prints the daemon's pid.
 start_daemon() {
     local ns=$1 sock=$2 state=$3; shift 3
@@ -74,7 +75,7 @@ first_frame kstp on 219 pbports-g0 | sed 's/stp=kstp/STP on, kernel STP (libvirt
 kill "$kdaemon"; wait "$kdaemon" 2>/dev/null || true; kdaemon=
 
 export PATCHBAY_SOCKET=$work/patchbay.sock
-daemon=$(start_daemon $SRV "$PATCHBAY_SOCKET" "$work/state")
+daemon=$(start_daemon $SRV "$PATCHBAY_SOCKET" "$work/state" --loop-probe-interval-ms "$INTERVAL")
 pid=$daemon
 rss() { ps -o rss= -p "$pid" | tr -d ' '; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
@@ -138,6 +139,6 @@ for fd in fds:
             # 10 bytes of virtio-net header, then Ethernet: count the loop guard's probes.
             if frame[22:24] == b"\x88\xb5": frames += 1
     except BlockingIOError: pass
-print("patchbayd CPU, %d ports with carrier (each probed every second): %d ms per second; %.1f probes per port per second"
+print("patchbayd CPU, %d ports with carrier (all probed each round): %d ms per second; %.1f probes per port per second"
       % (len(fds), (t1 - t0) * 1000 // hz // 10, frames / len(fds) / 10))
 PY

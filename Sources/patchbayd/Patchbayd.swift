@@ -42,11 +42,19 @@ struct Patchbayd: AsyncParsableCommand {
                                valueName: "mode"))
     var loopProtection = LoopProtection.loopGuard.rawValue
 
+    @Option(name: .customLong("loop-probe-interval-ms"),
+            help: ArgumentHelp("How often the loop guard probes every port, in milliseconds (100 to 10000): a loop lasts at most this long; shorter costs more CPU.",
+                               valueName: "ms"))
+    var loopProbeIntervalMilliseconds = 1000
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+        guard (100...10_000).contains(loopProbeIntervalMilliseconds) else {
+            throw ValidationError("--loop-probe-interval-ms must be from 100 to 10000, not \(loopProbeIntervalMilliseconds)")
+        }
         guard LoopProtection(rawValue: loopProtection) != nil else {
             throw ValidationError("--loop-protection must be loop-guard or kernel-stp, not '\(loopProtection)'")
         }
@@ -103,7 +111,8 @@ struct Patchbayd: AsyncParsableCommand {
         var loopGuard: LoopGuard?
         if protection == .loopGuard {
             loopGuard = LoopGuard(control: try KernelBridgePortControl(session: session),
-                                  bridges: { await engine.loopGuardedBridges() }, logger: logger)
+                                  bridges: { await engine.loopGuardedBridges() },
+                                  interval: .milliseconds(loopProbeIntervalMilliseconds), logger: logger)
         }
         for line in await engine.recover() { logger.info("start-up: \(line)") }
         let loopGuardTask = loopGuard.map { guardian in Task { await guardian.run() } }
