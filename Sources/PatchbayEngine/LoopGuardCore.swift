@@ -19,15 +19,10 @@ struct LoopGuardCore: Sendable {
         case enable(bridge: Int32, port: Int32)
     }
 
-    struct Blocked: Sendable, Hashable {
-        /// The port its probes came back on, 0 when unknown (a port found disabled at start-up).
-        var partner: Int32
-        var silentRounds = 0
-    }
-
     let recoveryRounds: Int
-    /// Ports the guard holds disabled, by bridge.
-    private(set) var blocked: [Int32: [Int32: Blocked]] = [:]
+    /// Ports the guard holds disabled, by bridge, with the rounds since their probes last came
+    /// back.
+    private(set) var blocked: [Int32: [Int32: Int]] = [:]
     /// The ports seen at the start of the current round, by bridge.
     private var ports: [Int32: [Int32: BridgePortStatus]] = [:]
     /// Egress ports whose probe already came back this round: a probe circling a loop arrives
@@ -52,7 +47,7 @@ struct LoopGuardCore: Sendable {
         answered[bridge] = []
         var held = blocked[bridge] ?? [:]
         var actions: [Action] = []
-        for (index, record) in held.sorted(by: { $0.key < $1.key }) {
+        for (index, silentRounds) in held.sorted(by: { $0.key < $1.key }) {
             guard let port = ports[bridge]?[index], port.state == .disabled else {
                 // Gone, or the kernel enabled it again (a carrier change does): probes will tell
                 // if the loop is still there.
@@ -60,20 +55,18 @@ struct LoopGuardCore: Sendable {
                 continue
             }
             guard port.carrier else { continue }
-            var next = record
-            next.silentRounds += 1
-            if next.silentRounds > recoveryRounds {
+            if silentRounds + 1 > recoveryRounds {
                 held[index] = nil
                 actions.append(.enable(bridge: bridge, port: index))
             } else {
-                held[index] = next
+                held[index] = silentRounds + 1
             }
         }
         // A port left disabled with its carrier up is one this guard disabled before a restart (or
         // someone disabled by hand): it is held, probed, and enabled once it proves loop-free.
         for port in current where port.state == .disabled && port.carrier && held[port.index] == nil
             && !actions.contains(.enable(bridge: bridge, port: port.index)) {
-            held[port.index] = Blocked(partner: 0)
+            held[port.index] = 0
         }
         blocked[bridge] = held
         let probe = current.filter { $0.carrier && ($0.state == .forwarding || held[$0.index] != nil) }.map(\.index)
@@ -97,7 +90,7 @@ struct LoopGuardCore: Sendable {
             return nil
         }
         if blocked[bridge]?[egress] != nil {
-            blocked[bridge]?[egress]?.silentRounds = 0
+            blocked[bridge]?[egress] = 0
             return nil
         }
         if blocked[bridge]?[ingress] != nil { return nil }
@@ -105,7 +98,7 @@ struct LoopGuardCore: Sendable {
         cuttingBridge = bridge
         let victim = max(egress, ingress)
         let partner = min(egress, ingress)
-        blocked[bridge, default: [:]][victim] = Blocked(partner: partner)
+        blocked[bridge, default: [:]][victim] = 0
         return .disable(bridge: bridge, port: victim, partner: partner)
     }
 
