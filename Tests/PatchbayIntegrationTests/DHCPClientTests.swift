@@ -37,6 +37,13 @@ struct DHCPClientTests {
         return path
     }
 
+    /// What a failed wait leaves to read: the client's own output and the events its script saw.
+    static func contents(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "(none)" }
+
+    static func records(_ directory: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasPrefix("udhcpc-") }.sorted()
+    }
+
     static func environment(_ path: String) -> [String: String] {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         var result: [String: String] = [:]
@@ -69,7 +76,8 @@ struct DHCPClientTests {
                                               outputPath: daemon.directory + "/udhcpc.out")
                 defer { client.stop() }
 
-                #expect(await Self.waitFor(daemon.directory + "/udhcpc-bound.env"), "no lease:\n\(daemon.logs)")
+                #expect(await Self.waitFor(daemon.directory + "/udhcpc-bound.env"),
+                        "no lease:\n\(daemon.logs)\nudhcpc:\n\(Self.contents(daemon.directory + "/udhcpc.out"))\nscript records: \(Self.records(daemon.directory))")
                 let bound = Self.environment(daemon.directory + "/udhcpc-bound.env")
                 #expect(bound["ip"]?.hasPrefix("10.77.0.1") == true)
                 #expect(bound["subnet"] == "255.255.255.0")
