@@ -69,7 +69,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "PatchbayEngine",
-            dependencies: ["PatchbayModel", "LibvirtXML", "PatchbayStore", "Netlink", "NetlinkWire", "NFTables",
+            dependencies: ["PatchbayModel", "LibvirtXML", "PatchbayStore", "Netlink", "NFTables",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .target(

@@ -148,3 +148,17 @@ extension NetlinkSession {
         return result
     }
 }
+
+extension NetlinkSession {
+    /// Equivalent to: `bridge link show master BRIDGE`: the ports of the bridge with index
+    /// `bridgeIndex`, or of every bridge when nil, each with the index of its bridge.
+    public func bridgePortStatuses(ofBridge bridgeIndex: Int32? = nil) throws(NetlinkError) -> [(bridge: Int32, port: BridgePortStatus)] {
+        try bridgePorts().compactMap { link in
+            guard let master = link.masterIndex, master != link.index, bridgeIndex == nil || master == bridgeIndex,
+                  let state = link.bridgePort?.state.flatMap(BridgePortState.init(rawValue:)) else { return nil }
+            let upWithLink = NetlinkConstants.IFF_UP | NetlinkConstants.IFF_LOWER_UP
+            return (master, BridgePortStatus(index: link.index, name: link.name, state: state,
+                                             carrier: link.flags & upWithLink == upWithLink))
+        }
+    }
+}

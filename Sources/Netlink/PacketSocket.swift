@@ -7,7 +7,6 @@ import Glibc
 /// namespace it was opened in.
 public final class PacketSocket: Sendable {
     private let fd: Int32
-    public let ethertype: UInt16
 
     /// `receiveTimeoutMilliseconds` bounds each `receive()`, so a reader thread can notice it
     /// should stop.
@@ -18,7 +17,6 @@ public final class PacketSocket: Sendable {
             throw NetlinkError(operation: "open packet socket for ethertype 0x\(String(ethertype, radix: 16))", errno: -rc)
         }
         fd = rc
-        self.ethertype = ethertype
     }
 
     deinit { close(fd) }

@@ -1,5 +1,4 @@
 import Netlink
-import NetlinkWire
 import PatchbayModel
 
 /// `BridgePortControlling` on rtnetlink and an AF_PACKET socket for `LoopProbe.ethertype`.
@@ -9,8 +8,8 @@ public final class KernelBridgePortControl: BridgePortControlling {
 
     public init(session: NetlinkSession, namespacePath: String? = nil) throws(PatchbayError) {
         self.session = session
-        do { packets = try PacketSocket(ethertype: LoopProbe.ethertype, namespacePath: namespacePath) } catch {
-            throw PatchbayError(.kernel, error.operation, cause: error.errnoText)
+        packets = try translatingKernelErrors { () throws(NetlinkError) in
+            try PacketSocket(ethertype: LoopProbe.ethertype, namespacePath: namespacePath)
         }
     }
 
@@ -23,20 +22,9 @@ public final class KernelBridgePortControl: BridgePortControlling {
 
     public func portsByBridge() throws(PatchbayError) -> [Int32: [BridgePortStatus]] {
         try kernel { () throws(NetlinkError) in
-            var result: [Int32: [BridgePortStatus]] = [:]
-            for link in try session.bridgePorts() {
-                guard let master = link.masterIndex, master != link.index,
-                      let state = link.bridgePort?.state.flatMap(BridgePortState.init(rawValue:)) else { continue }
-                result[master, default: []].append(BridgePortStatus(index: link.index, name: link.name, state: state,
-                                                                    carrier: link.flags & Self.upWithLink == Self.upWithLink))
-            }
-            return result
+            Dictionary(grouping: try session.bridgePortStatuses(), by: \.bridge).mapValues { $0.map(\.port) }
         }
     }
-
-    /// Administratively up with a link: a port the kernel lets forward (it refuses to change the
-    /// state of one that is down).
-    private static let upWithLink = NetlinkConstants.IFF_UP | NetlinkConstants.IFF_LOWER_UP
 
     public func setPortState(index: Int32, _ state: BridgePortState) throws(PatchbayError) {
         try kernel { () throws(NetlinkError) in try session.setBridgePortState(index: index, state: state.rawValue) }
@@ -55,8 +43,6 @@ public final class KernelBridgePortControl: BridgePortControlling {
     }
 
     private func kernel<T>(_ body: () throws(NetlinkError) -> T) throws(PatchbayError) -> T {
-        do { return try body() } catch {
-            throw PatchbayError(.kernel, error.operation, cause: error.extendedMessage.map { "\(error.errnoText) (kernel: \($0))" } ?? error.errnoText)
-        }
+        try translatingKernelErrors(body)
     }
 }

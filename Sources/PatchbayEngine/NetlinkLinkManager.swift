@@ -1,5 +1,4 @@
 import Netlink
-import NetlinkWire
 import PatchbayModel
 
 /// `LinkManaging` on Patchbay's own rtnetlink code, translating kernel errors into
@@ -34,8 +33,7 @@ public final class NetlinkLinkManager: LinkManaging {
         try kernel { () throws(NetlinkError) in
             guard let bridge = try session.link(named: name) else { return [] }
             var enabled: [String] = []
-            for port in try session.bridgePorts() where port.masterIndex == bridge.index && port.bridgePort?.state == 0
-                && port.flags & (NetlinkConstants.IFF_UP | NetlinkConstants.IFF_LOWER_UP) == (NetlinkConstants.IFF_UP | NetlinkConstants.IFF_LOWER_UP) {
+            for (_, port) in try session.bridgePortStatuses(ofBridge: bridge.index) where port.state == .disabled && port.carrier {
                 try session.setBridgePortState(index: port.index, state: BridgePortState.forwarding.rawValue)
                 enabled.append(port.name)
             }
@@ -76,9 +74,7 @@ public final class NetlinkLinkManager: LinkManaging {
     }
 
     private func kernel<T>(_ body: () throws(NetlinkError) -> T) throws(PatchbayError) -> T {
-        do { return try body() } catch {
-            throw PatchbayError(.kernel, error.operation, cause: error.extendedMessage.map { "\(error.errnoText) (kernel: \($0))" } ?? error.errnoText)
-        }
+        try translatingKernelErrors(body)
     }
 }
 
@@ -107,18 +103,11 @@ extension NetlinkLinkManager: PortDeviceManaging {
         try kernel { () throws(NetlinkError) in try session.link(named: name) != nil }
     }
 
-    public func bridgePortStates() throws(PatchbayError) -> [String: (bridge: String, status: BridgePortStatus)] {
+    public func bridgePortStates(ofBridge name: String) throws(PatchbayError) -> [String: BridgePortStatus] {
         try kernel { () throws(NetlinkError) in
-            let ports = try session.bridgePorts()
-            let names = Dictionary(try session.links().map { ($0.index, $0.name) }, uniquingKeysWith: { first, _ in first })
-            var result: [String: (bridge: String, status: BridgePortStatus)] = [:]
-            for link in ports {
-                guard let master = link.masterIndex, master != link.index, let bridge = names[master],
-                      let state = link.bridgePort?.state.flatMap(BridgePortState.init(rawValue:)) else { continue }
-                result[link.name] = (bridge, BridgePortStatus(index: link.index, name: link.name, state: state,
-                                                              carrier: link.flags & NetlinkConstants.IFF_LOWER_UP != 0))
-            }
-            return result
+            guard let bridge = try session.link(named: name) else { return [:] }
+            let ports = try session.bridgePortStatuses(ofBridge: bridge.index).map(\.port)
+            return Dictionary(ports.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         }
     }
 

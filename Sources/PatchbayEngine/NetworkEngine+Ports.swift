@@ -92,14 +92,13 @@ extension NetworkEngine {
         let (devices, store) = try portServices()
         var ports = try store.ports(network: name)
         guard !ports.isEmpty else { return [] }
-        let states = try devices.bridgePortStates()
-        let names = try devices.linkNames()
+        let states = try record.current.bridge.name.map { name throws(PatchbayError) in try devices.bridgePortStates(ofBridge: name) } ?? [:]
         for index in ports.indices {
             let device = ports[index].device
-            if let entry = states[device], entry.bridge == record.current.bridge.name {
-                ports[index].state = entry.status.carrier ? entry.status.state.description : "no-carrier"
+            if let status = states[device] {
+                ports[index].state = status.carrier ? status.state.description : "no-carrier"
             } else {
-                ports[index].state = names.contains(device) ? "detached" : "missing"
+                ports[index].state = try devices.exists(device) ? "detached" : "missing"
             }
         }
         return ports

@@ -417,7 +417,11 @@ extension NetworkEngine {
     /// The bridges the loop guard watches: those of active networks that ask for STP, when
     /// loops are guarded against by Patchbay rather than by the kernel.
     public func loopGuardedBridges() -> [GuardedBridge] {
-        guard let records = try? store.networks() else { return [] }
+        let records: [NetworkRecord]
+        do { records = try store.networks() } catch {
+            logger.warning("loop guard: cannot read the networks; no bridge is probed this round", metadata: ["error": "\(error)"])
+            return []
+        }
         return records.compactMap { record in
             guard let live = record.live, live.forward.mode.createsBridge, loopProtection.guards(live.bridge),
                   let bridge = live.bridge.name else { return nil }

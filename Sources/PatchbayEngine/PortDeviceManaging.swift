@@ -12,8 +12,8 @@ public protocol PortDeviceManaging: Sendable {
     func deleteLink(named name: String) throws(PatchbayError)
     func exists(_ name: String) throws(PatchbayError) -> Bool
     func linkNames() throws(PatchbayError) -> Set<String>
-    /// Every bridge port of the namespace by device name, with its bridge's name.
-    func bridgePortStates() throws(PatchbayError) -> [String: (bridge: String, status: BridgePortStatus)]
+    /// The ports of bridge `name` by device name (none when the bridge does not exist).
+    func bridgePortStates(ofBridge name: String) throws(PatchbayError) -> [String: BridgePortStatus]
     /// The host device's counters, from the guest's side (rx and tx swapped, as virsh does).
     func guestStatistics(of name: String) throws(PatchbayError) -> InterfaceStatistics?
 }

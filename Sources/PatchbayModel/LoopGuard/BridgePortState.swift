@@ -18,7 +18,8 @@ public struct BridgePortStatus: Sendable, Hashable {
     public var index: Int32
     public var name: String
     public var state: BridgePortState
-    /// IFF_LOWER_UP: a TAP has it while QEMU holds the device open, a veth while its peer is up.
+    /// Up (IFF_UP) with a link (IFF_LOWER_UP): a TAP has a link while QEMU holds it open, a veth
+    /// while its peer is up. Only such a port can forward, or have its state changed.
     public var carrier: Bool
 
     public init(index: Int32, name: String, state: BridgePortState, carrier: Bool) {
