@@ -47,11 +47,13 @@ struct LoopGuardTests {
     }
 
     /// Polls `condition` every 50 ms for up to `seconds`.
-    static func eventually(_ seconds: Double, _ condition: () throws -> Bool) throws -> Bool {
+    /// Sleeps with Task.sleep: a blocked thread would be one of the few the concurrency pool has
+    /// (two on these machines), starving every other test's waits.
+    static func eventually(_ seconds: Double, _ condition: () throws -> Bool) async throws -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
+            try await Task.sleep(for: .milliseconds(50))
         }
         return try condition()
     }
@@ -69,7 +71,7 @@ struct LoopGuardTests {
                 // No listening or learning: forwarding as soon as the kernel sees the link up,
                 // and the first ping is answered (with kernel STP this port would wait 4 s).
                 var seen: Set<String> = []
-                let forwarding = try Self.eventually(2) {
+                let forwarding = try await Self.eventually(2) {
                     let state = try daemon.namespace.bridgePortState(device) ?? "none"
                     seen.insert(state)
                     return state == "forwarding"
@@ -98,7 +100,7 @@ struct LoopGuardTests {
                 // The guest joins its two interfaces in a bridge of its own without STP: a loop.
                 try Self.joinInABridge(guest)
                 try Command.check("ip", ["-n", guest.name, "addr", "add", "10.85.0.20/24", "dev", "br0"])
-                let cut = try Self.eventually(5) { try daemon.namespace.bridgePortState(newer) == "disabled" }
+                let cut = try await Self.eventually(5) { try daemon.namespace.bridgePortState(newer) == "disabled" }
                 #expect(cut, "\(daemon.logs)")
                 #expect(try daemon.namespace.bridgePortState(older) == "forwarding")
                 #expect(daemon.logs.contains("loop detected"))
@@ -131,7 +133,7 @@ struct LoopGuardTests {
                 #expect(!daemon.logs.contains("loop gone"), "the cut lapsed while the loop was there: \(daemon.logs)")
                 // ...and the port forwards again once the guest takes its bridge down.
                 try Command.check("ip", ["-n", guest.name, "link", "del", "br0"])
-                let back = try Self.eventually(12) { try daemon.namespace.bridgePortState(newer) == "forwarding" }
+                let back = try await Self.eventually(12) { try daemon.namespace.bridgePortState(newer) == "forwarding" }
                 #expect(back, "\(daemon.logs)")
                 #expect(daemon.logs.contains("loop gone"))
             }
@@ -145,7 +147,7 @@ struct LoopGuardTests {
             try await TestNamespace.with(prefix: "pbg") { guest in
                 let (first, second) = try Self.guestWithTwoPorts(daemon, guest, macSuffix: 0x40, joined: true)
                 let states = { [try daemon.namespace.bridgePortState(first) ?? "none", try daemon.namespace.bridgePortState(second) ?? "none"] }
-                #expect(try Self.eventually(5) { try states().contains("disabled") })
+                #expect(try await Self.eventually(5) { try states().contains("disabled") })
 
                 // To kernel STP (the guest has just undone its loop; the port is still cut): the
                 // network stays up, and the cut port is handed to STP to judge.
@@ -166,9 +168,9 @@ struct LoopGuardTests {
                 data = (try daemon.namespace.link("pbloop0")?["linkinfo"] as? [String: Any])?["info_data"] as? [String: Any]
                 #expect(data?["stp_state"] as? Int == 0)
                 #expect(data?["forward_delay"] as? Int == 0)
-                #expect(try Self.eventually(5) { try states() == ["forwarding", "forwarding"] }, "\((try? states()) ?? [])")
+                #expect(try await Self.eventually(5) { try states() == ["forwarding", "forwarding"] }, "\((try? states()) ?? [])")
                 try Self.joinInABridge(guest)
-                #expect(try Self.eventually(5) { try states().sorted() == ["disabled", "forwarding"] }, "\((try? states()) ?? [])")
+                #expect(try await Self.eventually(5) { try states().sorted() == ["disabled", "forwarding"] }, "\((try? states()) ?? [])")
             }
         }
     }
@@ -184,7 +186,7 @@ struct LoopGuardTests {
                 let device = try Self.vethPort(daemon, into: guest, ifname: "eth0", mac: "52:54:00:85:00:30")
                 try Command.check("ip", ["-n", guest.name, "link", "set", "eth0", "up"])
                 // Listening (2 s), then learning (2 s): nowhere near forwarding at once.
-                #expect(try Self.eventually(3) { ["listening", "learning"].contains(try daemon.namespace.bridgePortState(device)) })
+                #expect(try await Self.eventually(3) { ["listening", "learning"].contains(try daemon.namespace.bridgePortState(device)) })
                 #expect(try daemon.namespace.bridgePortState(device) != "forwarding")
             }
         }
