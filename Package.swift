@@ -1,10 +1,8 @@
 // swift-tools-version: 6.0
-// Patchbay: virtual networking for KVM/QEMU hosts. See DESIGN.md for the layering rules:
-// pure targets (PatchbayModel, LibvirtXML, NetlinkWire) depend on nothing that does I/O.
+// Patchbay: virtual networking for KVM/QEMU hosts. See DESIGN.md for the layering rules: pure
+// targets depend on nothing that does I/O, and the engine depends on protocols only.
 import Foundation
 import PackageDescription
-
-let strict: [SwiftSetting] = []
 
 let package = Package(
     name: "Patchbay",
@@ -22,131 +20,102 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
-        // What Swift cannot say: ioctls for TUN/TAP, setns, kernel header constants.
+        // What Swift cannot say: ioctls for TUN/TAP, setns, socket filters, kernel header constants.
         .target(name: "CPatchbay"),
 
-        // Pure layers: no Glibc, no NIOPosix.
-        .target(name: "PatchbayModel", swiftSettings: strict),
-        .target(name: "LibvirtXML", dependencies: ["PatchbayModel"], swiftSettings: strict),
+        // Pure layers: no Glibc, no Foundation, no NIOPosix (scripts/check-layers.sh holds them to it).
+        .target(name: "PatchbayModel"),
+        .target(name: "LibvirtXML", dependencies: ["PatchbayModel"]),
+        .target(name: "NetlinkWire", dependencies: ["PatchbayModel", .product(name: "NIOCore", package: "swift-nio")]),
+        .target(name: "DHCPWire", dependencies: ["PatchbayModel"]),
+        .target(name: "DNSWire", dependencies: ["PatchbayModel"]),
+        .target(name: "NFTables", dependencies: ["PatchbayModel"]),
+        // Store protocols and the in-memory store; logic over protocols (the engine, the loop
+        // guard's decisions).
+        .target(name: "PatchbayStore", dependencies: ["PatchbayModel"]),
         .target(
-            name: "NetlinkWire",
-            dependencies: ["PatchbayModel", .product(name: "NIOCore", package: "swift-nio")],
-            swiftSettings: strict),
-
-        .target(name: "DHCPWire", dependencies: ["PatchbayModel"], swiftSettings: strict),
-        .target(name: "DNSWire", dependencies: ["PatchbayModel"], swiftSettings: strict),
-        .target(name: "NFTables", dependencies: ["PatchbayModel"], swiftSettings: strict),
+            name: "PatchbayEngine",
+            dependencies: ["PatchbayModel", "LibvirtXML", "PatchbayStore", "NFTables", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "LoopGuard", dependencies: ["PatchbayModel", .product(name: "Logging", package: "swift-log")]),
 
         // I/O layers.
+        .target(name: "PatchbayIO"),
         .systemLibrary(name: "CNFTables", path: "Sources/CNFTables"),
         .target(
             name: "NFTablesKernel",
-            dependencies: ["NFTables", "CNFTables", "PatchbayModel", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict),
+            dependencies: ["NFTables", "CNFTables", "PatchbayModel", "PatchbayIO", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "Netlink",
-            dependencies: ["NetlinkWire", "PatchbayModel", "CPatchbay",
-                           .product(name: "NIOCore", package: "swift-nio")],
-            swiftSettings: strict),
+            dependencies: ["NetlinkWire", "PatchbayModel", "CPatchbay", .product(name: "NIOCore", package: "swift-nio")]),
         .target(
-            name: "PatchbayStore",
-            dependencies: ["PatchbayModel", "LibvirtXML", .product(name: "GRDB", package: "GRDB.swift")],
-            swiftSettings: strict),
+            name: "PatchbayKernel",
+            dependencies: ["PatchbayEngine", "LoopGuard", "Netlink", "NetlinkWire", "PatchbayIO", "PatchbayModel"]),
+        .target(
+            name: "PatchbayStoreSQLite",
+            dependencies: ["PatchbayModel", "PatchbayStore", "LibvirtXML", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "DHCPServer",
             dependencies: ["DHCPWire", "PatchbayModel", "PatchbayStore", "CPatchbay", "Netlink",
-                           .product(name: "NIOCore", package: "swift-nio"),
-                           .product(name: "NIOPosix", package: "swift-nio"),
-                           .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict),
+                           .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "DNSServer",
             dependencies: ["DNSWire", "PatchbayModel",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                           .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict),
-        .target(
-            name: "PatchbayEngine",
-            dependencies: ["PatchbayModel", "LibvirtXML", "PatchbayStore", "Netlink", "NFTables",
-                           .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict),
+                           .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "PatchbayAPI",
             dependencies: ["PatchbayModel", "PatchbayEngine",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Logging", package: "swift-log")],
-            exclude: ["openapi.json"],
-            swiftSettings: strict),
+            exclude: ["openapi.json"]),
         .target(
             name: "PatchbayClient",
             dependencies: ["PatchbayModel",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
-                           .product(name: "NIOHTTP1", package: "swift-nio")],
-            swiftSettings: strict),
+                           .product(name: "NIOHTTP1", package: "swift-nio")]),
         .target(
             name: "PatchbayCommands",
             dependencies: ["PatchbayModel", "PatchbayClient",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            swiftSettings: strict),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "patchbayd",
-            dependencies: ["PatchbayAPI", "PatchbayEngine", "PatchbayStore", "Netlink", "DHCPServer", "DNSServer", "NFTablesKernel",
+            dependencies: ["PatchbayAPI", "PatchbayEngine", "PatchbayKernel", "PatchbayStoreSQLite", "Netlink", "DHCPServer",
+                           "DNSServer", "NFTablesKernel", "LoopGuard", "CPatchbay",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict),
-        .executableTarget(name: "patchbay", dependencies: ["PatchbayCommands"], swiftSettings: strict),
-        .executableTarget(
-            name: "patchbay-bridge-helper", dependencies: ["PatchbayClient", "PatchbayModel", "CPatchbay"], swiftSettings: strict),
+                           .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "patchbay", dependencies: ["PatchbayCommands"]),
+        .executableTarget(name: "patchbay-bridge-helper", dependencies: ["PatchbayModel", "CPatchbay"]),
 
         // Test support: a network namespace per test, with or without a daemon inside.
-        .target(
-            name: "PatchbayTestSupport",
-            dependencies: ["PatchbayModel"],
-            path: "Tests/PatchbayTestSupport",
-            swiftSettings: strict),
+        .target(name: "PatchbayTestSupport", dependencies: ["PatchbayModel"], path: "Tests/PatchbayTestSupport"),
 
-        .testTarget(name: "PatchbayModelTests", dependencies: ["PatchbayModel"], swiftSettings: strict),
-        .testTarget(name: "LibvirtXMLTests", dependencies: ["LibvirtXML", "PatchbayModel"], swiftSettings: strict),
+        .testTarget(name: "PatchbayModelTests", dependencies: ["PatchbayModel"]),
+        .testTarget(name: "LibvirtXMLTests", dependencies: ["LibvirtXML", "PatchbayModel"]),
         .testTarget(
             name: "NetlinkWireTests",
-            dependencies: ["NetlinkWire", "PatchbayModel", .product(name: "NIOCore", package: "swift-nio")],
-            swiftSettings: strict),
-        .testTarget(
-            name: "NetlinkTests",
-            dependencies: ["Netlink", "NetlinkWire", "PatchbayModel", "PatchbayTestSupport"],
-            swiftSettings: strict),
-        .testTarget(name: "DHCPWireTests", dependencies: ["DHCPWire", "PatchbayModel"], swiftSettings: strict),
+            dependencies: ["NetlinkWire", "PatchbayModel", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "NetlinkWire", "PatchbayModel", "PatchbayTestSupport"]),
+        .testTarget(name: "DHCPWireTests", dependencies: ["DHCPWire", "PatchbayModel"]),
         .testTarget(
             name: "DHCPServerTests",
-            dependencies: ["DHCPServer", "DHCPWire", "PatchbayModel", "PatchbayStore", "LibvirtXML", "PatchbayTestSupport"],
-            swiftSettings: strict),
-        .testTarget(name: "DNSWireTests", dependencies: ["DNSWire", "PatchbayModel"], swiftSettings: strict),
-        .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "LibvirtXML", "PatchbayModel"], swiftSettings: strict),
-        .testTarget(
-            name: "DNSServerTests",
-            dependencies: ["DNSServer", "DNSWire", "PatchbayModel", "LibvirtXML"],
-            swiftSettings: strict),
+            dependencies: ["DHCPServer", "DHCPWire", "PatchbayModel", "PatchbayStore", "LibvirtXML", "PatchbayTestSupport"]),
+        .testTarget(name: "DNSWireTests", dependencies: ["DNSWire", "PatchbayModel"]),
+        .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "LibvirtXML", "PatchbayModel"]),
+        .testTarget(name: "DNSServerTests", dependencies: ["DNSServer", "DNSWire", "PatchbayModel", "LibvirtXML"]),
         .testTarget(
             name: "PatchbayStoreTests",
-            dependencies: ["PatchbayStore", "PatchbayModel", .product(name: "GRDB", package: "GRDB.swift")],
-            swiftSettings: strict),
-        .testTarget(
-            name: "PatchbayEngineTests",
-            dependencies: ["PatchbayEngine", "PatchbayStore", "PatchbayModel", "LibvirtXML"],
-            swiftSettings: strict),
+            dependencies: ["PatchbayStore", "PatchbayStoreSQLite", "PatchbayModel", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "PatchbayEngineTests", dependencies: ["PatchbayEngine", "PatchbayStore", "PatchbayModel", "LibvirtXML", "NFTables"]),
+        .testTarget(name: "LoopGuardTests", dependencies: ["LoopGuard", "PatchbayModel"]),
         .testTarget(
             name: "PatchbayAPITests",
-            dependencies: ["PatchbayAPI", "PatchbayEngine", "PatchbayStore", "PatchbayModel",
+            dependencies: ["PatchbayAPI", "PatchbayEngine", "PatchbayStore", "PatchbayModel", "NFTables",
                            .product(name: "Hummingbird", package: "hummingbird"),
-                           .product(name: "HummingbirdTesting", package: "hummingbird")],
-            swiftSettings: strict),
-        .testTarget(
-            name: "PatchbayIntegrationTests",
-            dependencies: ["PatchbayTestSupport", "PatchbayModel"],
-            swiftSettings: strict),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(name: "PatchbayIntegrationTests", dependencies: ["PatchbayTestSupport", "PatchbayModel"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -103,8 +103,8 @@ dns_run() {
 
 # --- Patchbay ---------------------------------------------------------------------------------
 export PATCHBAY_SOCKET=$work/patchbay.sock
-ip netns exec $SRV "$bin/patchbayd" --socket "$PATCHBAY_SOCKET" --state-dir "$work/state" --log-level warning \
-    --dhcp-max-leases-per-port 0 2> "$work/patchbayd.log" &
+ip netns exec $SRV "$bin/patchbayd" --socket "$PATCHBAY_SOCKET" --helper-socket "$work/helper.sock" --state-dir "$work/state" --log-level warning \
+    --dhcp-max-leases-per-port 0 --dhcp-relay 10.200.0.2 2> "$work/patchbayd.log" &
 pids+=($!)
 for _ in $(seq 100); do "$bin/patchbay" net-list > /dev/null 2>&1 && break; sleep 0.1; done
 "$bin/patchbay" net-define "$work/bench.xml" > /dev/null

@@ -32,7 +32,7 @@ measure() {
     ip netns add $GUEST
     ip -n $SRV link set lo up
     export PATCHBAY_SOCKET=$work/$label.sock
-    ip netns exec $SRV "$bin/patchbayd" --socket "$PATCHBAY_SOCKET" --state-dir "$work/$label" --log-level warning \
+    ip netns exec $SRV "$bin/patchbayd" --socket "$PATCHBAY_SOCKET" --helper-socket "$work/$label-helper.sock" --state-dir "$work/$label" --log-level warning \
         --loop-protection "$mode" "$@" > /dev/null 2>> "$work/patchbayd.log" &
     daemon=$!
     for _ in $(seq 100); do "$bin/patchbay" net-list > /dev/null 2>&1 && break; sleep 0.1; done

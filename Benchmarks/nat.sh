@@ -74,7 +74,7 @@ throughput() {
 # --- Patchbay nat -----------------------------------------------------------------------------
 topology
 export PATCHBAY_SOCKET=$work/patchbay.sock
-ip netns exec $SRV "$bin/patchbayd" --socket "$PATCHBAY_SOCKET" --state-dir "$work/state" --log-level warning 2> "$work/patchbayd.log" &
+ip netns exec $SRV "$bin/patchbayd" --socket "$PATCHBAY_SOCKET" --helper-socket "$work/helper.sock" --state-dir "$work/state" --log-level warning 2> "$work/patchbayd.log" &
 daemon=$!
 for _ in $(seq 100); do "$bin/patchbay" net-list > /dev/null 2>&1 && break; sleep 0.1; done
 cat > "$work/nat.xml" <<XML

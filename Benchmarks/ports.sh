@@ -32,7 +32,7 @@ start_daemon() {
     local ns=$1 sock=$2 state=$3; shift 3
     ip netns add "$ns"
     ip -n "$ns" link set lo up
-    ip netns exec "$ns" "$bin/patchbayd" --socket "$sock" --state-dir "$state" --log-level warning "$@" > /dev/null 2>> "$work/patchbayd.log" &
+    ip netns exec "$ns" "$bin/patchbayd" --socket "$sock" --helper-socket "$sock.helper" --state-dir "$state" --log-level warning "$@" > /dev/null 2>> "$work/patchbayd.log" &
     echo $!
     for _ in $(seq 100); do PATCHBAY_SOCKET=$sock "$bin/patchbay" net-list > /dev/null 2>&1 && break; sleep 0.1; done
 }

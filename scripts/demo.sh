@@ -12,6 +12,7 @@ ns=patchbay-demo-$$
 up=patchbay-demo-up-$$
 dir=$(mktemp -d /tmp/patchbay-demo.XXXXXX)
 export PATCHBAY_SOCKET=$dir/patchbay.sock
+export PATCHBAY_HELPER_SOCKET=$dir/helper.sock
 daemon=
 
 cleanup() {
@@ -32,7 +33,7 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
 ip netns add "$ns"
 ip -n "$ns" link set lo up
-ip netns exec "$ns" "$bin/patchbayd" --socket "$PATCHBAY_SOCKET" --state-dir "$dir/state" 2>"$dir/patchbayd.log" &
+ip netns exec "$ns" "$bin/patchbayd" --socket "$PATCHBAY_SOCKET" --helper-socket "$PATCHBAY_HELPER_SOCKET" --state-dir "$dir/state" 2>"$dir/patchbayd.log" &
 daemon=$!
 for _ in $(seq 100); do "$bin/patchbay" net-list >/dev/null 2>&1 && break; sleep 0.1; done
 echo "patchbayd is running in network namespace $ns (state in $dir/state)"

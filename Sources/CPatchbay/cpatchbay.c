@@ -4,18 +4,24 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/ethtool.h>
+#include <linux/filter.h>
 #include <linux/if.h>
+#include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <arpa/inet.h>
 #include <linux/sockios.h>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #ifndef NETLINK_EXT_ACK
@@ -53,15 +59,21 @@ static int netns_enter(const char *path, struct netns_guard *guard) {
     return 0;
 }
 
+/* A thread that cannot return to its own namespace would go on opening sockets (and running
+ * other tasks) in the wrong one; there is no safe way to continue, so the process stops. */
 static int netns_leave(struct netns_guard *guard) {
     if (guard->original < 0) return 0;
-    int rc = setns(guard->original, CLONE_NEWNET) < 0 ? -errno : 0;
+    if (setns(guard->original, CLONE_NEWNET) < 0) {
+        static const char message[] = "patchbay: cannot return a thread to its own network namespace; aborting\n";
+        (void)!write(2, message, sizeof(message) - 1);
+        abort();
+    }
     close(guard->original);
     guard->original = -1;
-    return rc;
+    return 0;
 }
 
-int cpatchbay_netlink_open(const char *netns_path, uint32_t *port_id) {
+int cpatchbay_netlink_open(const char *netns_path, uint32_t groups, uint32_t *port_id) {
     struct netns_guard guard;
     int rc = netns_enter(netns_path, &guard);
     if (rc < 0) return rc;
@@ -86,6 +98,7 @@ int cpatchbay_netlink_open(const char *netns_path, uint32_t *port_id) {
     struct sockaddr_nl addr;
     memset(&addr, 0, sizeof(addr));
     addr.nl_family = AF_NETLINK;
+    addr.nl_groups = groups;
     if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
         int e = errno;
         close(fd);
@@ -126,6 +139,8 @@ int cpatchbay_tap_create(const char *netns_path, const char *name, int flags, lo
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
     if (flags & CPATCHBAY_TAP_VNET_HDR) ifr.ifr_flags |= IFF_VNET_HDR;
     if (flags & CPATCHBAY_TAP_MULTI_QUEUE) ifr.ifr_flags |= IFF_MULTI_QUEUE;
+    /* Without IFF_TUN_EXCL, TUNSETIFF on the name of an existing TAP attaches to it. */
+    if (flags & CPATCHBAY_TAP_EXCLUSIVE) ifr.ifr_flags |= IFF_TUN_EXCL;
     strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
         result = -errno;
@@ -217,29 +232,9 @@ int cpatchbay_tap_open(const char *name, int flags, char *name_out) {
 }
 
 int cpatchbay_send_fd(int socket_fd, int fd) {
-    char byte = 0;
-    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-    union {
-        char buffer[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } control;
-    memset(&control, 0, sizeof(control));
-    struct msghdr msg;
-    memset(&msg, 0, sizeof(msg));
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.buffer;
-    msg.msg_controllen = sizeof(control.buffer);
-    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-    for (;;) {
-        ssize_t sent = sendmsg(socket_fd, &msg, 0);
-        if (sent >= 0) return 0;
-        if (errno != EINTR) return -errno;
-    }
+    const uint8_t byte = 0;
+    int sent = cpatchbay_send_with_fd(socket_fd, &byte, 1, fd);
+    return sent < 0 ? sent : 0;
 }
 
 int cpatchbay_packet_socket(const char *netns_path, uint16_t ethertype, int receive_timeout_ms) {
@@ -281,4 +276,177 @@ int cpatchbay_packet_receive(int fd, uint8_t *buffer, size_t capacity, int *ifin
     /* Frames this host sent are not probes coming back. */
     if (addr.sll_pkttype == PACKET_OUTGOING) return 0;
     return (int)count;
+}
+
+int cpatchbay_attach_drop_filter(int fd) {
+    struct sock_filter code[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+    struct sock_fprog program = { .len = 1, .filter = code };
+    return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) < 0 ? -errno : 0;
+}
+
+int cpatchbay_dhcp_ingress_socket(const char *netns_path, int receive_timeout_ms) {
+    struct netns_guard guard;
+    int rc = netns_enter(netns_path, &guard);
+    if (rc < 0) return rc;
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+    int err = fd < 0 ? -errno : 0;
+    int left = netns_leave(&guard);
+    if (err < 0) return err;
+    if (left < 0) {
+        close(fd);
+        return left;
+    }
+    /* IPv4 (no VLAN tag), UDP, first fragment only, destination port 67. */
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0800, 0, 8),
+        BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 6),
+        BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 20),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 4, 0),
+        BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14),
+        BPF_STMT(BPF_LD | BPF_H | BPF_IND, 16),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 67, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, 0x40000),
+        BPF_STMT(BPF_RET | BPF_K, 0),
+    };
+    struct sock_fprog program = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
+    int one = 1;
+    int rcvbuf = 4 << 20;
+    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+    (void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    (void)cpatchbay_set_receive_timeout(fd, receive_timeout_ms);
+    return fd;
+}
+
+int cpatchbay_packet_receive_from(int fd, uint8_t *buffer, size_t capacity, int *ifindex, int *pkttype) {
+    struct sockaddr_ll addr;
+    socklen_t length = sizeof(addr);
+    ssize_t count = recvfrom(fd, buffer, capacity, 0, (struct sockaddr *)&addr, &length);
+    if (count < 0) return -errno;
+    *ifindex = addr.sll_ifindex;
+    *pkttype = addr.sll_pkttype;
+    return (int)count;
+}
+
+int cpatchbay_attach_probe_filter(int fd) {
+    /* Ethertype 0x88B5 (the socket's protocol already), "PATCHBAY" at 14, version 1 at 22. */
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 14),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x50415443, 0, 5),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 18),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x48424159, 0, 3),
+        BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 22),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, 0x40000),
+        BPF_STMT(BPF_RET | BPF_K, 0),
+    };
+    struct sock_fprog program = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
+    return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) < 0 ? -errno : 0;
+}
+
+int cpatchbay_poll_readable(int fd, int timeout_ms) {
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    for (;;) {
+        int rc = poll(&p, 1, timeout_ms);
+        if (rc >= 0) return rc;
+        if (errno != EINTR) return -errno;
+    }
+}
+
+int cpatchbay_peer_credentials(int fd, int32_t *pid, uint32_t *uid, uint32_t *gid) {
+    struct ucred cred;
+    socklen_t length = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) < 0) return -errno;
+    *pid = cred.pid;
+    *uid = cred.uid;
+    *gid = cred.gid;
+    return 0;
+}
+
+int cpatchbay_receive_fd(int socket_fd, uint8_t *buffer, size_t capacity, int *received_fd) {
+    struct iovec iov = { .iov_base = buffer, .iov_len = capacity };
+    union {
+        char buffer[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof(control));
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.buffer;
+    msg.msg_controllen = sizeof(control.buffer);
+    *received_fd = -1;
+    ssize_t count;
+    for (;;) {
+        count = recvmsg(socket_fd, &msg, MSG_CMSG_CLOEXEC);
+        if (count >= 0) break;
+        if (errno != EINTR) return -errno;
+    }
+    for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+        if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS && cmsg->cmsg_len == CMSG_LEN(sizeof(int))) {
+            memcpy(received_fd, CMSG_DATA(cmsg), sizeof(int));
+        }
+    }
+    return (int)count;
+}
+
+int cpatchbay_send_with_fd(int socket_fd, const uint8_t *bytes, size_t length, int fd) {
+    struct iovec iov = { .iov_base = (void *)bytes, .iov_len = length };
+    union {
+        char buffer[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof(control));
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    if (fd >= 0) {
+        msg.msg_control = control.buffer;
+        msg.msg_controllen = sizeof(control.buffer);
+        struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+    }
+    for (;;) {
+        ssize_t sent = sendmsg(socket_fd, &msg, MSG_NOSIGNAL);
+        if (sent >= 0) return (int)sent;
+        if (errno != EINTR) return -errno;
+    }
+}
+
+int cpatchbay_is_setuid(void) {
+    return getauxval(AT_SECURE) != 0;
+}
+
+int cpatchbay_peer_groups(int fd, uint32_t *groups, int capacity) {
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS 59
+#endif
+    socklen_t length = (socklen_t)(capacity * sizeof(gid_t));
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &length) < 0) return -errno;
+    return (int)(length / sizeof(gid_t));
+}
+
+int cpatchbay_set_nofile_limit(void) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) < 0) return -errno;
+    rlim_t wanted = limit.rlim_max < 65536 ? limit.rlim_max : 65536;
+    if (limit.rlim_cur < wanted) {
+        limit.rlim_cur = wanted;
+        if (setrlimit(RLIMIT_NOFILE, &limit) < 0) return -errno;
+    }
+    return (int)limit.rlim_cur;
 }

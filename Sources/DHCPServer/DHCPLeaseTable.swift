@@ -5,7 +5,8 @@ import PatchbayModel
 ///
 /// Clients are identified by their client identifier when they send one, else by their MAC
 /// (RFC 2131 §4.2). Offers are held briefly so two clients discovering at once never get the
-/// same address; declined addresses are quarantined (RFC 2131 §3.1 step 5).
+/// same address; declined addresses are quarantined (RFC 2131 §3.1 step 5), each charged to the
+/// origin whose client declined it, and never more than `maximumQuarantined` at once.
 struct DHCPLeaseTable {
     enum ClientKey: Hashable {
         case identifier([UInt8])
@@ -15,19 +16,26 @@ struct DHCPLeaseTable {
     struct Offer {
         var client: ClientKey
         var expiresAt: Int64
+        var origin: DHCPOrigin?
+    }
+
+    struct Quarantine {
+        var until: Int64
+        var origin: DHCPOrigin?
     }
 
     private(set) var leases: [IPv4Address: DHCPLease] = [:]
     private var byClient: [ClientKey: IPv4Address] = [:]
     private var offers: [IPv4Address: Offer] = [:]
     private var offerByClient: [ClientKey: IPv4Address] = [:]
-    private var declined: [IPv4Address: Int64] = [:]
+    private(set) var declined: [IPv4Address: Quarantine] = [:]
     /// Where the search for a free address resumes, per range, so allocation stays O(1) on average
     /// even with thousands of leases.
     private var cursors: [Int: UInt32] = [:]
 
     static let offerHoldSeconds: Int64 = 60
     static let declineQuarantineSeconds: Int64 = 600
+    static let maximumQuarantined = 4096
 
     init(leases: [DHCPLease]) {
         for lease in leases { insert(lease) }
@@ -50,12 +58,20 @@ struct DHCPLeaseTable {
         return address
     }
 
+    func offer(at address: IPv4Address, now: Int64) -> Offer? {
+        guard let offer = offers[address], offer.expiresAt > now else { return nil }
+        return offer
+    }
+
     /// Whether `address` can go to `client`: not leased (unexpired) or offered to someone else,
-    /// not quarantined.
+    /// and not quarantined, unless `client` itself holds it: a quarantine never takes an address
+    /// from its holder.
     func isAvailable(_ address: IPv4Address, for client: ClientKey, now: Int64) -> Bool {
-        if let lease = leases[address], Self.key(of: lease) != client, !lease.isExpired(at: now) { return false }
+        if let lease = leases[address], !lease.isExpired(at: now) {
+            return Self.key(of: lease) == client
+        }
         if let offer = offers[address], offer.client != client, offer.expiresAt > now { return false }
-        if let until = declined[address], until > now { return false }
+        if let quarantine = declined[address], quarantine.until > now { return false }
         return true
     }
 
@@ -78,9 +94,9 @@ struct DHCPLeaseTable {
         return nil
     }
 
-    mutating func offer(_ address: IPv4Address, to client: ClientKey, now: Int64) {
+    mutating func offer(_ address: IPv4Address, to client: ClientKey, origin: DHCPOrigin?, now: Int64) {
         if let previous = offerByClient[client], previous != address { offers[previous] = nil }
-        offers[address] = Offer(client: client, expiresAt: now + Self.offerHoldSeconds)
+        offers[address] = Offer(client: client, expiresAt: now + Self.offerHoldSeconds, origin: origin)
         offerByClient[client] = address
     }
 
@@ -96,6 +112,7 @@ struct DHCPLeaseTable {
         leases[lease.ip] = lease
         byClient[client] = lease.ip
         withdrawOffer(for: client)
+        declined[lease.ip] = nil
         return displaced
     }
 
@@ -114,9 +131,22 @@ struct DHCPLeaseTable {
         return lease
     }
 
-    mutating func decline(_ address: IPv4Address, now: Int64) {
-        declined[address] = now + Self.declineQuarantineSeconds
+    /// Quarantines `address`, charged to `origin`; false when the quarantine is full (the address
+    /// is then simply free again).
+    @discardableResult
+    mutating func decline(_ address: IPv4Address, origin: DHCPOrigin?, now: Int64) -> Bool {
         offers[address] = nil
+        if declined.count >= Self.maximumQuarantined {
+            declined = declined.filter { $0.value.until > now }
+            guard declined.count < Self.maximumQuarantined else { return false }
+        }
+        declined[address] = Quarantine(until: now + Self.declineQuarantineSeconds, origin: origin)
+        return true
+    }
+
+    /// How many quarantined addresses `origin`'s clients declined and are still in quarantine.
+    func quarantined(chargedTo origin: DHCPOrigin, now: Int64) -> Int {
+        declined.values.reduce(0) { $0 + ($1.origin == origin && $1.until > now ? 1 : 0) }
     }
 
     /// Leases whose time is up, removed from the table; the caller deletes them from the store.
@@ -125,7 +155,7 @@ struct DHCPLeaseTable {
         for lease in expired { remove(lease.ip) }
         offers = offers.filter { $0.value.expiresAt > now }
         offerByClient = offerByClient.filter { offers[$0.value]?.client == $0.key }
-        declined = declined.filter { $0.value > now }
+        declined = declined.filter { $0.value.until > now }
         return expired
     }
 

@@ -9,9 +9,11 @@ public struct DHCPServerCore: Sendable {
     public private(set) var pool: DHCPPool
     var table: DHCPLeaseTable
     /// How many clients one origin (bridge port, relay) may hold addresses for at once, offers
-    /// included; 0 for no limit. A guest that floods DISCOVERs or REQUESTs with made-up MAC
-    /// addresses gets this many addresses and no more, and the rest of the pool stays for
-    /// everyone else. Reserved hosts and clients that already hold an address are never refused.
+    /// and addresses its clients declined included; 0 for no limit. A guest that floods DISCOVERs
+    /// or REQUESTs with made-up MAC addresses or client IDs gets this many addresses and no more,
+    /// charged to the port its frames really came in on, and the rest of the pool stays for
+    /// everyone else. Reserved hosts and clients that already hold an address from the same
+    /// origin are never refused.
     public var maxClientsPerOrigin: Int
     private var members: [DHCPOrigin: Set<DHCPLeaseTable.ClientKey>] = [:]
 
@@ -23,8 +25,15 @@ public struct DHCPServerCore: Sendable {
 
     public var leases: [DHCPLease] { table.leases.values.sorted { $0.ip < $1.ip } }
 
-    /// Decides `request`; `origin` says where the client sits, for the per-origin limit (nil: not
-    /// known, no limit applied).
+    /// A new configuration for the same network (a `net-update` of its hosts or ranges): the
+    /// leases and offers stay; an address the new pool no longer has is NAKed at its next renewal.
+    public mutating func reconfigure(_ pool: DHCPPool) {
+        self.pool = pool
+    }
+
+    /// Decides `request`; `origin` says where the client sits: the per-origin limit is charged to
+    /// it, and only a DECLINE or RELEASE from the origin that holds an address counts (nil: not
+    /// known, as in unit tests of other rules; no limit applied).
     public mutating func handle(_ request: DHCPMessage, now: Int64, origin: DHCPOrigin? = nil) -> DHCPOutcome {
         guard request.op == DHCPMessage.bootRequest else { return .ignore("not a BOOTREQUEST") }
         guard let type = request.messageType else { return .ignore("BOOTP request without DHCP message type") }
@@ -32,37 +41,41 @@ public struct DHCPServerCore: Sendable {
         let client = DHCPLeaseTable.key(mac: mac, clientID: request.options.clientIdentifier)
         if type == .discover || type == .request, let origin, maxClientsPerOrigin > 0 {
             let hostname = request.options.string(DHCPOptionCode.hostName)
-            if !holdsAddress(client, now: now) && reservation(mac: mac, hostname: hostname) == nil {
+            if !holdsAddress(client, origin: origin, now: now) && reservation(mac: mac, hostname: hostname) == nil {
                 guard admit(client, from: origin, now: now) else {
                     return .ignore("\(type) from \(mac): \(origin) already holds \(maxClientsPerOrigin) addresses, the per-port limit")
                 }
             }
         }
         switch type {
-        case .discover: return discover(request, mac: mac, client: client, now: now)
-        case .request: return handleRequest(request, mac: mac, client: client, now: now)
-        case .decline: return decline(request, client: client, now: now)
-        case .release: return release(request, client: client)
+        case .discover: return discover(request, mac: mac, client: client, origin: origin, now: now)
+        case .request: return handleRequest(request, mac: mac, client: client, origin: origin, now: now)
+        case .decline: return decline(request, client: client, origin: origin, now: now)
+        case .release: return release(request, client: client, origin: origin)
         case .inform: return inform(request)
         case .offer, .ack, .nak: return .ignore("\(type) is a server message")
         }
     }
 
-    func holdsAddress(_ client: DHCPLeaseTable.ClientKey, now: Int64) -> Bool {
-        if let lease = table.lease(for: client), !lease.isExpired(at: now) { return true }
-        return table.offeredAddress(for: client, now: now) != nil
+    /// Whether `client` holds an unexpired lease or an offer that came from `origin`.
+    func holdsAddress(_ client: DHCPLeaseTable.ClientKey, origin: DHCPOrigin, now: Int64) -> Bool {
+        if let lease = table.lease(for: client), !lease.isExpired(at: now), lease.origin == nil || lease.origin == origin { return true }
+        if let address = table.offeredAddress(for: client, now: now), table.offer(at: address, now: now)?.origin == origin { return true }
+        return false
     }
 
     /// Counts `client` against `origin` unless that origin is full. Members whose offer lapsed or
-    /// whose lease ended are dropped first, so the count is of what the origin holds now.
+    /// whose lease ended (or moved to another origin) are dropped first, so the count is of what
+    /// the origin holds now; addresses its clients declined count until their quarantine ends.
     mutating func admit(_ client: DHCPLeaseTable.ClientKey, from origin: DHCPOrigin, now: Int64) -> Bool {
         var current = members[origin] ?? []
-        if current.contains(client) { return true }
-        if current.count >= maxClientsPerOrigin {
-            current = current.filter { holdsAddress($0, now: now) }
+        if current.contains(client) && holdsAddress(client, origin: origin, now: now) { return true }
+        let quarantined = table.quarantined(chargedTo: origin, now: now)
+        if current.count + quarantined >= maxClientsPerOrigin {
+            current = current.filter { holdsAddress($0, origin: origin, now: now) }
         }
-        guard current.count < maxClientsPerOrigin else {
-            members[origin] = current
+        guard current.count + quarantined < maxClientsPerOrigin else {
+            members[origin] = current.isEmpty ? nil : current
             return false
         }
         current.insert(client)
@@ -75,13 +88,14 @@ public struct DHCPServerCore: Sendable {
 
     // MARK: - DISCOVER → OFFER (§4.3.1)
 
-    mutating func discover(_ request: DHCPMessage, mac: MACAddress, client: DHCPLeaseTable.ClientKey, now: Int64) -> DHCPOutcome {
+    mutating func discover(_ request: DHCPMessage, mac: MACAddress, client: DHCPLeaseTable.ClientKey, origin: DHCPOrigin?,
+                           now: Int64) -> DHCPOutcome {
         let hostname = request.options.string(DHCPOptionCode.hostName)
         guard let address = chooseAddress(mac: mac, client: client, hostname: hostname,
                                            requested: request.options.address(DHCPOptionCode.requestedIPAddress), now: now) else {
             return .ignore("DHCPDISCOVER from \(mac): no address available")
         }
-        table.offer(address, to: client, now: now)
+        table.offer(address, to: client, origin: origin, now: now)
         let reply = makeReply(.offer, to: request, yiaddr: address, leaseSeconds: leaseSeconds(for: address, mac: mac, hostname: hostname, request: request))
         return DHCPOutcome(reply: reply, destination: destination(for: request, reply: reply, mac: mac),
                            summary: "DHCPDISCOVER from \(mac) → DHCPOFFER \(address)")
@@ -142,7 +156,8 @@ public struct DHCPServerCore: Sendable {
 
     // MARK: - REQUEST → ACK/NAK (§4.3.2)
 
-    mutating func handleRequest(_ request: DHCPMessage, mac: MACAddress, client: DHCPLeaseTable.ClientKey, now: Int64) -> DHCPOutcome {
+    mutating func handleRequest(_ request: DHCPMessage, mac: MACAddress, client: DHCPLeaseTable.ClientKey, origin: DHCPOrigin?,
+                                now: Int64) -> DHCPOutcome {
         let serverID = request.options.address(DHCPOptionCode.serverIdentifier)
         let requested = request.options.address(DHCPOptionCode.requestedIPAddress)
         let hostname = request.options.string(DHCPOptionCode.hostName)
@@ -177,7 +192,7 @@ public struct DHCPServerCore: Sendable {
         let seconds = leaseSeconds(for: address, mac: mac, hostname: hostname, request: request)
         let lease = DHCPLease(network: pool.network, mac: mac, ip: address, clientID: request.options.clientIdentifier,
                               hostname: sanitizedHostname(hostname) ?? table.lease(at: address)?.hostname,
-                              expiresAt: seconds.map { now + Int64($0) })
+                              expiresAt: seconds.map { now + Int64($0) }, origin: origin)
         var outcome = DHCPOutcome(reply: nil, destination: nil, summary: "DHCPREQUEST (\(state)) from \(mac) → DHCPACK \(address)")
         if let displaced = table.insert(lease) { outcome.deletions.append(displaced.ip) }
         outcome.upserts.append(lease)
@@ -204,23 +219,45 @@ public struct DHCPServerCore: Sendable {
 
     // MARK: - DECLINE, RELEASE, INFORM (§4.3.3 - §4.3.5)
 
-    mutating func decline(_ request: DHCPMessage, client: DHCPLeaseTable.ClientKey, now: Int64) -> DHCPOutcome {
+    /// §4.3.3: the client found `address` in use. Honoured only from the client it was offered or
+    /// leased to, coming from the same origin, and only for pool addresses: a guest cannot
+    /// quarantine another guest's address (its lease is held by another client, or from another
+    /// port) nor a reserved host's. The quarantine is charged to the origin's share.
+    mutating func decline(_ request: DHCPMessage, client: DHCPLeaseTable.ClientKey, origin: DHCPOrigin?, now: Int64) -> DHCPOutcome {
         guard request.options.address(DHCPOptionCode.serverIdentifier) == pool.serverAddress,
               let address = request.options.address(DHCPOptionCode.requestedIPAddress) else {
             return .ignore("DHCPDECLINE not for this server")
         }
+        guard isInRanges(address), !pool.reservations.contains(where: { $0.ip == address }) else {
+            return .ignore("DHCPDECLINE of \(address), which is not a pool address")
+        }
+        let lease = table.lease(at: address)
+        let holds = lease.map { DHCPLeaseTable.key(of: $0) == client && !$0.isExpired(at: now) && Self.sameOrigin($0.origin, origin) } ?? false
+        let offered = table.offer(at: address, now: now).map { $0.client == client && Self.sameOrigin($0.origin, origin) } ?? false
+        guard holds || offered else {
+            return .ignore("DHCPDECLINE of \(address) from a client it was not offered or leased to")
+        }
         var outcome = DHCPOutcome.ignore("DHCPDECLINE of \(address): quarantined for \(DHCPLeaseTable.declineQuarantineSeconds) s")
-        if let lease = table.lease(at: address), DHCPLeaseTable.key(of: lease) == client {
+        if holds {
             table.remove(address)
             outcome.deletions.append(address)
         }
-        table.decline(address, now: now)
+        table.withdrawOffer(for: client)
+        if !table.decline(address, origin: origin, now: now) {
+            outcome.summary = "DHCPDECLINE of \(address): not quarantined (the quarantine is full)"
+        }
         return outcome
     }
 
-    mutating func release(_ request: DHCPMessage, client: DHCPLeaseTable.ClientKey) -> DHCPOutcome {
+    /// §4.3.4: honoured only from the client that holds the lease, from the origin it was granted
+    /// to: a guest that copies another guest's MAC and client ID into a RELEASE still sends it
+    /// from its own port.
+    mutating func release(_ request: DHCPMessage, client: DHCPLeaseTable.ClientKey, origin: DHCPOrigin?) -> DHCPOutcome {
         guard let lease = table.lease(at: request.ciaddr), DHCPLeaseTable.key(of: lease) == client else {
             return .ignore("DHCPRELEASE of \(request.ciaddr) that this client does not hold")
+        }
+        guard Self.sameOrigin(lease.origin, origin) else {
+            return .ignore("DHCPRELEASE of \(request.ciaddr) from \(origin.map { "\($0)" } ?? "?"), not from \(lease.origin.map { "\($0)" } ?? "?") that holds it")
         }
         table.remove(request.ciaddr)
         var outcome = DHCPOutcome.ignore("DHCPRELEASE of \(request.ciaddr) by \(lease.mac)")
@@ -228,18 +265,31 @@ public struct DHCPServerCore: Sendable {
         return outcome
     }
 
+    /// Whether a request from `origin` may act on what was granted to `holder`: yes when either
+    /// is unknown (leases stored before origins were kept, unit tests), else only the same one.
+    static func sameOrigin(_ holder: DHCPOrigin?, _ origin: DHCPOrigin?) -> Bool {
+        guard let holder, let origin else { return true }
+        return holder == origin
+    }
+
     /// §4.3.5: configuration without an address: no lease time, yiaddr zero, sent to ciaddr.
     func inform(_ request: DHCPMessage) -> DHCPOutcome {
         guard request.ciaddr.value != 0 else { return .ignore("DHCPINFORM without ciaddr") }
+        guard request.giaddr.value != 0 || pool.contains(request.ciaddr) else {
+            return .ignore("DHCPINFORM from \(request.ciaddr), which is not on network \(pool.serverAddress)/\(pool.prefixLength)")
+        }
         let reply = makeReply(.ack, to: request, yiaddr: IPv4Address(0), leaseSeconds: nil, includeLease: false)
         let destination: DHCPReplyDestination = request.giaddr.value != 0 ? .relay(request.giaddr) : .unicast(request.ciaddr)
         return DHCPOutcome(reply: reply, destination: destination, summary: "DHCPINFORM from \(request.ciaddr) → DHCPACK")
     }
 
     /// RFC 2131 §4.1, in order: relay; (NAK handled separately); ciaddr; broadcast flag; chaddr.
+    /// A ciaddr outside the network's subnet is not unicast to: the socket is bound to the bridge,
+    /// so the kernel would take any destination as on-link and fill its neighbour table with
+    /// whatever addresses a guest makes up.
     func destination(for request: DHCPMessage, reply: DHCPMessage, mac: MACAddress) -> DHCPReplyDestination {
         if request.giaddr.value != 0 { return .relay(request.giaddr) }
-        if request.ciaddr.value != 0 { return .unicast(request.ciaddr) }
+        if request.ciaddr.value != 0 { return pool.contains(request.ciaddr) ? .unicast(request.ciaddr) : .broadcast }
         if request.isBroadcastRequested { return .broadcast }
         return .hardware(reply.yiaddr, mac)
     }

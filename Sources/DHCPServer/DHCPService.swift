@@ -1,10 +1,7 @@
 import CPatchbay
-import Glibc
 import DHCPWire
+import Glibc
 import Logging
-import Netlink
-import NIOCore
-import NIOPosix
 import PatchbayModel
 import PatchbayStore
 
@@ -12,210 +9,241 @@ import PatchbayStore
 /// names with it.
 public typealias DHCPLeaseObserver = @Sendable (_ network: String, _ upserts: [DHCPLease], _ deletions: [IPv4Address]) -> Void
 
-/// The DHCP server of one network: a UDP socket on port 67 bound to the network's bridge, the
-/// decision core, and the lease store. Requests are decided one at a time on this actor; their
-/// lease changes are committed to the store in batches (one transaction for everything that
-/// arrived while the previous commit ran), and only then are the replies sent, so a granted
-/// lease is always durable before the client hears of it.
+/// The DHCP server of one network. Requests come from the daemon's `DHCPIngress` with the bridge
+/// port they arrived on; they are decided one at a time on this actor by the pure
+/// `DHCPServerCore`; their lease changes are committed to the store in batches (one transaction
+/// for everything that arrived while the previous commit ran, on the store's own thread), and
+/// only then are the replies sent, so a granted lease is always durable before the client hears
+/// of it.
+///
+/// What the service checks before the core decides: a request without a relay must come from the
+/// MAC address it names (chaddr is the Ethernet source), a relayed one from a relay agent the
+/// daemon was told to trust (`--dhcp-relay`); anything else is dropped. Replies go out of a UDP
+/// socket bound to the bridge (which reads nothing: a filter drops whatever reaches it), or, to a
+/// client that cannot answer ARP yet, as a whole frame to its MAC address.
 public actor DHCPService {
     public nonisolated let network: String
     private var core: DHCPServerCore
     private let store: any LeaseStore
-    private let neighbors: NetlinkSession?
+    private let ingress: DHCPIngress
     private let logger: Logger
     private let now: @Sendable () -> Int64
-
-    private var channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>?
-    private var writer: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>?
-    private var tasks: [Task<Void, Never>] = []
-    private var pending: [DHCPOutcome] = []
-    private var flushing = false
-    private var interfaceIndex: Int32?
     private let observer: DHCPLeaseObserver?
+    private let trustedRelays: Set<IPv4Address>
+    private let bridgeIndex: Int32
+    private let bridgeMAC: MACAddress?
+    private let socket: Int32
+    private var pending: [DHCPOutcome] = []
+    private var flushing: Task<Void, Never>?
+    private var reclaimer: Task<Void, Never>?
+    private var stopped = false
+    private let inbound: AsyncStream<(DHCPFrame, Int32)>.Continuation
+    private var reader: Task<Void, Never>?
 
-    public init(pool: DHCPPool, store: any LeaseStore, neighbors: NetlinkSession?, logger: Logger,
-                now: @escaping @Sendable () -> Int64, observer: DHCPLeaseObserver? = nil,
-                maxClientsPerPort: Int = 0) throws(PatchbayError) {
+    /// Opens the reply socket on the pool's bridge, loads the network's leases, and starts
+    /// answering what `ingress` hands over.
+    public static func start(pool: DHCPPool, store: any LeaseStore, ingress: DHCPIngress, logger: Logger,
+                             now: @escaping @Sendable () -> Int64, observer: DHCPLeaseObserver? = nil,
+                             maxClientsPerPort: Int = 0, trustedRelays: Set<IPv4Address> = []) async throws(PatchbayError) -> DHCPService {
+        let interface = pool.interface
+        let bridge: (index: Int32, mac: MACAddress?)?
+        do { bridge = try ingress.bridge(named: interface) } catch {
+            throw PatchbayError(.kernel, "cannot serve DHCP on \(interface)", cause: "\(error)")
+        }
+        guard let bridge else { throw PatchbayError(.notFound, "cannot serve DHCP on \(interface): no such bridge") }
+        let fd = interface.withCString { cpatchbay_udp_socket($0, 0, 67) }
+        guard fd >= 0 else { throw PatchbayError(.kernel, "cannot serve DHCP on \(interface)", cause: String(cString: strerror(-fd))) }
+        let filtered = cpatchbay_attach_drop_filter(fd)
+        guard filtered == 0 else {
+            close(fd)
+            throw PatchbayError(.kernel, "cannot serve DHCP on \(interface)", cause: String(cString: strerror(-filtered)))
+        }
+        let leases: [DHCPLease]
+        do { leases = try await store.leases(network: pool.network) } catch {
+            close(fd)
+            throw error
+        }
+        let service = DHCPService(pool: pool, leases: leases, store: store, ingress: ingress, logger: logger, now: now, observer: observer,
+                                  maxClientsPerPort: maxClientsPerPort, trustedRelays: trustedRelays, bridgeIndex: bridge.index,
+                                  bridgeMAC: bridge.mac, socket: fd)
+        await service.run()
+        return service
+    }
+
+    private init(pool: DHCPPool, leases: [DHCPLease], store: any LeaseStore, ingress: DHCPIngress, logger: Logger,
+                 now: @escaping @Sendable () -> Int64, observer: DHCPLeaseObserver?, maxClientsPerPort: Int,
+                 trustedRelays: Set<IPv4Address>, bridgeIndex: Int32, bridgeMAC: MACAddress?, socket: Int32) {
         network = pool.network
-        self.observer = observer
         self.store = store
-        self.neighbors = neighbors
+        self.ingress = ingress
         self.logger = logger
         self.now = now
-        core = DHCPServerCore(pool: pool, leases: try store.leases(network: pool.network), maxClientsPerOrigin: maxClientsPerPort)
+        self.observer = observer
+        self.trustedRelays = trustedRelays
+        self.bridgeIndex = bridgeIndex
+        self.bridgeMAC = bridgeMAC
+        self.socket = socket
+        core = DHCPServerCore(pool: pool, leases: leases, maxClientsPerOrigin: maxClientsPerPort)
+        (stream, inbound) = AsyncStream<(DHCPFrame, Int32)>.makeStream(bufferingPolicy: .bufferingNewest(4096))
     }
+
+    private let stream: AsyncStream<(DHCPFrame, Int32)>
 
     public var leases: [DHCPLease] { core.leases }
     public var pool: DHCPPool { core.pool }
 
-    /// Opens the socket and starts answering.
-    public func start() async throws(PatchbayError) {
-        let interface = core.pool.interface
-        do {
-            let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
-                .channelOption(.socketOption(.so_broadcast), value: 1)
-                .bind(host: "0.0.0.0", port: 67) { channel in
-                    // SO_BINDTODEVICE before bind: this socket hears and answers only the
-                    // network's bridge, and every network can bind port 67 on its own bridge.
-                    DHCPService.bindToDevice(channel, interface).flatMapThrowing {
-                        try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)
-                    }
-                }
-            self.channel = channel
-        } catch {
-            throw PatchbayError(.kernel, "cannot serve DHCP on \(interface)", cause: "\(error)")
+    private func run() {
+        let inbound = self.inbound
+        ingress.register(bridgeIndex: bridgeIndex) { frame, port in inbound.yield((frame, port)) }
+        let stream = self.stream
+        reader = Task { [weak self] in
+            for await (frame, port) in stream { await self?.receive(frame, port: port) }
         }
-        interfaceIndex = try? neighbors?.interfaceIndex(of: interface)
         reclaim()
-        guard let channel else { return }
-        tasks.append(Task { [weak self] in
-            do {
-                try await channel.executeThenClose { inbound, outbound in
-                    await self?.setWriter(outbound)
-                    for try await envelope in inbound {
-                        await self?.receive(envelope)
-                    }
-                }
-            } catch is CancellationError {
-            } catch {
-                await self?.logReadFailure(error)
-            }
-        })
-        tasks.append(Task { [weak self] in
+        reclaimer = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(60))
                 await self?.reclaim()
             }
-        })
-        logger.info("DHCP server started", metadata: ["network": "\(network)", "interface": "\(interface)",
+        }
+        logger.info("DHCP server started", metadata: ["network": "\(network)", "interface": "\(core.pool.interface)",
                                                       "leases": "\(core.leases.count)"])
     }
 
+    /// A new pool for the same bridge: the socket, leases and offers stay.
+    public func reconfigure(_ pool: DHCPPool) {
+        core.reconfigure(pool)
+        logger.info("DHCP server reconfigured", metadata: ["network": "\(network)"])
+    }
+
+    /// Stops answering; returns once the last batch of lease changes is committed, so a server
+    /// started next for the network loads them (and cannot offer an address this one just
+    /// acknowledged).
     public func stop() async {
-        for task in tasks { task.cancel() }
-        tasks = []
-        if let channel {
-            try? await channel.channel.close()
-        }
-        channel = nil
-        writer = nil
+        guard !stopped else { return }
+        stopped = true
+        ingress.unregister(bridgeIndex: bridgeIndex)
+        inbound.finish()
+        reader?.cancel()
+        reclaimer?.cancel()
+        await flushing?.value
+        close(socket)
         logger.info("DHCP server stopped", metadata: ["network": "\(network)"])
     }
 
-    /// SO_BINDTODEVICE takes the interface name (up to IFNAMSIZ bytes, NUL-terminated).
-    static func bindToDevice(_ channel: any Channel, _ interface: String) -> EventLoopFuture<Void> {
-        guard let provider = channel as? any SocketOptionProvider else {
-            return channel.eventLoop.makeFailedFuture(PatchbayError(.internal, "the DHCP channel does not take socket options"))
-        }
-        var name: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &name) { raw in
-            for (i, byte) in interface.utf8.prefix(15).enumerated() { raw[i] = byte }
-        }
-        return provider.unsafeSetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_BINDTODEVICE), value: name)
-    }
-
-    private func setWriter(_ writer: NIOAsyncChannelOutboundWriter<AddressedEnvelope<ByteBuffer>>) {
-        self.writer = writer
-    }
-
-    private func logReadFailure(_ error: any Error) {
-        logger.error("DHCP socket failed", metadata: ["network": "\(network)", "error": "\(error)"])
-    }
-
-    private func receive(_ envelope: AddressedEnvelope<ByteBuffer>) {
-        let bytes = Array(envelope.data.readableBytesView)
+    private func receive(_ frame: DHCPFrame, port: Int32) {
+        guard !stopped, frame.destinationPort == 67 else { return }
+        // Only requests to this server: broadcasts, and unicasts to its own address.
+        guard frame.ipDestination == IPv4Address(255, 255, 255, 255) || frame.ipDestination == core.pool.serverAddress
+                || frame.ipDestination == core.pool.broadcast else { return }
         let request: DHCPMessage
-        do { request = try DHCPMessage.parse(bytes) } catch {
-            logger.debug("dropped malformed DHCP packet", metadata: ["network": "\(network)", "from": "\(envelope.remoteAddress)", "error": "\(error)"])
+        do { request = try DHCPMessage.parse(frame.payload) } catch {
+            logger.debug("dropped malformed DHCP packet", metadata: ["network": "\(network)", "port": "\(port)", "error": "\(error)"])
             return
         }
-        let outcome = core.handle(request, now: now(), origin: origin(of: request))
-        logger.debug("\(outcome.summary)", metadata: ["network": "\(network)"])
+        let origin: DHCPOrigin
+        if request.giaddr.value != 0 {
+            guard trustedRelays.contains(request.giaddr) else {
+                logger.debug("dropped a relayed DHCP request from a relay that is not configured",
+                             metadata: ["network": "\(network)", "giaddr": "\(request.giaddr)", "port": "\(port)"])
+                return
+            }
+            origin = .relay(request.giaddr)
+        } else {
+            guard let mac = request.clientMAC, mac == frame.ethernetSource else {
+                logger.debug("dropped a DHCP request whose chaddr is not its Ethernet source",
+                             metadata: ["network": "\(network)", "chaddr": "\(request.clientMAC.map { "\($0)" } ?? "-")",
+                                        "source": "\(frame.ethernetSource)", "port": "\(port)"])
+                return
+            }
+            origin = .port(port)
+        }
+        let outcome = core.handle(request, now: now(), origin: origin)
+        logger.debug("\(outcome.summary)", metadata: ["network": "\(network)", "origin": "\(origin)"])
         guard outcome.reply != nil || !outcome.upserts.isEmpty || !outcome.deletions.isEmpty else { return }
         pending.append(outcome)
-        if !flushing {
-            flushing = true
-            Task { await self.flush() }
+        if flushing == nil {
+            flushing = Task { await self.flush() }
         }
     }
 
-    /// Where the client sits, when the per-port limit needs to know (a DISCOVER or REQUEST and a
-    /// limit set): its relay, or the bridge port that learned its MAC address as a source.
-    private func origin(of request: DHCPMessage) -> DHCPOrigin? {
-        guard core.maxClientsPerOrigin > 0, let type = request.messageType, type == .discover || type == .request else { return nil }
-        if request.giaddr.value != 0 { return .relay(request.giaddr) }
-        guard let neighbors, let bridge = interfaceIndex, let mac = request.clientMAC else { return nil }
-        do {
-            return try neighbors.bridgePort(of: mac, bridgeIndex: bridge).map(DHCPOrigin.port) ?? .unlearned
-        } catch {
-            logger.warning("cannot look up the bridge port of a DHCP client", metadata: ["network": "\(network)", "mac": "\(mac)", "error": "\(error)"])
-            return nil
-        }
-    }
-
-    /// Group commit: everything pending goes to the store in one transaction, then out.
+    /// Group commit: everything pending goes to the store in one transaction, then out. A batch
+    /// the store refuses is not answered (the clients retry) and the core goes back to what the
+    /// store holds, so nothing it decided lives on only in memory.
     private func flush() async {
         while !pending.isEmpty {
             let batch = pending
             pending = []
             let upserts = batch.flatMap(\.upserts)
-            let deletions = batch.flatMap(\.deletions).map { (network: network, ip: $0) }
+            let deletions = batch.flatMap(\.deletions).map { LeaseKey(network: network, ip: $0) }
             do {
-                try store.apply(upserts: upserts, deletions: deletions)
+                try await store.apply(upserts: upserts, deletions: deletions)
             } catch {
-                // Without the lease on disk the ACK must not go out; the client will retry.
                 logger.error("cannot record DHCP leases; replies withheld", metadata: ["network": "\(network)", "error": "\(error)"])
+                await reloadFromStore()
                 continue
             }
             if let observer, !upserts.isEmpty || !deletions.isEmpty {
                 observer(network, upserts, deletions.map(\.ip))
             }
             for outcome in batch {
-                if let reply = outcome.reply, let destination = outcome.destination { await send(reply, to: destination) }
+                if let reply = outcome.reply, let destination = outcome.destination { send(reply, to: destination) }
             }
         }
-        flushing = false
+        flushing = nil
     }
 
-    private func send(_ reply: DHCPMessage, to destination: DHCPReplyDestination) async {
-        guard let writer else { return }
-        let target: (IPv4Address, Int)
+    private func reloadFromStore() async {
+        do {
+            let leases = try await store.leases(network: network)
+            core = DHCPServerCore(pool: core.pool, leases: leases, maxClientsPerOrigin: core.maxClientsPerOrigin)
+        } catch {
+            logger.error("cannot reload the leases after a failed commit", metadata: ["network": "\(network)", "error": "\(error)"])
+        }
+    }
+
+    private func send(_ reply: DHCPMessage, to destination: DHCPReplyDestination) {
         switch destination {
-        case .relay(let giaddr): target = (giaddr, 67)
-        case .broadcast: target = (IPv4Address(255, 255, 255, 255), 68)
-        case .unicast(let address): target = (address, 68)
+        case .relay(let giaddr): sendUDP(reply, to: giaddr, port: 67)
+        case .broadcast: sendUDP(reply, to: IPv4Address(255, 255, 255, 255), port: 68)
+        case .unicast(let address): sendUDP(reply, to: address, port: 68)
         case .hardware(let address, let mac):
-            // The client cannot answer ARP yet: tell the kernel where the address lives.
-            if let neighbors, let index = interfaceIndex {
-                do {
-                    try neighbors.replaceNeighbor(.v4(address), mac: mac, interfaceIndex: index)
-                    target = (address, 68)
-                } catch {
-                    logger.warning("cannot add neighbour entry; broadcasting instead", metadata: ["error": "\(error)"])
-                    target = (IPv4Address(255, 255, 255, 255), 68)
-                }
-            } else {
-                target = (IPv4Address(255, 255, 255, 255), 68)
+            // The client cannot answer ARP yet: the reply goes to its MAC address as a whole frame,
+            // out of the bridge, which forwards it to the client's port.
+            guard let source = bridgeMAC else { return sendUDP(reply, to: IPv4Address(255, 255, 255, 255), port: 68) }
+            let frame = DHCPFrame(ethernetDestination: mac, ethernetSource: source, ipSource: core.pool.serverAddress,
+                                  ipDestination: address, sourcePort: 67, destinationPort: 68, payload: reply.encoded())
+            do { try ingress.send(frame.encoded(), interfaceIndex: bridgeIndex) } catch {
+                logger.warning("cannot send a DHCP reply frame; broadcasting instead", metadata: ["network": "\(network)", "error": "\(error)"])
+                sendUDP(reply, to: IPv4Address(255, 255, 255, 255), port: 68)
             }
         }
-        do {
-            let address = try SocketAddress(ipAddress: target.0.description, port: target.1)
-            try await writer.write(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: reply.encoded())))
-        } catch {
-            logger.warning("cannot send DHCP reply", metadata: ["network": "\(network)", "to": "\(target.0):\(target.1)", "error": "\(error)"])
+    }
+
+    private func sendUDP(_ reply: DHCPMessage, to address: IPv4Address, port: UInt16) {
+        var target = sockaddr_in()
+        target.sin_family = sa_family_t(AF_INET)
+        target.sin_port = port.bigEndian
+        target.sin_addr.s_addr = address.value.bigEndian
+        let bytes = reply.encoded()
+        let sent = bytes.withUnsafeBytes { buffer in
+            withUnsafePointer(to: &target) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(socket, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT), $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+        if sent < 0 {
+            logger.warning("cannot send DHCP reply", metadata: ["network": "\(network)", "to": "\(address):\(port)",
+                                                                "error": "\(String(cString: strerror(errno)))"])
         }
     }
 
     private func reclaim() {
         let expired = core.reclaimExpired(now: now())
         guard !expired.isEmpty else { return }
-        do {
-            try store.apply(upserts: [], deletions: expired.map { (network: network, ip: $0.ip) })
-            observer?(network, [], expired.map(\.ip))
-            logger.info("reclaimed expired leases", metadata: ["network": "\(network)", "count": "\(expired.count)"])
-        } catch {
-            logger.error("cannot remove expired leases", metadata: ["network": "\(network)", "error": "\(error)"])
-        }
+        pending.append(DHCPOutcome(reply: nil, destination: nil, deletions: expired.map(\.ip), summary: "reclaimed \(expired.count) expired leases"))
+        if flushing == nil { flushing = Task { await self.flush() } }
+        logger.info("reclaimed expired leases", metadata: ["network": "\(network)", "count": "\(expired.count)"])
     }
 }

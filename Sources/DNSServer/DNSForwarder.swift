@@ -1,34 +1,74 @@
 import DNSWire
-import Glibc
 import NIOCore
 import NIOPosix
 import PatchbayModel
 
 /// Sends queries a network does not answer itself to its upstream servers and hands their reply
-/// back. One per network, with one UDP socket per address family, its state confined to one
-/// event loop.
+/// back. One per network; its state is confined to one event loop.
 ///
-/// Each query goes out under a fresh random ID (the client's own is restored on the way back),
-/// and a reply is accepted only from the server it was sent to with the question it was sent
-/// with: a guest cannot steer the IDs, and an off-path host has to guess 16 bits and the port.
-/// A server that does not answer within `timeout` is skipped for the next one; when none
-/// answers the client gets SERVFAIL.
+/// Spoofing (RFC 5452): each query goes out under a fresh random ID (the client's own is restored
+/// on the way back) from one of `socketsPerFamily` sockets on random ports, each replaced after
+/// `queriesPerSocket` queries, and a reply is accepted only on the socket the query left by, from
+/// the server it was sent to, with the question it was sent with.
+///
+/// Fairness: at most `maximumPending` queries are in flight for the network and
+/// `maximumPendingPerClient` for one client address (dnsmasq's dns-forward-max is 150 for the
+/// whole server); past that the client gets SERVFAIL at once, so one guest cannot make the others
+/// wait. A server that does not answer within `timeout` is skipped for the next one.
+///
+/// Loops: a query from the host itself (its resolver) for a question this forwarder is asking a
+/// server on the host right now is the same query coming round again (the host resolver sends
+/// the network's names here, and this server forwards what it does not know to the host
+/// resolver), and is answered SERVFAIL instead of being sent round once more.
+///
+/// TCP queries share one connection per upstream, pipelined (RFC 7766 §6.2.1), instead of a new
+/// connection each.
 final class DNSForwarder: @unchecked Sendable {
+    /// A query to forward, and who asked.
+    struct Request: Sendable {
+        var query: [UInt8]
+        var question: DNSQuestion?
+        var client: IPAddress
+        /// The host itself asked (see `DNSZone.isHostItself`).
+        var clientIsHost: Bool
+    }
+
     struct Pending {
         var clientID: UInt16
+        var client: IPAddress
+        var question: DNSQuestion?
         var query: [UInt8]
         var upstreams: [DNSUpstream]
         var index: Int
+        var channel: ObjectIdentifier?
+        var countsForLoops: Bool
         var promise: EventLoopPromise<[UInt8]>
         var timeout: Scheduled<Void>?
     }
 
+    final class Slot: @unchecked Sendable {
+        let channel: any Channel
+        var sent = 0
+        init(channel: any Channel) { self.channel = channel }
+    }
+
+    static let socketsPerFamily = 8
+    static let queriesPerSocket = 512
+    static let maximumPending = 4096
+    static let maximumPendingPerClient = 256
+
     let loop: any EventLoop
     let timeout: TimeAmount
-    private var ipv4: (any Channel)?
-    private var ipv6: (any Channel)?
+    private var ipv4: [Slot] = []
+    private var ipv6: [Slot] = []
+    private var replacing: Set<ObjectIdentifier> = []
     private var pending: [UInt16: Pending] = [:]
+    private var perClient: [IPAddress: Int] = [:]
+    /// Questions now being asked of a server on the host, for loop detection.
+    private var hostBound: [DNSQuestion: Int] = [:]
     private var generator = SystemRandomNumberGenerator()
+    private var closed = false
+    private lazy var tcp = DNSTCPUpstreams(loop: loop, timeout: timeout)
 
     init(loop: any EventLoop, timeout: TimeAmount = .seconds(2)) {
         self.loop = loop
@@ -37,13 +77,21 @@ final class DNSForwarder: @unchecked Sendable {
 
     /// Opens the sockets: IPv4 always, IPv6 when the host has it.
     func open() async throws {
-        ipv4 = try await bind(host: "0.0.0.0")
-        ipv6 = try? await bind(host: "::")
+        var v4: [Slot] = []
+        var v6: [Slot] = []
+        for _ in 0..<Self.socketsPerFamily {
+            v4.append(Slot(channel: try await bind(host: "0.0.0.0")))
+            if let channel = try? await bind(host: "::") { v6.append(Slot(channel: channel)) }
+        }
+        try await loop.submit { [v4, v6] in
+            self.ipv4 = v4
+            self.ipv6 = v6
+        }.get()
     }
 
     private func bind(host: String) async throws -> any Channel {
         try await DatagramBootstrap(group: loop)
-            .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+            .channelOption(.socketOption(.so_rcvbuf), value: 1 << 20)
             // An upstream reply can be as large as a UDP datagram.
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
             .channelInitializer { channel in
@@ -56,53 +104,104 @@ final class DNSForwarder: @unchecked Sendable {
 
     func close() {
         loop.execute {
+            self.closed = true
             for (_, entry) in self.pending {
                 entry.timeout?.cancel()
                 entry.promise.fail(ForwardingError.closed)
             }
             self.pending = [:]
-            self.ipv4?.close(promise: nil)
-            self.ipv6?.close(promise: nil)
+            for slot in self.ipv4 + self.ipv6 { slot.channel.close(promise: nil) }
+            self.tcp.closeAll()
         }
     }
 
-    /// Forwards `query` (a complete message from a client) over UDP; the future holds the reply
+    /// Forwards `request` (a complete message from a client) over UDP; the future holds the reply
     /// with the client's ID.
-    func forward(_ query: [UInt8], to upstreams: [DNSUpstream]) -> EventLoopFuture<[UInt8]> {
+    func forward(_ request: Request, to upstreams: [DNSUpstream]) -> EventLoopFuture<[UInt8]> {
         loop.flatSubmit {
             let promise = self.loop.makePromise(of: [UInt8].self)
-            guard query.count >= DNSHeader.length, self.pending.count < 60_000 else {
-                promise.fail(ForwardingError.busy)
+            guard !self.closed, request.query.count >= DNSHeader.length else {
+                promise.fail(ForwardingError.closed)
+                return promise.futureResult
+            }
+            if let refusal = self.admit(request) {
+                promise.fail(refusal)
                 return promise.futureResult
             }
             var id: UInt16
             repeat { id = UInt16.random(in: 0 ... .max, using: &self.generator) } while self.pending[id] != nil
-            var outgoing = query
+            var outgoing = request.query
             outgoing[0] = UInt8(id >> 8)
             outgoing[1] = UInt8(id & 0xFF)
-            let clientID = UInt16(query[0]) << 8 | UInt16(query[1])
-            self.pending[id] = Pending(clientID: clientID, query: outgoing, upstreams: upstreams, index: 0, promise: promise)
+            let clientID = UInt16(request.query[0]) << 8 | UInt16(request.query[1])
+            self.perClient[request.client, default: 0] += 1
+            self.pending[id] = Pending(clientID: clientID, client: request.client, question: request.question, query: outgoing,
+                                       upstreams: upstreams, index: 0, channel: nil, countsForLoops: false, promise: promise)
             self.send(id)
             return promise.futureResult
         }
     }
 
+    /// Why `request` may not be forwarded now, if it may not.
+    private func admit(_ request: Request) -> ForwardingError? {
+        if pending.count >= Self.maximumPending { return .busy }
+        if perClient[request.client, default: 0] >= Self.maximumPendingPerClient { return .busy }
+        if request.clientIsHost, let question = request.question, hostBound[question, default: 0] > 0 { return .loop }
+        return nil
+    }
+
     /// Sends the pending query `id` to its current server and arms the timeout that moves it on.
     private func send(_ id: UInt16) {
         guard var entry = pending[id] else { return }
+        unmarkLoop(&entry)
         while entry.index < entry.upstreams.count {
             let upstream = entry.upstreams[entry.index]
-            let channel = upstream.address.isIPv4 ? ipv4 : ipv6
-            if let channel, let address = try? SocketAddress(ipAddress: upstream.address.description, port: upstream.port) {
+            if let slot = pickSlot(ipv6: !upstream.address.isIPv4),
+               let address = try? SocketAddress(ipAddress: upstream.address.description, port: upstream.port) {
                 entry.timeout = loop.scheduleTask(in: timeout) { self.timedOut(id) }
+                entry.channel = ObjectIdentifier(slot.channel)
+                if upstream.address.isOnHost, let question = entry.question {
+                    hostBound[question, default: 0] += 1
+                    entry.countsForLoops = true
+                }
                 pending[id] = entry
-                channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: entry.query)), promise: nil)
+                slot.sent += 1
+                slot.channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: entry.query)), promise: nil)
+                if slot.sent >= Self.queriesPerSocket { replace(slot, ipv6: !upstream.address.isIPv4) }
                 return
             }
             entry.index += 1
         }
-        pending[id] = nil
-        entry.promise.fail(ForwardingError.noAnswer)
+        finish(id, with: .failure(ForwardingError.noAnswer))
+    }
+
+    private func pickSlot(ipv6: Bool) -> Slot? {
+        let slots = ipv6 ? self.ipv6 : ipv4
+        guard !slots.isEmpty else { return nil }
+        return slots[Int.random(in: 0..<slots.count, using: &generator)]
+    }
+
+    /// A socket that has sent its share is replaced by one on a new random port; it stays open
+    /// for the answers still on their way, then closes.
+    private func replace(_ slot: Slot, ipv6: Bool) {
+        let key = ObjectIdentifier(slot.channel)
+        guard !replacing.contains(key), !closed else { return }
+        replacing.insert(key)
+        let timeout = self.timeout
+        loop.makeFutureWithTask { try await self.bind(host: ipv6 ? "::" : "0.0.0.0") }.whenComplete { result in
+            self.replacing.remove(key)
+            guard case .success(let channel) = result else { return }
+            if self.closed {
+                channel.close(promise: nil)
+                return
+            }
+            if ipv6 {
+                self.ipv6 = self.ipv6.map { $0 === slot ? Slot(channel: channel) : $0 }
+            } else {
+                self.ipv4 = self.ipv4.map { $0 === slot ? Slot(channel: channel) : $0 }
+            }
+            self.loop.scheduleTask(in: timeout * 3) { slot.channel.close(promise: nil) }
+        }
     }
 
     private func timedOut(_ id: UInt16) {
@@ -112,21 +211,35 @@ final class DNSForwarder: @unchecked Sendable {
         send(id)
     }
 
-    fileprivate func received(_ envelope: AddressedEnvelope<ByteBuffer>) {
+    private func unmarkLoop(_ entry: inout Pending) {
+        guard entry.countsForLoops, let question = entry.question else { return }
+        entry.countsForLoops = false
+        let left = (hostBound[question] ?? 1) - 1
+        hostBound[question] = left > 0 ? left : nil
+    }
+
+    private func finish(_ id: UInt16, with result: Result<[UInt8], any Error>) {
+        guard var entry = pending.removeValue(forKey: id) else { return }
+        entry.timeout?.cancel()
+        unmarkLoop(&entry)
+        let left = (perClient[entry.client] ?? 1) - 1
+        perClient[entry.client] = left > 0 ? left : nil
+        entry.promise.completeWith(result)
+    }
+
+    fileprivate func received(_ envelope: AddressedEnvelope<ByteBuffer>, on channel: any Channel) {
         let bytes = Array(envelope.data.readableBytesView)
         guard bytes.count >= DNSHeader.length else { return }
         let id = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
-        guard let entry = pending[id], bytes[2] & 0x80 != 0 else { return }
+        guard let entry = pending[id], bytes[2] & 0x80 != 0, entry.channel == ObjectIdentifier(channel) else { return }
         let upstream = entry.upstreams[entry.index]
         guard envelope.remoteAddress.port == upstream.port,
               envelope.remoteAddress.ipAddress.flatMap(IPAddress.init) == upstream.address,
               Self.sameQuestion(bytes, entry.query) else { return }
-        entry.timeout?.cancel()
-        pending[id] = nil
         var reply = bytes
         reply[0] = UInt8(entry.clientID >> 8)
         reply[1] = UInt8(entry.clientID & 0xFF)
-        entry.promise.succeed(reply)
+        finish(id, with: .success(reply))
     }
 
     /// Whether the reply's question section is the query's, byte for byte (names compared
@@ -143,58 +256,36 @@ final class DNSForwarder: @unchecked Sendable {
     }
 
     /// Forwards over TCP, for clients that asked over TCP (after a truncated UDP reply, say).
-    func forwardTCP(_ query: [UInt8], to upstreams: [DNSUpstream]) -> EventLoopFuture<[UInt8]> {
-        guard let upstream = upstreams.first else { return loop.makeFailedFuture(ForwardingError.noAnswer) }
-        let rest = Array(upstreams.dropFirst())
-        let promise = loop.makePromise(of: [UInt8].self)
-        let timeout = self.timeout
-        ClientBootstrap(group: loop)
-            .connectTimeout(timeout)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(DNSTCPFrameDecoder()))
-                    try channel.pipeline.syncOperations.addHandler(TCPReplyHandler(promise: promise))
-                }
+    func forwardTCP(_ request: Request, to upstreams: [DNSUpstream]) -> EventLoopFuture<[UInt8]> {
+        loop.flatSubmit {
+            guard !self.closed else { return self.loop.makeFailedFuture(ForwardingError.closed) }
+            if let refusal = self.admit(request) { return self.loop.makeFailedFuture(refusal) }
+            self.perClient[request.client, default: 0] += 1
+            return self.tcp.forward(request.query, to: upstreams).always { _ in
+                let left = (self.perClient[request.client] ?? 1) - 1
+                self.perClient[request.client] = left > 0 ? left : nil
             }
-            .connect(host: upstream.address.description, port: upstream.port)
-            .whenComplete { result in
-                switch result {
-                case .success(let channel):
-                    channel.writeAndFlush(ByteBuffer.tcpFramed(query), promise: nil)
-                    channel.eventLoop.scheduleTask(in: timeout) {
-                        promise.fail(ForwardingError.noAnswer)
-                        channel.close(promise: nil)
-                    }
-                    promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
-                case .failure:
-                    promise.fail(ForwardingError.noAnswer)
-                }
-            }
-        return promise.futureResult.flatMapError { error in
-            rest.isEmpty ? self.loop.makeFailedFuture(error) : self.forwardTCP(query, to: rest)
         }
     }
 
-    enum ForwardingError: Error { case noAnswer, busy, closed }
+    enum ForwardingError: Error { case noAnswer, busy, closed, loop }
 
     private final class ReplyHandler: ChannelInboundHandler, Sendable {
         typealias InboundIn = AddressedEnvelope<ByteBuffer>
         let forwarder: DNSForwarder
         init(forwarder: DNSForwarder) { self.forwarder = forwarder }
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            forwarder.received(unwrapInboundIn(data))
+            forwarder.received(unwrapInboundIn(data), on: context.channel)
         }
     }
+}
 
-    private final class TCPReplyHandler: ChannelInboundHandler, Sendable {
-        typealias InboundIn = ByteBuffer
-        let promise: EventLoopPromise<[UInt8]>
-        init(promise: EventLoopPromise<[UInt8]>) { self.promise = promise }
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            promise.succeed(Array(unwrapInboundIn(data).readableBytesView))
-        }
-        func channelInactive(context: ChannelHandlerContext) {
-            promise.fail(ForwardingError.noAnswer)
+extension IPAddress {
+    /// A loopback address: a server on the host itself (systemd-resolved's 127.0.0.53).
+    var isOnHost: Bool {
+        switch self {
+        case .v4(let v4): v4.value >> 24 == 127
+        case .v6: self == IPAddress("::1")
         }
     }
 }

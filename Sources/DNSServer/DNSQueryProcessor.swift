@@ -1,5 +1,4 @@
 import DNSWire
-import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import PatchbayModel
@@ -17,14 +16,13 @@ struct DNSQueryProcessor: Sendable {
 
     let zone: NIOLockedValueBox<DNSZone>
     let forwarder: DNSForwarder
-    let logger: Logger
     let network: String
 
     func process(_ bytes: [UInt8], from client: IPAddress, over transport: Transport) -> Outcome {
+        let (allowed, local) = zone.withLockedValue { ($0.isAllowed(client: client), $0.isHostItself(client)) }
+        guard allowed else { return .none }
         let query: DNSMessage
         do { query = try DNSMessage.parse(bytes) } catch {
-            logger.debug("malformed DNS query", metadata: ["network": "\(network)", "client": "\(client)", "error": "\(error)",
-                                                        "size": "\(bytes.count)"])
             return DNSResponder.formatError(for: bytes).map(Outcome.reply) ?? .none
         }
         let decision = zone.withLockedValue { DNSResponder.decide(query, zone: $0, client: client) }
@@ -34,13 +32,9 @@ struct DNSQueryProcessor: Sendable {
         case .answer(let message):
             return .reply(message.encoded(maxSize: transport == .udp ? query.maximumUDPResponseSize : Int(UInt16.max)))
         case .forward(let upstreams):
-            let future = transport == .udp ? forwarder.forward(bytes, to: upstreams) : forwarder.forwardTCP(bytes, to: upstreams)
-            let logger = self.logger, network = self.network
-            return .later(future.flatMapErrorThrowing { error in
-                logger.debug("no upstream answered", metadata: ["network": "\(network)", "question": "\(query.questions.first.map { "\($0)" } ?? "")",
-                                                             "upstreams": "\(upstreams)"])
-                return DNSResponder.reply(to: query, code: .servFail).encoded()
-            })
+            let request = DNSForwarder.Request(query: bytes, question: query.questions.first, client: client, clientIsHost: local)
+            let future = transport == .udp ? forwarder.forward(request, to: upstreams) : forwarder.forwardTCP(request, to: upstreams)
+            return .later(future.flatMapErrorThrowing { _ in DNSResponder.reply(to: query, code: .servFail).encoded() })
         }
     }
 }

@@ -8,7 +8,10 @@ public enum DNSResponder {
     /// value, which avoids IP fragmentation).
     public static let advertisedUDPSize: UInt16 = 1232
 
+    /// Clients outside the network's subnets (and not the host itself) get no answer at all, not
+    /// even an error: the server's address must not reflect anything to whoever can route to it.
     public static func decide(_ query: DNSMessage, zone: DNSZone, client: IPAddress) -> DNSDecision {
+        guard zone.isAllowed(client: client) else { return .drop }
         if query.header.isResponse { return .drop }
         if let edns = query.edns, edns.version != 0 {
             // RFC 6891 §6.1.3: an unknown EDNS version gets BADVERS and our own OPT (version 0).
@@ -18,7 +21,6 @@ public enum DNSResponder {
         guard query.questions.count == 1, let question = query.questions.first else {
             return .answer(reply(to: query, code: .formErr))
         }
-        guard zone.isAllowed(client: client) else { return .answer(reply(to: query, code: .refused)) }
         guard question.class == .in || question.class == .any else { return .answer(reply(to: query, code: .refused)) }
         // Zone transfers are for secondaries; a network's names are not served that way.
         if question.type == DNSType(252) || question.type == DNSType(251) { return .answer(reply(to: query, code: .notImp)) }

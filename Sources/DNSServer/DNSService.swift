@@ -29,7 +29,7 @@ public final class DNSService: Sendable {
 
     /// Starts a server for `zone` on `addresses`, port `port`.
     public static func start(network: String, zone: DNSZone, addresses: [IPAddress], port: Int = 53,
-                             logger: Logger) async throws(DNSServiceError) -> DNSService {
+                             budget: DNSConnectionBudget = DNSConnectionBudget(), logger: Logger) async throws(DNSServiceError) -> DNSService {
         let group = MultiThreadedEventLoopGroup.singleton
         let forwarder = DNSForwarder(loop: group.next())
         let service = DNSService(network: network, zone: zone, forwarder: forwarder, logger: logger)
@@ -38,7 +38,7 @@ public final class DNSService: Sendable {
         } catch {
             throw DNSServiceError(network: network, what: "cannot open the forwarding socket", cause: "\(error)")
         }
-        let processor = DNSQueryProcessor(zone: service.zone, forwarder: forwarder, logger: logger, network: network)
+        let processor = DNSQueryProcessor(zone: service.zone, forwarder: forwarder, network: network)
         for address in addresses {
             do {
                 let udp = try await DatagramBootstrap(group: group)
@@ -58,9 +58,16 @@ public final class DNSService: Sendable {
                 let tcp = try await ServerBootstrap(group: group)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     .serverChannelInitializer { channel in DNSSocketOptions.freebind(channel, ipv6: !address.isIPv4) }
+                    .serverChannelOption(.backlog, value: 128)
                     .childChannelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            let client = channel.remoteAddress?.patchbayAddress
+                        guard let client = channel.remoteAddress?.patchbayAddress, budget.acquire(network: network, client: client) else {
+                            return channel.close()
+                        }
+                        channel.closeFuture.whenComplete { _ in budget.release(network: network, client: client) }
+                        // However busy, a connection ends after its lifetime.
+                        let lifetime = channel.eventLoop.scheduleTask(in: .seconds(budget.limits.lifetimeSeconds)) { channel.close(promise: nil) }
+                        channel.closeFuture.whenComplete { _ in lifetime.cancel() }
+                        return channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandlers([
                                 IdleStateHandler(readTimeout: .seconds(10)),
                                 ByteToMessageHandler(DNSTCPFrameDecoder()),
@@ -84,6 +91,11 @@ public final class DNSService: Sendable {
         let open = channels.withLockedValue { channels in defer { channels = [] }; return channels }
         for channel in open { try? await channel.close() }
         forwarder.close()
+    }
+
+    /// Serves `zone` from now on (a `net-update` of the network's DNS data), on the same sockets.
+    public func replaceZone(_ zone: DNSZone) {
+        self.zone.withLockedValue { $0 = zone }
     }
 
     /// Publishes or withdraws lease names as DHCP grants, releases and reclaims them.
@@ -134,23 +146,32 @@ final class DNSUDPHandler: ChannelInboundHandler, Sendable {
     }
 }
 
-final class DNSTCPHandler: ChannelInboundHandler, Sendable {
+final class DNSTCPHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    /// Queries one connection may have waiting for an upstream at once (RFC 7766 pipelining);
+    /// past that the client gets SERVFAIL at once.
+    static let maximumInFlight = 16
+
     let processor: DNSQueryProcessor
-    let client: IPAddress?
-    init(processor: DNSQueryProcessor, client: IPAddress?) {
+    let client: IPAddress
+    /// Touched on the channel's event loop only.
+    private var inFlight = 0
+
+    init(processor: DNSQueryProcessor, client: IPAddress) {
         self.processor = processor
         self.client = client
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let client else {
-            context.close(promise: nil)
+        let bytes = Array(unwrapInboundIn(data).readableBytesView)
+        guard inFlight < Self.maximumInFlight else {
+            if let query = try? DNSMessage.parse(bytes) {
+                context.writeAndFlush(wrapOutboundOut(.tcpFramed(DNSResponder.reply(to: query, code: .servFail).encoded())), promise: nil)
+            }
             return
         }
-        let bytes = Array(unwrapInboundIn(data).readableBytesView)
         switch processor.process(bytes, from: client, over: .tcp) {
         case .none:
             context.close(promise: nil)
@@ -158,7 +179,11 @@ final class DNSTCPHandler: ChannelInboundHandler, Sendable {
             context.writeAndFlush(wrapOutboundOut(.tcpFramed(reply)), promise: nil)
         case .later(let future):
             let channel = context.channel
-            future.whenSuccess { reply in channel.writeAndFlush(ByteBuffer.tcpFramed(reply), promise: nil) }
+            inFlight += 1
+            future.hop(to: context.eventLoop).whenComplete { result in
+                self.inFlight -= 1
+                if case .success(let reply) = result { channel.writeAndFlush(ByteBuffer.tcpFramed(reply), promise: nil) }
+            }
         }
     }
 

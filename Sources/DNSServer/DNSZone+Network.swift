@@ -13,6 +13,7 @@ extension DNSZone {
         localOnly = network.domain?.localOnly ?? false
         forwardPlainNames = network.dns.forwardPlainNames ?? true
         clientSubnets = network.interfaceAddresses.map(\.subnet)
+        ownAddresses = network.interfaceAddresses.map(\.address)
         localPointerSubnets = network.ips.filter { $0.localPtr == true }.compactMap { $0.interfaceAddress?.subnet }
 
         for host in network.dns.hosts {
@@ -50,8 +51,11 @@ extension DNSZone {
             case (nil, nil): continue
             }
         }
-        upstreams = general.isEmpty ? hostResolvers : general
-        domainForwarders = perDomain.map { (domain: $0.key, upstreams: $0.value) }
+        // The server's own addresses are never an upstream: a forwarder or resolv.conf line naming
+        // one would send every query back in, forever.
+        let own = Set(ownAddresses)
+        upstreams = (general.isEmpty ? hostResolvers : general).filter { !own.contains($0.address) }
+        domainForwarders = perDomain.map { (domain: $0.key, upstreams: $0.value.filter { !own.contains($0.address) }) }
             .sorted { $0.domain.labels.count > $1.domain.labels.count }
         localDomains = local.sorted { $0.labels.count > $1.labels.count }
     }

@@ -38,6 +38,9 @@ public struct DNSZone: Sendable {
     /// Who may ask: the network's own subnets (and the host itself over loopback). Anyone else
     /// is REFUSED, so the server is never an open resolver, whatever reaches its address.
     public var clientSubnets: [InterfaceAddress] = []
+    /// The network's own addresses, where the server listens: never an upstream, and a query from
+    /// one of them comes from the host itself.
+    public var ownAddresses: [IPAddress] = []
 
     private static let ipv6Loopback = IPAddress("::1")
 
@@ -141,6 +144,14 @@ public struct DNSZone: Sendable {
     /// general ones.
     public func upstreams(for name: DNSName) -> [DNSUpstream] {
         domainForwarders.first { name.isSubdomain(of: $0.domain) }?.upstreams ?? upstreams
+    }
+
+    /// Whether the query comes from the host itself (loopback, or one of the network's own
+    /// addresses): the host's resolver, which may be configured to send names back here, so such a
+    /// query is the one that can close a forwarding loop (see `DNSForwarder`).
+    public func isHostItself(_ client: IPAddress) -> Bool {
+        if case .v4(let v4) = client, v4.value >> 24 == 127 { return true }
+        return client == Self.ipv6Loopback || ownAddresses.contains(client)
     }
 
     public func isAllowed(client: IPAddress) -> Bool {

@@ -1,7 +1,8 @@
 import PatchbayModel
 
-/// What the firewall needs to know of one running network: its bridge, mode and subnets, the
-/// `<forward dev>` and `<nat>` options, and its port forwards.
+/// What the firewall needs to know of one running network: its bridge, mode and subnets, and the
+/// `<forward dev>` and `<nat>` options. Its port forwards are a fragment of their own
+/// (`FirewallState.portForwards`).
 public struct FirewallNetwork: Sendable, Hashable {
     public enum Mode: String, Sendable, Hashable {
         case nat, route, isolated
@@ -18,13 +19,12 @@ public struct FirewallNetwork: Sendable, Hashable {
     public var natAddresses: (start: IPv4Address, end: IPv4Address)?
     /// `<nat><port start end>`: source ports for TCP/UDP; libvirt's default is 1024-65535.
     public var natPorts: (start: UInt16, end: UInt16)
-    public var portForwards: [PortForward]
 
     /// The firewall of `definition`, or nil for modes that get no rules (open, and the modes that
     /// do not own a bridge). Interface names go into nft command text, so one that is not a plain
     /// kernel name (the kernel itself accepts quotes and semicolons) is refused here, before it
     /// could end the quoted literal and add commands of its own.
-    public init?(definition: NetworkDefinition, portForwards: [PortForward] = []) throws(PatchbayError) {
+    public init?(definition: NetworkDefinition) throws(PatchbayError) {
         let mode: Mode
         switch definition.forward.mode {
         case .nat: mode = .nat
@@ -49,14 +49,13 @@ public struct FirewallNetwork: Sendable, Hashable {
         let nat = definition.forward.nat
         if let start = nat?.addressStart { natAddresses = (start, nat?.addressEnd ?? start) }
         natPorts = (nat?.portStart ?? 1024, nat?.portEnd ?? 65535)
-        self.portForwards = mode == .nat ? portForwards : []
     }
 
     public static func == (lhs: FirewallNetwork, rhs: FirewallNetwork) -> Bool {
         lhs.name == rhs.name && lhs.bridge == rhs.bridge && lhs.mode == rhs.mode && lhs.ipv4Subnets == rhs.ipv4Subnets
             && lhs.ipv6Subnets == rhs.ipv6Subnets && lhs.forwardDevice == rhs.forwardDevice
             && lhs.natAddresses?.start == rhs.natAddresses?.start && lhs.natAddresses?.end == rhs.natAddresses?.end
-            && lhs.natPorts == rhs.natPorts && lhs.portForwards == rhs.portForwards
+            && lhs.natPorts == rhs.natPorts
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -11,24 +11,45 @@ import PatchbayModel
 /// interval verdict map (`nat_sources`) to per-network chains; port forwards sit in one chain
 /// reached from prerouting for packets addressed to the host. (The input interface cannot be the
 /// key: in postrouting the kernel reports the output device as the input one for forwarded
-/// packets.) nft 1.0.6 cannot create an interval map and add elements to it in one transaction,
-/// so `base` runs on its own before the first network's rules.
+/// packets.)
 public enum PatchbayTables {
     public static let filter = "inet patchbay"
     public static let nat = "ip patchbay_nat"
 
-    /// The tables with their base chains and maps; idempotent (it re-creates only the two rules
-    /// of each base chain), so every transaction starts with it.
-    public static var base: [String] {
-        [
+    /// The tables with their base chains, maps and the set of every bridge Patchbay judges;
+    /// idempotent (it re-creates only the rules of each base chain and the set's elements), so
+    /// every transaction starts with it.
+    ///
+    /// Fail closed: after the verdict-map dispatch, forwarded traffic of any of `bridges` is
+    /// dropped. A network's chain always ends in a verdict, so that rule only ever matches when a
+    /// network's map entry is missing, and then an isolated network stays isolated instead of
+    /// falling through to the chain's accept policy.
+    ///
+    /// `natChains` are declared before the NAT interval map: nft 1.0.6 refuses (ENOENT) an
+    /// element of a new interval map that jumps to a chain declared after the map in the same
+    /// transaction, so the whole state can be built in one.
+    public static func base(bridges: [String], natChains: [String] = []) -> [String] {
+        var commands = [
             "add table \(filter)",
             "add map \(filter) from_bridge { type ifname : verdict; }",
             "add map \(filter) to_bridge { type ifname : verdict; }",
+            "add set \(filter) bridges { type ifname; }",
+            "flush set \(filter) bridges",
+        ]
+        if !bridges.isEmpty {
+            commands.append("add element \(filter) bridges { \(bridges.map(quoted).joined(separator: ", ")) }")
+        }
+        commands += [
             "add chain \(filter) forward { type filter hook forward priority filter; policy accept; }",
             "flush chain \(filter) forward",
             "add rule \(filter) forward iifname vmap @from_bridge",
             "add rule \(filter) forward oifname vmap @to_bridge",
+            "add rule \(filter) forward iifname @bridges drop",
+            "add rule \(filter) forward oifname @bridges drop",
             "add table \(nat)",
+        ]
+        commands += natChains.map { "add chain \(nat) \($0)" }
+        commands += [
             "add map \(nat) nat_sources { type ipv4_addr : verdict; flags interval; }",
             "add chain \(nat) postrouting { type nat hook postrouting priority srcnat; policy accept; }",
             "flush chain \(nat) postrouting",
@@ -38,6 +59,7 @@ public enum PatchbayTables {
             "flush chain \(nat) prerouting",
             "add rule \(nat) prerouting fib daddr type local jump port_forwards",
         ]
+        return commands
     }
 
     /// Removes both tables (the last network went away).
@@ -81,23 +103,42 @@ public enum PatchbayTables {
         return commands
     }
 
-    /// The port forward chain, rebuilt from every running network's forwards.
-    public static func portForwards(_ networks: [FirewallNetwork]) -> [String] {
+    /// The port forward chain, rebuilt from every running nat network's forwards.
+    public static func portForwards(_ state: FirewallState) -> [String] {
         var commands = ["flush chain \(nat) port_forwards"]
-        for network in networks where network.mode == .nat {
-            for forward in network.portForwards {
-                let target = forward.guestPort.map { "\(forward.guestAddress):\($0)" } ?? forward.guestAddress.description
-                commands.append("add rule \(nat) port_forwards \(forward.transport.rawValue) dport \(forward.hostPorts) dnat to \(target)")
-            }
+        for forward in state.activePortForwards {
+            let target = forward.guestPort.map { "\(forward.guestAddress):\($0)" } ?? forward.guestAddress.description
+            commands.append("add rule \(nat) port_forwards \(forward.transport.rawValue) dport \(forward.hostPorts) dnat to \(target)")
         }
         return commands
     }
 
-    /// Everything for `networks`, from scratch, as two transactions: the tables deleted and
-    /// re-created empty, then every network's rules (see the type's note on interval maps).
-    public static func full(_ networks: [FirewallNetwork]) -> [[String]] {
-        guard !networks.isEmpty else { return [removal] }
-        return [removal + base, networks.flatMap(add) + portForwards(networks)]
+    /// The one transaction that takes the tables from `old` (what was applied last) to `new`:
+    /// only the fragments that differ are removed and added again; the port forward chain is
+    /// rebuilt when any forward or nat network changed.
+    public static func transaction(from old: FirewallState, to new: FirewallState) -> [String] {
+        guard !new.networks.isEmpty else { return removal }
+        var commands = base(bridges: new.bridges, natChains: natChains(new))
+        for (name, network) in old.networks.sorted(by: { $0.key < $1.key }) where new.networks[name] != network {
+            commands += remove(network)
+        }
+        for network in new.sortedNetworks where old.networks[network.name] != network {
+            commands += add(network)
+        }
+        commands += portForwards(new)
+        return commands
+    }
+
+    /// Everything for `state`, from scratch, in one transaction: the tables deleted and
+    /// re-created. Either all of it is in force afterwards or, if the kernel refuses any of it,
+    /// nothing changed.
+    public static func rebuild(_ state: FirewallState) -> [String] {
+        guard !state.networks.isEmpty else { return removal }
+        return removal + base(bridges: state.bridges, natChains: natChains(state)) + state.sortedNetworks.flatMap(add) + portForwards(state)
+    }
+
+    static func natChains(_ state: FirewallState) -> [String] {
+        state.sortedNetworks.filter { $0.mode == .nat && !$0.ipv4Subnets.isEmpty }.map { natChain($0.bridge) }
     }
 
     // MARK: Per-network rules (libvirt's, from its iptables/nftables firewall backends)

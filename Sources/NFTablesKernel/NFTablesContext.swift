@@ -4,7 +4,7 @@ import Synchronization
 
 /// One libnftables context: runs nft command text as a single transaction (everything in a
 /// buffer commits atomically, or nothing does) and lists tables. Calls block for the netlink
-/// round trip and are serialised; they are made from the engine actor, never an event loop.
+/// round trip and are serialised; `NFTablesFirewall` makes them from a thread of its own.
 public final class NFTablesContext: Sendable {
     private struct Handle: @unchecked Sendable { let pointer: OpaquePointer }
     private let handle: Mutex<Handle>

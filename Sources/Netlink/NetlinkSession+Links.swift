@@ -37,12 +37,18 @@ extension NetlinkSession {
     /// applies the delay before the STP state and refuses a delay under 2 s while STP is still
     /// on, so turning STP off comes first, in a message of its own.
     public func setBridgeOptions(name: String, stp: Bool, forwardDelaySeconds: UInt32) throws(NetlinkError) {
-        let index = try requireIndex(name, for: "set bridge options of \(name)")
+        try setBridgeOptions(index: try requireIndex(name, for: "set bridge options of \(name)"), stp: stp,
+                             forwardDelaySeconds: forwardDelaySeconds, named: name)
+    }
+
+    /// The same on a bridge known by index (`named` only labels errors).
+    public func setBridgeOptions(index: Int32, stp: Bool, forwardDelaySeconds: UInt32, named name: String? = nil) throws(NetlinkError) {
+        let label = name ?? "interface \(index)"
         if !stp {
-            try execute(LinkRequest.setBridgeSTP(index: index, stp: false), operation: "turn STP off on \(name)")
+            try execute(LinkRequest.setBridgeSTP(index: index, stp: false), operation: "turn STP off on \(label)")
         }
         try execute(LinkRequest.setBridgeOptions(index: index, forwardDelayCentiseconds: forwardDelaySeconds * 100, stp: stp),
-                    operation: "set bridge options of \(name)")
+                    operation: "set bridge options of \(label)")
     }
 
     /// Equivalent to: `ip link add NAME type veth peer name PEER [netns NS]`. The peer goes to the
@@ -66,12 +72,13 @@ extension NetlinkSession {
 
     /// Equivalent to: `ip tuntap add dev NAME mode tap [vnet_hdr] [multi_queue] [user U] [group G]`.
     /// The device is persistent; `name` may be a template such as "vnet%d". Returns the name the
-    /// kernel chose. TAP creation goes through /dev/net/tun, not rtnetlink, so it is created in the
-    /// session's namespace by entering it briefly on this thread.
+    /// kernel chose. With `exclusive`, an existing device of that name is an error (EEXIST) rather
+    /// than a TAP to attach to. TAP creation goes through /dev/net/tun, not rtnetlink, so it is
+    /// created in the session's namespace by entering it briefly on this thread.
     public func createTap(name: String, vnetHeader: Bool = true, multiQueue: Bool = false,
-                          owner: UInt32? = nil, group: UInt32? = nil) throws(NetlinkError) -> String {
+                          owner: UInt32? = nil, group: UInt32? = nil, exclusive: Bool = false) throws(NetlinkError) -> String {
         try TAPDevice.create(namespacePath: namespacePath, name: name, vnetHeader: vnetHeader,
-                             multiQueue: multiQueue, owner: owner, group: group)
+                             multiQueue: multiQueue, owner: owner, group: group, exclusive: exclusive)
     }
 
     /// Equivalent to: `ethtool -K NAME tx on|off`.

@@ -4,16 +4,19 @@ import NetlinkWire
 
 /// A NETLINK_ROUTE socket. It belongs to the network namespace it was opened in, which lets a
 /// test (or a future multi-namespace daemon) drive another namespace without moving any thread.
-final class NetlinkSocket: Sendable {
+final class NetlinkSocket: @unchecked Sendable {
     let fd: Int32
     let portID: UInt32
+    /// Reused for every receive (the session's mutex serialises them): a 64 KiB buffer per call
+    /// was the DHCP server's hot path.
+    private var buffer = [UInt8](repeating: 0, count: 65536)
 
     /// `namespacePath` is a file such as /run/netns/NAME or /proc/PID/ns/net; nil means the
     /// caller's own namespace.
-    init(namespacePath: String?, receiveTimeoutMilliseconds: Int32 = 5000) throws(NetlinkError) {
+    init(namespacePath: String?, groups: UInt32 = 0, receiveTimeoutMilliseconds: Int32 = 5000) throws(NetlinkError) {
         var port: UInt32 = 0
-        let rc = namespacePath.map { path in path.withCString { cpatchbay_netlink_open($0, &port) } }
-            ?? cpatchbay_netlink_open(nil, &port)
+        let rc = namespacePath.map { path in path.withCString { cpatchbay_netlink_open($0, groups, &port) } }
+            ?? cpatchbay_netlink_open(nil, groups, &port)
         guard rc >= 0 else {
             throw NetlinkError(operation: "open netlink socket" + (namespacePath.map { " in \($0)" } ?? ""), errno: -rc)
         }
@@ -31,9 +34,8 @@ final class NetlinkSocket: Sendable {
         }
     }
 
-    /// One datagram. Dumps come as several; the session loops.
+    /// One datagram. Dumps come as several; the session loops. Callers serialise.
     func receive(operation: String) throws(NetlinkError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_TRUNC)) }
             if count < 0 {

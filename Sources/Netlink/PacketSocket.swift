@@ -19,6 +19,19 @@ public final class PacketSocket: Sendable {
         fd = rc
     }
 
+    /// Keeps only loop probes in the kernel's receive queue (`LoopProbe`'s magic and version).
+    public func filterLoopProbes() throws(NetlinkError) {
+        let rc = cpatchbay_attach_probe_filter(fd)
+        if rc < 0 { throw NetlinkError(operation: "attach the loop probe filter", errno: -rc) }
+    }
+
+    /// Waits up to `milliseconds` for a frame to read; false when none came.
+    public func waitReadable(milliseconds: Int32) throws(NetlinkError) -> Bool {
+        let rc = cpatchbay_poll_readable(fd, milliseconds)
+        if rc < 0 { throw NetlinkError(operation: "wait for a frame", errno: -rc) }
+        return rc > 0
+    }
+
     deinit { close(fd) }
 
     /// Sends `frame` (destination, source, ethertype, payload) out of interface `interfaceIndex`.

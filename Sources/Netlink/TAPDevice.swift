@@ -6,8 +6,8 @@ import Glibc
 /// `ip tuntap` and libvirt's virNetDevTapCreate do.
 enum TAPDevice {
     static func create(namespacePath: String?, name: String, vnetHeader: Bool, multiQueue: Bool,
-                       owner: UInt32?, group: UInt32?) throws(NetlinkError) -> String {
-        var flags: Int32 = 0
+                       owner: UInt32?, group: UInt32?, exclusive: Bool) throws(NetlinkError) -> String {
+        var flags: Int32 = exclusive ? CPATCHBAY_TAP_EXCLUSIVE : 0
         if vnetHeader { flags |= CPATCHBAY_TAP_VNET_HDR }
         if multiQueue { flags |= CPATCHBAY_TAP_MULTI_QUEUE }
         var out = [CChar](repeating: 0, count: 16)

@@ -14,6 +14,8 @@ public struct Link: Sendable, Hashable {
     public var mac: MACAddress?
     /// IFLA_MASTER: the index of the bridge (or bond) the device is enslaved to.
     public var masterIndex: Int32?
+    /// IFLA_IFALIAS (`ip link set DEV alias TEXT`): where Patchbay keeps its ownership tag.
+    public var alias: String?
     public var operState: UInt8?
     /// IFLA_CARRIER: whether the device has a link (a TAP has one while QEMU holds it open).
     public var carrier: Bool?
@@ -58,6 +60,7 @@ public struct Link: Sendable, Hashable {
         if let master = attributes.first(NetlinkConstants.IFLA_MASTER)?.uint32 {
             masterIndex = Int32(bitPattern: master)
         }
+        alias = attributes.first(NetlinkConstants.IFLA_IFALIAS)?.string
         operState = attributes.first(NetlinkConstants.IFLA_OPERSTATE)?.uint8
         carrier = attributes.first(NetlinkConstants.IFLA_CARRIER)?.uint8.map { $0 != 0 }
         // An AF_BRIDGE dump (`bridge link show`) carries the port attributes in IFLA_PROTINFO.

@@ -108,6 +108,25 @@ public enum LinkRequest {
         return NetlinkMessage(type: C.RTM_NEWLINK, flags: modify, payload: IfInfoMessage(index: index).bytes + b.bytes)
     }
 
+    /// Equivalent to: `ip link set dev DEV alias TEXT` (an empty text clears it).
+    public static func setAlias(index: Int32, alias: String) -> NetlinkMessage {
+        var b = NetlinkAttributeBuilder()
+        b.append(C.IFLA_IFALIAS, string: alias)
+        return NetlinkMessage(type: C.RTM_NEWLINK, flags: modify, payload: IfInfoMessage(index: index).bytes + b.bytes)
+    }
+
+    /// Equivalent to: `ip link set dev DEV name NEWNAME` (the device must be down).
+    public static func rename(index: Int32, to name: String) -> NetlinkMessage {
+        var b = NetlinkAttributeBuilder()
+        b.append(C.IFLA_IFNAME, string: name)
+        return NetlinkMessage(type: C.RTM_NEWLINK, flags: modify, payload: IfInfoMessage(index: index).bytes + b.bytes)
+    }
+
+    /// Equivalent to: `ip -d link show` of the device with index `index`.
+    public static func get(index: Int32) -> NetlinkMessage {
+        NetlinkMessage(type: C.RTM_GETLINK, flags: C.NLM_F_REQUEST, payload: IfInfoMessage(index: index).bytes)
+    }
+
     /// Equivalent to: `ip link set dev DEV netns NSFD`.
     public static func setNamespace(index: Int32, namespaceFD: Int32) -> NetlinkMessage {
         var b = NetlinkAttributeBuilder()

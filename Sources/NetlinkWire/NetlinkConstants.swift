@@ -38,6 +38,8 @@ public enum NetlinkConstants {
     // <linux/rtnetlink.h>: message types.
     public static let RTM_NEWLINK: UInt16 = 16
     public static let RTM_DELLINK: UInt16 = 17
+    // <linux/rtnetlink.h>: the legacy multicast group bit for link changes (RTNLGRP_LINK = 1).
+    public static let RTMGRP_LINK: UInt32 = 1
     public static let RTM_GETLINK: UInt16 = 18
     public static let RTM_SETLINK: UInt16 = 19
     public static let RTM_NEWADDR: UInt16 = 20
@@ -62,6 +64,7 @@ public enum NetlinkConstants {
     public static let IFLA_OPERSTATE: UInt16 = 16
     public static let IFLA_LINKINFO: UInt16 = 18
     public static let IFLA_NET_NS_PID: UInt16 = 19
+    public static let IFLA_IFALIAS: UInt16 = 20
     public static let IFLA_STATS64: UInt16 = 23
     public static let IFLA_EXT_MASK: UInt16 = 29
     public static let IFLA_NET_NS_FD: UInt16 = 28

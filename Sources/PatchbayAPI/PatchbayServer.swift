@@ -3,17 +3,22 @@ import Hummingbird
 import Logging
 import PatchbayEngine
 
-/// The API served on a unix socket. The socket file gets mode 0660 once it is bound, so only
-/// root and the socket's group (the administrators') can drive the daemon, as with libvirt's
-/// read-write socket.
+/// The API served on a unix socket. `secure` gives the bound socket its mode and group (the
+/// daemon binds it under umask 077, so it is never more open than 0600 before that); if it
+/// cannot, the daemon stops rather than serve on a socket of the wrong mode.
 public enum PatchbayServer {
-    public static func application(engine: NetworkEngine, socketPath: String, logger: Logger) -> some ApplicationProtocol {
+    public static func application(engine: NetworkEngine, socketPath: String, logger: Logger,
+                                   secure: @escaping @Sendable () throws -> Void = {}) -> some ApplicationProtocol {
         Application(
             router: PatchbayRoutes.router(engine: engine),
             configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "patchbayd"),
             onServerRunning: { _ in
-                if chmod(socketPath, 0o660) != 0 {
-                    logger.error("cannot set mode 0660 on the API socket", metadata: ["socket": "\(socketPath)"])
+                do {
+                    try secure()
+                } catch {
+                    logger.critical("the API socket cannot be secured; stopping", metadata: ["socket": "\(socketPath)", "error": "\(error)"])
+                    kill(getpid(), SIGTERM)
+                    return
                 }
                 logger.info("listening", metadata: ["socket": "\(socketPath)"])
             },

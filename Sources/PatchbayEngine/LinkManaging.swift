@@ -1,47 +1,85 @@
 import PatchbayModel
 
-/// The kernel operations a network driver needs, as a protocol so that drivers never open a
-/// socket themselves: the daemon passes `NetlinkLinkManager`, unit tests of the undo logic pass a
-/// recorder that can be told to fail at a given step.
+/// The kernel operations the engine needs, as a protocol so that the engine never opens a socket
+/// itself: the daemon passes `KernelLinks` (rtnetlink on a thread of its own), unit tests a
+/// recorder that can be told to fail or stall at a given step.
+///
+/// Operations that change a device take its interface index: the engine looks a device up,
+/// checks its ownership tag (`OwnershipTag`), and then acts on the index it checked.
 public protocol LinkManaging: Sendable {
-    func link(named name: String) throws(PatchbayError) -> LinkSnapshot?
-    func linkNames() throws(PatchbayError) -> Set<String>
-    func createBridge(name: String, mac: MACAddress?, mtu: Int?, stp: Bool, delaySeconds: Int) throws(PatchbayError)
-    func setBridgeOptions(name: String, stp: Bool, delaySeconds: Int) throws(PatchbayError)
-    /// Sets the ports of bridge `name` that are disabled while their link is up (the loop
-    /// guard's cuts) to forwarding, and returns their names: kernel STP, once on, never enables
-    /// such a port, nor lets anyone else.
-    func enableDisabledPorts(ofBridge name: String) throws(PatchbayError) -> [String]
-    func setMTU(named name: String, _ mtu: Int) throws(PatchbayError)
-    func setLinkUp(named name: String, _ up: Bool) throws(PatchbayError)
-    func deleteLink(named name: String) throws(PatchbayError)
+    func links() async throws(PatchbayError) -> [LinkSnapshot]
+    func link(named name: String) async throws(PatchbayError) -> LinkSnapshot?
+    func link(index: Int32) async throws(PatchbayError) -> LinkSnapshot?
+
+    /// Creates a bridge (down, without an alias) and returns it.
+    func createBridge(name: String, mac: MACAddress?, mtu: Int?, stp: Bool, delaySeconds: Int) async throws(PatchbayError) -> LinkSnapshot
+    func setBridgeOptions(index: Int32, stp: Bool, delaySeconds: Int) async throws(PatchbayError)
+    /// Sets the ports of the bridge that are disabled while their link is up (the loop guard's
+    /// cuts) to forwarding, and returns their names: kernel STP, once on, never enables such a
+    /// port, nor lets anyone else.
+    func enableDisabledPorts(ofBridge index: Int32) async throws(PatchbayError) -> [String]
     /// Equivalent to `ethtool -K NAME tx off`: the kernel computes the checksums of what the host
     /// sends through the bridge (DHCP and DNS replies), which offload would leave to a device a
     /// veth or TAP guest does not have.
-    func disableTxChecksumOffload(named name: String) throws(PatchbayError)
-    func addAddress(_ address: InterfaceAddress, to name: String) throws(PatchbayError)
-    func deleteAddress(_ address: InterfaceAddress, from name: String) throws(PatchbayError)
-    func addresses(of name: String) throws(PatchbayError) -> [InterfaceAddress]
+    func disableTxChecksumOffload(named name: String) async throws(PatchbayError)
+
+    func setAlias(index: Int32, _ alias: String) async throws(PatchbayError)
+    func rename(index: Int32, to name: String) async throws(PatchbayError)
+    func setMTU(index: Int32, _ mtu: Int) async throws(PatchbayError)
+    func setMAC(index: Int32, _ mac: MACAddress) async throws(PatchbayError)
+    func setLinkUp(index: Int32, _ up: Bool) async throws(PatchbayError)
+    /// Makes the device a port of the bridge `masterIndex` (0: of none).
+    func setMaster(index: Int32, masterIndex: Int32) async throws(PatchbayError)
+    func deleteLink(index: Int32) async throws(PatchbayError)
+
+    func addAddress(_ address: InterfaceAddress, index: Int32) async throws(PatchbayError)
+    func deleteAddress(_ address: InterfaceAddress, index: Int32) async throws(PatchbayError)
+    func addresses(index: Int32) async throws(PatchbayError) -> [InterfaceAddress]
+
+    /// Creates a persistent TAP named exactly `name` (an existing device of that name is an
+    /// error, never a TAP to attach to), with vnet_hdr, down.
+    func createTap(name: String, multiQueue: Bool, owner: UInt32?, group: UInt32?) async throws(PatchbayError) -> LinkSnapshot
+    /// Creates a veth pair `name` / `peer`, the peer in the namespace named `namespace` (under
+    /// /run/netns) with `peerMAC`; returns the host end.
+    func createVeth(name: String, peer: String, peerMAC: MACAddress, namespace: String) async throws(PatchbayError) -> LinkSnapshot
+    func namespaceExists(_ name: String) async -> Bool
+
+    /// The ports of the bridge with index `bridgeIndex`.
+    func bridgePorts(ofBridge bridgeIndex: Int32) async throws(PatchbayError) -> [BridgePortStatus]
+    /// The device's counters, from the guest's side (rx and tx swapped, as virsh does); nil
+    /// when the device is gone.
+    func guestStatistics(index: Int32) async throws(PatchbayError) -> InterfaceStatistics?
 }
 
-/// What a driver needs to know about an existing device to decide whether to repair it.
+/// What the engine needs to know about an existing device.
 public struct LinkSnapshot: Sendable, Hashable {
     public var name: String
+    public var index: Int32
+    /// "bridge", "veth", "tun", ... nil for devices without a kind (lo).
     public var kind: String?
     public var mtu: Int?
     public var mac: MACAddress?
     public var isUp: Bool
+    /// IFLA_IFALIAS: Patchbay's `OwnershipTag` on the devices it made.
+    public var alias: String?
+    public var masterIndex: Int32?
     public var stp: Bool?
     /// Forward delay in centiseconds as the kernel reports it.
     public var forwardDelayCentiseconds: Int?
 
-    public init(name: String, kind: String?, mtu: Int?, mac: MACAddress?, isUp: Bool, stp: Bool?, forwardDelayCentiseconds: Int?) {
+    public init(name: String, index: Int32, kind: String?, mtu: Int? = nil, mac: MACAddress? = nil, isUp: Bool = false,
+                alias: String? = nil, masterIndex: Int32? = nil, stp: Bool? = nil, forwardDelayCentiseconds: Int? = nil) {
         self.name = name
+        self.index = index
         self.kind = kind
         self.mtu = mtu
         self.mac = mac
         self.isUp = isUp
+        self.alias = alias
+        self.masterIndex = masterIndex
         self.stp = stp
         self.forwardDelayCentiseconds = forwardDelayCentiseconds
     }
+
+    public var tag: OwnershipTag? { alias.flatMap(OwnershipTag.init) }
 }

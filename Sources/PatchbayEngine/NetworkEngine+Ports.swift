@@ -1,200 +1,278 @@
-import Foundation
 import LibvirtXML
 import PatchbayModel
 import PatchbayStore
 
 extension NetworkEngine {
-    /// `net-port-create`: a TAP (for QEMU) or a veth pair (for a namespace) on an active
-    /// network's bridge, stored. On failure nothing stays behind.
-    public func createPort(network name: String, _ request: CreatePortRequest) throws(PatchbayError) -> NetworkPort {
-        let (devices, store) = try portServices()
-        let record = try networkRecord(name)
-        guard let live = record.live else { throw PatchbayError(.operationInvalid, "network '\(name)' is not active") }
-        guard live.forward.mode.createsBridge, let bridge = live.bridge.name else {
-            throw PatchbayError(.operationInvalid, "network '\(name)' (forward mode '\(live.forward.mode.rawValue)') has no bridge of Patchbay's to attach ports to")
-        }
-        let owner = request.ownerName.trimmingCharacters(in: .whitespaces)
-        guard !owner.isEmpty, owner.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
-            throw PatchbayError(.invalidArgument, "the owner name '\(request.ownerName)' must be non-empty text without control characters")
-        }
-        let queues = request.queues ?? 1
-        guard (1...256).contains(queues) else { throw PatchbayError(.invalidArgument, "queues must be from 1 to 256, not \(queues)") }
-        let existing = try store.ports()
-        if let mac = request.mac, let clash = existing.first(where: { $0.mac == mac }) {
-            throw PatchbayError(.alreadyExists, "MAC address \(mac) is already used by port \(clash.uuid) of \(clash.ownerName) on network '\(clash.network)'")
-        }
-        var mac = request.mac ?? MACAddress.randomLibvirt()
-        while request.mac == nil && existing.contains(where: { $0.mac == mac }) { mac = MACAddress.randomLibvirt() }
+    /// `net-port-create`: a TAP (for QEMU), an existing TAP to adopt, or a veth pair (for a
+    /// namespace) on an active network's bridge. The record is stored first, in phase
+    /// `creating` and with the names it will use, then the device is made, tagged and plugged;
+    /// on failure nothing stays behind, and after a crash recovery removes what was half made.
+    /// `requestedBy` is the local user a bridge-helper request came from.
+    public func createPort(network name: String, _ request: CreatePortRequest, requestedBy: UInt32? = nil) async throws(PatchbayError) -> NetworkPort {
+        let port = try await withNetworkLock(name) { () async throws(PatchbayError) -> NetworkPort in
+            let record = try await requireRecord(name)
+            guard let live = record.live, record.intent == nil else {
+                throw PatchbayError(.operationInvalid, "network '\(name)' is not active")
+            }
+            guard live.forward.mode.createsBridge, let bridgeName = live.bridge.name else {
+                throw PatchbayError(.operationInvalid, "network '\(name)' (forward mode '\(live.forward.mode.rawValue)') has no bridge of Patchbay's to attach ports to")
+            }
+            let owner = request.ownerName.trimmingPrefixAndSuffixSpaces
+            guard !owner.isEmpty, owner.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
+                throw PatchbayError(.invalidArgument, "the owner name '\(request.ownerName)' must be non-empty text without control characters")
+            }
+            let queues = request.queues ?? 1
+            guard (1...256).contains(queues) else { throw PatchbayError(.invalidArgument, "queues must be from 1 to 256, not \(queues)") }
+            if let mac = request.mac, mac.isMulticast {
+                throw PatchbayError(.invalidArgument, "\(mac) is a multicast address; a port needs a unicast MAC")
+            }
+            guard let bridge = try await links.link(named: bridgeName),
+                  bridge.tag == .network(live.uuid) || record.legacyUntagged else {
+                throw PatchbayError(.operationInvalid, "the bridge '\(bridgeName)' of network '\(name)' is missing or not Patchbay's; restart the network")
+            }
+            let existing = try await store.ports()
+            if let mac = request.mac, let clash = existing.first(where: { $0.mac == mac }) {
+                throw PatchbayError(.alreadyExists, "MAC address \(mac) is already used by port \(clash.uuid) of \(clash.ownerName) on network '\(clash.network)'")
+            }
+            var mac = request.mac ?? MACAddress.randomLibvirt()
+            while request.mac == nil && existing.contains(where: { $0.mac == mac }) { mac = MACAddress.randomLibvirt() }
 
-        var reverter = Reverter()
-        var port = NetworkPort(uuid: NetworkUUID.random(), network: name, ownerName: owner, ownerUUID: request.ownerUUID, mac: mac,
-                               type: request.type, device: "", queues: queues, ownerUID: request.ownerUID, ownerGID: request.ownerGID)
-        do throws(PatchbayError) {
+            var port = NetworkPort(uuid: NetworkUUID.random(), network: name, ownerName: owner, ownerUUID: request.ownerUUID, mac: mac,
+                                   type: request.type, device: "", role: request.role ?? .guest, queues: queues,
+                                   ownerUID: request.ownerUID, ownerGID: request.ownerGID)
+            port.requestedBy = requestedBy
+            port.phase = .creating
             switch request.type {
             case .tap where request.device != nil:
-                let device = request.device ?? ""
-                guard device.hasPrefix("vnet") || device.hasPrefix("tap"), try devices.exists(device) else {
-                    throw PatchbayError(.notFound, "no TAP device '\(device)' to adopt")
-                }
-                guard !existing.contains(where: { $0.device == device }) else {
-                    throw PatchbayError(.alreadyExists, "device '\(device)' already belongs to a port")
-                }
-                port.device = device
-                port.adopted = true
-                if request.mac != nil, let hostMAC = MACAddress(bytes: [0xFE] + mac.bytes.dropFirst()) {
-                    try devices.setMAC(named: device, hostMAC)
-                }
+                try await prepareAdoption(&port, device: request.device ?? "", existing: existing)
             case .tap:
                 guard request.namespace == nil else {
                     throw PatchbayError(.invalidArgument, "--netns is for veth ports; a TAP port is opened by QEMU on the host")
                 }
-                port.device = try devices.createTap(template: "vnet%d", multiQueue: queues > 1, owner: request.ownerUID, group: request.ownerGID)
-                let device = port.device
-                reverter.add("delete \(device)") { () throws(PatchbayError) in try devices.deleteLink(named: device) }
-                // libvirt's rule: the host end carries the guest MAC with 0xFE first, so the
-                // bridge never adopts the guest's address as its own.
-                var host = mac.bytes
-                host[0] = 0xFE
-                if let hostMAC = MACAddress(bytes: host) { try devices.setMAC(named: device, hostMAC) }
+                port.device = try await freeDeviceName(existing)
+                port.temporaryDevice = OwnershipTag.temporaryDeviceName()
             case .veth:
                 guard let namespace = request.namespace else {
                     throw PatchbayError(.invalidArgument, "a veth port needs --netns: the namespace that gets the other end")
                 }
                 guard !namespace.isEmpty, !namespace.contains("/"), namespace != ".", namespace != "..",
-                      FileManager.default.fileExists(atPath: "/run/netns/\(namespace)") else {
+                      await links.namespaceExists(namespace) else {
                     throw PatchbayError(.notFound, "network namespace '\(namespace)' does not exist (no /run/netns/\(namespace))")
                 }
                 guard request.queues == nil || queues == 1 else { throw PatchbayError(.invalidArgument, "queues are for TAP ports") }
-                let names = try devices.linkNames()
-                let device = (0...).lazy.map { "vnet\($0)" }.first { !names.contains($0) } ?? "vnet0"
-                let peer = request.peerName ?? "eth0"
-                try devices.createVeth(name: device, peer: peer, peerMAC: mac, namespacePath: "/run/netns/\(namespace)")
-                reverter.add("delete \(device)") { () throws(PatchbayError) in try devices.deleteLink(named: device) }
-                port.device = device
+                port.device = try await freeDeviceName(existing)
+                port.temporaryDevice = OwnershipTag.temporaryDeviceName()
                 port.namespace = namespace
-                port.peerName = peer
+                port.peerName = request.peerName ?? "eth0"
             }
-            try devices.setMaster(named: port.device, master: bridge)
-            try devices.setLinkUp(named: port.device, true)
-            try store.insert(port)
-        } catch {
-            reverter.revert(logger: logger)
-            throw PatchbayError(error.code, "cannot create a port on network '\(name)': \(error.message)", cause: error.cause)
+            try await store.insert(port)
+            await faults.reach(.portCreateReserved)
+            let driver = portDriver(for: port)
+            do throws(PatchbayError) {
+                var created = try await driver.create(port, bridge: bridge)
+                created.phase = nil
+                try await store.update(created)
+                logger.info("port created", metadata: ["network": "\(name)", "port": "\(created.uuid)", "device": "\(created.device)",
+                                                       "owner": "\(owner)", "mac": "\(mac)"])
+                return created
+            } catch {
+                do { try await driver.remove(port) } catch let undo {
+                    logger.warning("cannot remove the device of a failed port", metadata: ["port": "\(port.uuid)", "error": "\(undo)"])
+                }
+                try? await store.delete(port: port.uuid)
+                throw PatchbayError(error.code, "cannot create a port on network '\(name)': \(error.message)", cause: error.cause)
+            }
         }
-        logger.info("port created", metadata: ["network": "\(name)", "port": "\(port.uuid)", "device": "\(port.device)",
-                                               "owner": "\(owner)", "mac": "\(mac)"])
+        if port.role == .uplink { await publishGuardedBridges() }
         return port
     }
 
-    /// `net-port-list`.
-    public func ports(network name: String) throws(PatchbayError) -> [NetworkPort] {
-        let record = try networkRecord(name)
-        let (devices, store) = try portServices()
-        var ports = try store.ports(network: name)
+    /// An adopted TAP must exist and be a TAP, and may not be another live port's device. A
+    /// stored port with the same device name whose device is gone, or is another device now (the
+    /// kernel reuses `vnetN` as soon as QEMU closes one), is stale and is dropped.
+    private func prepareAdoption(_ port: inout NetworkPort, device: String, existing: [NetworkPort]) async throws(PatchbayError) {
+        guard device.hasPrefix("vnet") || device.hasPrefix("tap"), let link = try await links.link(named: device), link.kind == "tun" else {
+            throw PatchbayError(.notFound, "no TAP device '\(device)' to adopt")
+        }
+        if let holder = existing.first(where: { $0.device == device }) {
+            if holder.interfaceIndex == link.index && link.tag == holder.tag {
+                throw PatchbayError(.alreadyExists, "device '\(device)' already belongs to port \(holder.uuid) on network '\(holder.network)'")
+            }
+            try await store.delete(port: holder.uuid)
+            logger.info("dropped a stale port whose device name the kernel reused",
+                        metadata: ["network": "\(holder.network)", "port": "\(holder.uuid)", "device": "\(device)"])
+        }
+        if case .port(let owner)? = link.tag, existing.contains(where: { $0.uuid == owner && $0.device != device }) {
+            throw PatchbayError(.alreadyExists, "device '\(device)' carries the tag of port \(owner)")
+        }
+        port.device = device
+        port.interfaceIndex = link.index
+        port.adopted = true
+    }
+
+    /// The first `vnetN` that neither the kernel nor any stored port has.
+    private func freeDeviceName(_ existing: [NetworkPort]) async throws(PatchbayError) -> String {
+        let taken = Set(try await links.links().map(\.name)).union(existing.map(\.device))
+        return (0...).lazy.map { "vnet\($0)" }.first { !taken.contains($0) } ?? "vnet0"
+    }
+
+    /// `net-port-list`, with each port's state read from the kernel.
+    public func ports(network name: String) async throws(PatchbayError) -> [NetworkPort] {
+        let record = try await requireRecord(name)
+        var ports = try await store.ports(network: name)
         guard !ports.isEmpty else { return [] }
-        let states = try record.current.bridge.name.map { name throws(PatchbayError) in try devices.bridgePortStates(ofBridge: name) } ?? [:]
+        var states: [Int32: BridgePortStatus] = [:]
+        if let bridgeName = record.current.bridge.name, let bridge = try await links.link(named: bridgeName) {
+            for status in try await links.bridgePorts(ofBridge: bridge.index) { states[status.index] = status }
+        }
+        let devices = PortDevices(links: links, faults: .none, logger: logger)
         for index in ports.indices {
-            let device = ports[index].device
-            if let status = states[device] {
-                ports[index].state = status.carrier ? status.state.description : "no-carrier"
+            let port = ports[index]
+            if port.phase != nil {
+                ports[index].state = .pending
+            } else if let device = port.interfaceIndex, let status = states[device] {
+                ports[index].state = PortState(status)
+            } else if port.interfaceIndex == nil, let status = states.values.first(where: { $0.name == port.device }) {
+                ports[index].state = PortState(status)
             } else {
-                ports[index].state = try devices.exists(device) ? "detached" : "missing"
+                ports[index].state = try await devices.find(port) != nil ? .detached : .missing
             }
         }
         return ports
     }
 
     /// `net-port-dumpxml`: libvirt's `<networkport>` document.
-    public func portXML(network name: String, uuid: NetworkUUID) throws(PatchbayError) -> String {
-        let port = try port(network: name, uuid: uuid)
-        let bridge = try networkRecord(name).current.bridge.name ?? ""
+    public func portXML(network name: String, uuid: NetworkUUID) async throws(PatchbayError) -> String {
+        let port = try await port(network: name, uuid: uuid)
+        let bridge = try await requireRecord(name).current.bridge.name ?? ""
         var lines = ["<networkport>", "  <uuid>\(port.uuid)</uuid>", "  <owner>", "    <name>\(XMLWriter.escape(port.ownerName))</name>"]
         if let ownerUUID = port.ownerUUID { lines.append("    <uuid>\(ownerUUID)</uuid>") }
         lines += ["  </owner>", "  <mac address='\(port.mac)'/>", "  <plug type='network' bridge='\(XMLWriter.escape(bridge))'/>", "</networkport>"]
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// `net-port-delete`: the device goes, then the record.
-    public func deletePort(network name: String, uuid: NetworkUUID) throws(PatchbayError) {
-        let (devices, store) = try portServices()
-        let port = try port(network: name, uuid: uuid)
-        if try devices.exists(port.device) { try devices.deleteLink(named: port.device) }
-        try store.delete(port: uuid)
-        logger.info("port deleted", metadata: ["network": "\(name)", "port": "\(uuid)", "device": "\(port.device)"])
+    /// `net-port-delete`: marked first, then the device (if it is the port's own), then the
+    /// record.
+    public func deletePort(network name: String, uuid: NetworkUUID) async throws(PatchbayError) {
+        let role = try await withNetworkLock(name) { () async throws(PatchbayError) -> NetworkPort.Role in
+            var port = try await port(network: name, uuid: uuid)
+            port.phase = .deleting
+            try await store.update(port)
+            await faults.reach(.portDeleteMarked)
+            try await portDriver(for: port).remove(port)
+            await faults.reach(.portDeleteDevice)
+            try await store.delete(port: uuid)
+            logger.info("port deleted", metadata: ["network": "\(name)", "port": "\(uuid)", "device": "\(port.device)"])
+            return port.role
+        }
+        if role == .uplink { await publishGuardedBridges() }
     }
 
     /// `domiflist OWNER`.
-    public func interfaces(owner: String) throws(PatchbayError) -> [DomainInterface] {
-        let ports = try portServices().store.ports().filter { $0.ownerName == owner }
+    public func interfaces(owner: String) async throws(PatchbayError) -> [DomainInterface] {
+        let ports = try await store.ports().filter { $0.ownerName == owner }
         guard !ports.isEmpty else { throw PatchbayError(.notFound, "no ports belong to '\(owner)'") }
         return ports.map { DomainInterface(interface: $0.device, type: "network", source: $0.network, model: "-", mac: $0.mac.description) }
     }
 
     /// `domifstat OWNER IFACE`.
-    public func interfaceStatistics(owner: String, interface: String) throws(PatchbayError) -> InterfaceStatistics {
-        let (devices, store) = try portServices()
-        guard let port = try store.ports().first(where: { $0.ownerName == owner && ($0.device == interface || $0.mac.description == interface.lowercased()) }) else {
+    public func interfaceStatistics(owner: String, interface: String) async throws(PatchbayError) -> InterfaceStatistics {
+        guard let port = try await store.ports().first(where: { $0.ownerName == owner && ($0.device == interface || $0.mac.description == interface.lowercased()) }) else {
             throw PatchbayError(.notFound, "'\(owner)' has no interface '\(interface)'")
         }
-        guard let stats = try devices.guestStatistics(of: port.device) else {
+        let devices = PortDevices(links: links, faults: .none, logger: logger)
+        guard let link = try await devices.find(port), var stats = try await links.guestStatistics(index: link.index) else {
             throw PatchbayError(.notFound, "device \(port.device) of '\(owner)' is gone")
         }
+        stats.interface = port.device
         return stats
     }
 
-    /// Forgets adopted ports whose TAP is gone (QEMU closed it). The daemon calls this every
+    /// Forgets ports whose device went for good: adopted TAPs that QEMU closed (or whose name the
+    /// kernel has given to another TAP since), veth pairs whose namespace was deleted. Persistent
+    /// TAPs stay: they are made again at the network's next start. The daemon calls this every
     /// second; returns the ports removed.
     @discardableResult
-    public func sweepVanishedPorts() -> [NetworkPort] {
-        guard let devices = portDevices, let store = portStore, let ports = try? store.ports() else { return [] }
+    public func sweepVanishedPorts() async -> [NetworkPort] {
+        let ports: [NetworkPort]
+        let links: [LinkSnapshot]
+        do {
+            ports = try await store.ports().filter { $0.phase == nil && ($0.adopted || $0.type == .veth) }
+            guard !ports.isEmpty else { return [] }
+            links = try await self.links.links()
+        } catch {
+            logger.warning("port sweep: cannot read ports or links", metadata: ["error": "\(error)"])
+            return []
+        }
+        let byIndex = Dictionary(links.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
+        let byName = Dictionary(links.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var removed: [NetworkPort] = []
-        for port in ports where port.adopted {
-            guard (try? devices.exists(port.device)) == false else { continue }
-            if (try? store.delete(port: port.uuid)) != nil {
+        for port in ports where !Self.isAlive(port, byIndex: byIndex, byName: byName) {
+            let gone: Bool? = try? await withNetworkLock(port.network) { () async throws(PatchbayError) -> Bool in
+                // Looked at again under the lock: the port may have been deleted or re-made.
+                guard let current = try await store.ports(network: port.network).first(where: { $0.uuid == port.uuid }),
+                      current.phase == nil else { return false }
+                let fresh = try await self.links.links()
+                guard !Self.isAlive(current, byIndex: Dictionary(fresh.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a }),
+                                    byName: Dictionary(fresh.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })) else { return false }
+                try await store.delete(port: current.uuid)
+                return true
+            }
+            if gone == true {
                 removed.append(port)
-                logger.info("port removed: its TAP closed", metadata: ["network": "\(port.network)", "port": "\(port.uuid)", "device": "\(port.device)"])
+                logger.info("port removed: its device is gone", metadata: ["network": "\(port.network)", "port": "\(port.uuid)", "device": "\(port.device)"])
             }
         }
         return removed
     }
 
+    static func isAlive(_ port: NetworkPort, byIndex: [Int32: LinkSnapshot], byName: [String: LinkSnapshot]) -> Bool {
+        if let index = port.interfaceIndex {
+            guard let link = byIndex[index] else { return false }
+            return link.tag == port.tag
+        }
+        return byName[port.device] != nil
+    }
+
     /// Puts the ports of a network (back) on its bridge: after `net-start`, and at daemon start.
-    func attachPorts(of definition: NetworkDefinition) -> [String] {
-        guard let devices = portDevices, let store = portStore, let bridge = definition.bridge.name,
-              let ports = try? store.ports(network: definition.name) else { return [] }
+    /// Ports whose device is gone for good are dropped. Called with the network's lock held.
+    func attachPorts(of name: String, definition: NetworkDefinition) async -> [String] {
         var notes: [String] = []
-        for port in ports {
-            do {
-                guard try devices.exists(port.device) else {
-                    notes.append("port \(port.uuid): device \(port.device) is gone")
-                    continue
+        do {
+            guard let bridgeName = definition.bridge.name, let bridge = try await links.link(named: bridgeName) else { return [] }
+            for port in try await store.ports(network: name) where port.phase == nil {
+                do {
+                    if let attached = try await portDriver(for: port).attach(port, bridge: bridge) {
+                        if attached != port { try await store.update(attached) }
+                    } else {
+                        try await store.delete(port: port.uuid)
+                        notes.append("port \(port.uuid): device \(port.device) is gone; port removed")
+                    }
+                } catch {
+                    notes.append("port \(port.uuid): \(error)")
                 }
-                try devices.setMaster(named: port.device, master: bridge)
-                try devices.setLinkUp(named: port.device, true)
-            } catch {
-                notes.append("port \(port.uuid): \(error)")
             }
+        } catch {
+            notes.append("cannot attach ports: \(error)")
         }
         return notes
     }
 
-    func deletePorts(of network: String) {
-        guard let devices = portDevices, let store = portStore, let ports = try? store.ports(network: network) else { return }
-        for port in ports {
-            if (try? devices.exists(port.device)) == true { try? devices.deleteLink(named: port.device) }
-            try? store.delete(port: port.uuid)
-        }
-    }
-
-    private func port(network name: String, uuid: NetworkUUID) throws(PatchbayError) -> NetworkPort {
-        guard let port = try portServices().store.ports(network: name).first(where: { $0.uuid == uuid }) else {
+    func port(network name: String, uuid: NetworkUUID) async throws(PatchbayError) -> NetworkPort {
+        guard let port = try await store.ports(network: name).first(where: { $0.uuid == uuid }) else {
+            if try await store.network(named: name) == nil { throw PatchbayError(.notFound, "network '\(name)' not found") }
             throw PatchbayError(.notFound, "network '\(name)' has no port \(uuid)")
         }
         return port
     }
+}
 
-    private func portServices() throws(PatchbayError) -> (devices: any PortDeviceManaging, store: any PortStore) {
-        guard let portDevices, let portStore else { throw PatchbayError(.unavailable, "this daemon manages no ports") }
-        return (portDevices, portStore)
+extension String {
+    /// Without leading and trailing spaces (the pure targets do without Foundation's trimming).
+    var trimmingPrefixAndSuffixSpaces: String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { $0 != " " && $0 != "\t" }),
+              let last = scalars.lastIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
+        return String(scalars[first...last])
     }
 }

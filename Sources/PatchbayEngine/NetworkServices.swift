@@ -1,9 +1,12 @@
 import PatchbayModel
 
-/// The per-network services that run on top of the kernel state (DHCP now, DNS next): started
-/// after the bridge is up, stopped before it goes. A protocol so the engine never opens a socket.
+/// The per-network services that run on top of the kernel state (DHCP and DNS): started after
+/// the bridge is up and its firewall in place, stopped before it goes. A protocol so the engine
+/// never opens a socket.
 public protocol NetworkServices: Sendable {
-    /// Starts or restarts the services of an active network for `definition`.
+    /// Starts the services of an active network for `definition`, or brings running ones to it
+    /// (in place where the sockets can stay). All or nothing: on failure what ran before runs as
+    /// before.
     func start(_ definition: NetworkDefinition) async throws(PatchbayError)
     func stop(_ network: String) async
 }

@@ -8,14 +8,19 @@ public struct DHCPLease: Sendable, Hashable, Codable {
     public var hostname: String?
     /// Seconds since 1970; nil for an infinite lease.
     public var expiresAt: Int64?
+    /// Where the client's request came from when the lease was granted: only a DECLINE or RELEASE
+    /// from there counts (nil for leases stored before origins were kept).
+    public var origin: DHCPOrigin?
 
-    public init(network: String, mac: MACAddress, ip: IPv4Address, clientID: [UInt8]? = nil, hostname: String? = nil, expiresAt: Int64?) {
+    public init(network: String, mac: MACAddress, ip: IPv4Address, clientID: [UInt8]? = nil, hostname: String? = nil, expiresAt: Int64?,
+                origin: DHCPOrigin? = nil) {
         self.network = network
         self.mac = mac
         self.ip = ip
         self.clientID = clientID
         self.hostname = hostname
         self.expiresAt = expiresAt
+        self.origin = origin
     }
 
     public func isExpired(at now: Int64) -> Bool { expiresAt.map { $0 <= now } ?? false }
@@ -48,5 +53,37 @@ public struct DHCPLeaseInfo: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case expiryTime, mac, protocolName = "protocol", ipAddress, prefix, hostname, clientID
+    }
+}
+
+/// Where a DHCP client sits: the bridge port its request came in on (the real ingress, read at
+/// layer 2, not what the packet claims), or the configured relay agent that forwarded it.
+public enum DHCPOrigin: Sendable, Hashable, Codable, CustomStringConvertible {
+    case port(Int32)
+    case relay(IPv4Address)
+
+    public var description: String {
+        switch self {
+        case .port(let index): "bridge port \(index)"
+        case .relay(let address): "relay \(address)"
+        }
+    }
+
+    /// The form the store keeps: `port:12`, `relay:10.0.0.1`.
+    public var storedForm: String {
+        switch self {
+        case .port(let index): "port:\(index)"
+        case .relay(let address): "relay:\(address)"
+        }
+    }
+
+    public init?(storedForm text: String) {
+        if text.hasPrefix("port:"), let index = Int32(text.dropFirst(5)) {
+            self = .port(index)
+        } else if text.hasPrefix("relay:"), let address = IPv4Address(String(text.dropFirst(6))) {
+            self = .relay(address)
+        } else {
+            return nil
+        }
     }
 }

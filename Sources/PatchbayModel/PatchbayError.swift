@@ -15,6 +15,10 @@ public struct PatchbayError: Error, Sendable, Hashable, Codable, CustomStringCon
         case storage
         case `internal`
         case unavailable
+        /// The caller may not do this (the bridge helper's ACL, a file's owner).
+        case permissionDenied = "permission-denied"
+        /// Someone else changed the object between this request's read and its write.
+        case conflict
     }
 
     public var code: Code
@@ -37,7 +41,8 @@ public struct PatchbayError: Error, Sendable, Hashable, Codable, CustomStringCon
         switch code {
         case .invalidArgument: 400
         case .notFound: 404
-        case .alreadyExists, .operationInvalid: 409
+        case .alreadyExists, .operationInvalid, .conflict: 409
+        case .permissionDenied: 403
         case .unavailable: 503
         case .kernel, .storage, .internal: 500
         }

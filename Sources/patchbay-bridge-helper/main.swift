@@ -3,13 +3,17 @@
 //   qemu-system-x86_64 -netdev bridge,id=n0,br=virbr0,helper=/usr/libexec/patchbay-bridge-helper \
 //       -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56 ...
 //
-// QEMU runs `HELPER [--use-vnet] --br=BRIDGE --fd=N`: the helper opens a TAP, has patchbayd put
-// it on BRIDGE as a port of the VM (its name and MAC read from QEMU's command line), and passes
-// the descriptor back over the unix socket N. The TAP is not persistent: when QEMU closes it, it
-// disappears and patchbayd drops the port. Only bridges of active Patchbay networks are allowed.
+// QEMU runs `HELPER [--use-vnet] --br=BRIDGE --fd=N`. The helper asks patchbayd, on its helper
+// socket, for a TAP on BRIDGE (with the VM's name and MAC read from QEMU's command line, which
+// only label the port) and passes the descriptor patchbayd sends back to QEMU over the unix
+// socket N. The helper needs no privileges: patchbayd decides from the kernel's account of who
+// is asking (SO_PEERCRED) and its ACL (`patchbayd --helper-acl`) whether they may, and opens the
+// TAP itself. When QEMU closes the TAP, it disappears and patchbayd drops the port.
+//
+// Installed setuid anyway, it trusts nothing of its caller's: it then ignores
+// PATCHBAY_HELPER_SOCKET and --owner.
 import CPatchbay
 import Foundation
-import PatchbayClient
 import PatchbayModel
 
 func fail(_ message: String) -> Never {
@@ -17,6 +21,8 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
+let defaultSocket = "/run/patchbay/helper.sock"
+let elevated = cpatchbay_is_setuid() != 0
 var useVnet = false
 var bridge: String?
 var socketFD: Int32?
@@ -29,42 +35,47 @@ for argument in CommandLine.arguments.dropFirst() {
     } else if argument.hasPrefix("--fd=") {
         socketFD = Int32(argument.dropFirst(5))
     } else if argument.hasPrefix("--owner=") {
-        ownerOverride = String(argument.dropFirst(8))
+        ownerOverride = elevated ? nil : String(argument.dropFirst(8))
     } else {
         fail("unknown argument '\(argument)'; usage: patchbay-bridge-helper [--use-vnet] --br=BRIDGE --fd=N [--owner=NAME]")
     }
 }
-guard let bridge, !bridge.isEmpty else { fail("--br=BRIDGE is required") }
+guard let bridge, !bridge.isEmpty, bridge.utf8.count < 16 else { fail("--br=BRIDGE (an interface name) is required") }
 guard let socketFD, socketFD >= 0 else { fail("--fd=N (the unix socket QEMU gave) is required") }
 
-let client = PatchbayClient(socketPath: ProcessInfo.processInfo.environment["PATCHBAY_SOCKET"] ?? PatchbayClient.defaultSocketPath)
-let network: String
-do {
-    let networks = try await client.listNetworks()
-    guard let match = networks.first(where: { $0.active && $0.bridge == bridge }) else {
-        fail("bridge \(bridge) does not belong to an active Patchbay network (see patchbay net-list and net-info)")
-    }
-    network = match.name
-} catch {
-    fail("cannot reach patchbayd: \(error)")
-}
-
+let socketPath = elevated ? defaultSocket : (ProcessInfo.processInfo.environment["PATCHBAY_HELPER_SOCKET"] ?? defaultSocket)
 let parent = getppid()
 let qemu = QEMUCommandLine(procCmdline: Array((try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(parent)/cmdline"))) ?? Data()))
-let owner = ownerOverride ?? qemu.vmName ?? "qemu-\(parent)"
+let request = HelperRequest(bridge: bridge, vnetHeader: useVnet, owner: ownerOverride ?? qemu.vmName, mac: qemu.mac(forBridge: bridge))
 
-var name = [CChar](repeating: 0, count: 16)
-let tap = cpatchbay_tap_open("vnet%d", useVnet ? CPATCHBAY_TAP_VNET_HDR : 0, &name)
-guard tap >= 0 else { fail("cannot open a TAP device: \(String(cString: strerror(-tap)))") }
-let device = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-
-do {
-    _ = try await client.createPort(network, CreatePortRequest(ownerName: owner, mac: qemu.mac(forBridge: bridge), type: .tap,
-                                                               device: device))
-} catch {
-    close(tap)
-    fail("cannot attach \(device) to \(bridge): \(error)")
+let connection = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+guard connection >= 0 else { fail("cannot create a socket: \(String(cString: strerror(errno)))") }
+var address = sockaddr_un()
+address.sun_family = sa_family_t(AF_UNIX)
+let pathBytes = Array(socketPath.utf8)
+guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else { fail("socket path \(socketPath) is too long") }
+withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, byte) in pathBytes.enumerated() { raw[i] = byte } }
+let connected = withUnsafePointer(to: &address) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(connection, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
 }
+guard connected == 0 else { fail("cannot reach patchbayd at \(socketPath): \(String(cString: strerror(errno)))") }
+_ = cpatchbay_set_receive_timeout(connection, 30_000)
+
+let body = Array((try? JSONEncoder().encode(request)) ?? Data()) + [UInt8(ascii: "\n")]
+guard body.withUnsafeBufferPointer({ cpatchbay_send_with_fd(connection, $0.baseAddress, $0.count, -1) }) == body.count else {
+    fail("cannot send the request to patchbayd")
+}
+var reply = [UInt8](repeating: 0, count: 8192)
+var tap: Int32 = -1
+let received = reply.withUnsafeMutableBufferPointer { cpatchbay_receive_fd(connection, $0.baseAddress, $0.count, &tap) }
+guard received > 0, let response = try? JSONDecoder().decode(HelperResponse.self, from: Data(reply[0..<Int(received)])) else {
+    fail("patchbayd sent no answer")
+}
+if let error = response.error {
+    if tap >= 0 { close(tap) }
+    fail(error.description)
+}
+guard tap >= 0 else { fail("patchbayd answered without a TAP descriptor") }
 let sent = cpatchbay_send_fd(socketFD, tap)
 guard sent == 0 else { fail("cannot pass the TAP descriptor to QEMU: \(String(cString: strerror(-sent)))") }
 exit(0)

@@ -5,22 +5,50 @@ import PatchbayModel
 struct DaemonFiles {
     let stateDirectory: String
     let socketPath: String
+    let helperSocketPath: String
 
     var databasePath: String { stateDirectory + "/patchbay.sqlite" }
     /// What the firewall applied last, so a restart re-applies only when something differs.
     var firewallStatePath: String { stateDirectory + "/firewall.json" }
     var lockPath: String { stateDirectory + "/patchbayd.lock" }
 
+    /// The state directory is the daemon's alone (0700, even if it existed with another mode);
+    /// files it creates are private too (umask 077), so the API socket is 0600 from the moment it
+    /// is bound until it is given its documented mode (`secureSocket`).
     func prepare() throws(PatchbayError) {
+        umask(0o077)
         let fm = FileManager.default
         do {
             try fm.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            let socketDirectory = (socketPath as NSString).deletingLastPathComponent
-            if !socketDirectory.isEmpty {
-                try fm.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            guard chmod(stateDirectory, 0o700) == 0 else {
+                throw PatchbayError(.storage, "cannot make \(stateDirectory) private (mode 0700)", cause: String(cString: strerror(errno)))
             }
+            for path in [socketPath, helperSocketPath] {
+                let directory = (path as NSString).deletingLastPathComponent
+                if !directory.isEmpty {
+                    try fm.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+                }
+            }
+        } catch let error as PatchbayError {
+            throw error
         } catch {
-            throw PatchbayError(.storage, "cannot create \(stateDirectory) or the socket's directory", cause: "\(error)")
+            throw PatchbayError(.storage, "cannot create \(stateDirectory) or the sockets' directory", cause: "\(error)")
+        }
+    }
+
+    /// Gives the bound API socket mode 0660 and the administrators' group (root's when none is
+    /// named): only they can drive the daemon, as with libvirt's read-write socket.
+    static func secureSocket(_ path: String, group: String?) throws(PatchbayError) {
+        var gid: gid_t = 0
+        if let group {
+            guard let entry = getgrnam(group) else { throw PatchbayError(.invalidArgument, "--socket-group: no group named '\(group)'") }
+            gid = entry.pointee.gr_gid
+        }
+        guard chown(path, 0, gid) == 0 else {
+            throw PatchbayError(.storage, "cannot give the API socket \(path) to group \(group ?? "root")", cause: String(cString: strerror(errno)))
+        }
+        guard chmod(path, 0o660) == 0 else {
+            throw PatchbayError(.storage, "cannot set mode 0660 on the API socket \(path)", cause: String(cString: strerror(errno)))
         }
     }
 

@@ -5,21 +5,28 @@ import PatchbayModel
 import PatchbayStore
 
 /// What runs beside each active network: its DNS server, then its DHCP server, which tells the
-/// DNS server of every lease it grants or ends so client names resolve at once.
+/// DNS server of every lease it grants or ends so client names resolve at once. All or nothing:
+/// when the DHCP server cannot take a new definition, the DNS server goes back to the one it had.
 struct DaemonNetworkServices: NetworkServices {
     let dhcp: DHCPServerManager
     let dns: DNSServerManager
     let leases: any LeaseStore
 
     func start(_ definition: NetworkDefinition) async throws(PatchbayError) {
-        try await dns.start(definition, leases: try leases.leases(network: definition.name))
+        let previous = dns.definition(of: definition.name)
+        let current = try await leases.leases(network: definition.name)
+        try await dns.start(definition, leases: current)
         let dns = self.dns
         do {
             try await dhcp.start(definition) { network, upserts, deletions in
                 dns.leasesChanged(network: network, upserts: upserts, deletions: deletions)
             }
         } catch {
-            await dns.stop(definition.name)
+            if let previous {
+                try? await dns.start(previous, leases: current)
+            } else {
+                await dns.stop(definition.name)
+            }
             throw error
         }
     }

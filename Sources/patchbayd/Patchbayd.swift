@@ -1,15 +1,18 @@
 import ArgumentParser
+import CPatchbay
+import DHCPServer
+import DNSServer
 import Foundation
 import Hummingbird
 import Logging
-import DHCPServer
-import DNSServer
+import LoopGuard
 import NFTablesKernel
 import Netlink
 import PatchbayAPI
 import PatchbayEngine
+import PatchbayKernel
 import PatchbayModel
-import PatchbayStore
+import PatchbayStoreSQLite
 
 /// `patchbayd`: owns the kernel state of every Patchbay network in its network namespace and
 /// serves the API the CLI talks to.
@@ -18,8 +21,21 @@ struct Patchbayd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "patchbayd", abstract: "The Patchbay daemon.", version: PatchbayVersion.current)
 
-    @Option(help: ArgumentHelp("Path of the API socket.", valueName: "path"))
+    @Option(help: ArgumentHelp("Path of the API socket (mode 0660, owned by root and --socket-group).", valueName: "path"))
     var socket = "/run/patchbay/patchbay.sock"
+
+    @Option(name: .customLong("socket-group"),
+            help: ArgumentHelp("The group that may use the API socket (the administrators'); root's when not given.", valueName: "name"))
+    var socketGroup: String?
+
+    @Option(name: .customLong("helper-socket"),
+            help: ArgumentHelp("Path of the socket patchbay-bridge-helper asks for TAPs on (mode 0666; the ACL decides).", valueName: "path"))
+    var helperSocket = "/run/patchbay/helper.sock"
+
+    @Option(name: .customLong("helper-acl"),
+            help: ArgumentHelp("Who may attach guests to which network through the bridge helper (deny by default; root always may).",
+                               valueName: "path"))
+    var helperACL = "/etc/patchbay/helper.acl"
 
     @Option(name: .customLong("state-dir"), help: ArgumentHelp("Directory for the state database.", valueName: "dir"))
     var stateDirectory = "/var/lib/patchbay"
@@ -32,6 +48,11 @@ struct Patchbayd: AsyncParsableCommand {
             help: ArgumentHelp("How many DHCP clients one bridge port or relay may hold addresses for (0: no limit).",
                                valueName: "n"))
     var dhcpMaxLeasesPerPort = DHCPServerManager.defaultMaxClientsPerPort
+
+    @Option(name: .customLong("dhcp-relay"),
+            help: ArgumentHelp("A DHCP relay agent (its giaddr) whose relayed requests are answered; repeat for more. Relayed requests from any other address are dropped.",
+                               valueName: "address"))
+    var dhcpRelays: [String] = []
 
     @Flag(name: .customLong("no-firewall-coexistence"),
           help: "Do not add accept rules for Patchbay's bridges to other programs' forward chains that would drop their traffic.")
@@ -61,6 +82,9 @@ struct Patchbayd: AsyncParsableCommand {
         guard dhcpMaxLeasesPerPort >= 0 else {
             throw ValidationError("--dhcp-max-leases-per-port must be 0 or more, not \(dhcpMaxLeasesPerPort)")
         }
+        for relay in dhcpRelays where IPv4Address(relay) == nil {
+            throw ValidationError("--dhcp-relay '\(relay)' is not an IPv4 address")
+        }
     }
 
     func run() async throws {
@@ -78,20 +102,41 @@ struct Patchbayd: AsyncParsableCommand {
         }
     }
 
+    /// `PATCHBAY_TEST_CRASH_AT=<step>` (tests only): the daemon kills itself with SIGKILL when an
+    /// operation reaches that step, as a crash would.
+    static func faultPoints(logger: Logger) -> FaultPoints {
+        guard let step = ProcessInfo.processInfo.environment["PATCHBAY_TEST_CRASH_AT"], !step.isEmpty else { return .none }
+        logger.warning("test fault injection: the daemon will kill itself at step \(step)")
+        return FaultPoints { reached in
+            guard reached.rawValue == step else { return }
+            logger.critical("test fault injection: killed at \(step)")
+            kill(getpid(), SIGKILL)
+            while true { pause() }
+        }
+    }
+
     private func serve(logger: Logger) async throws {
-        let files = DaemonFiles(stateDirectory: stateDirectory, socketPath: socket)
+        let files = DaemonFiles(stateDirectory: stateDirectory, socketPath: socket, helperSocketPath: helperSocket)
         try files.prepare()
         let lock = try files.lockStateDirectory()
         defer { lock.release() }
         try files.removeStaleSocket()
+        // Every DNS-over-TCP client and TAP costs a descriptor; the budget is set well below this.
+        _ = cpatchbay_set_nofile_limit()
 
-        let store = try SQLiteNetworkStore(path: files.databasePath)
+        let store = try SQLiteStore(path: files.databasePath)
         let session: NetlinkSession
-        do { session = try NetlinkSession() } catch {
-            throw PatchbayError(.kernel, "cannot open a netlink socket", cause: error.description)
+        let ingress: DHCPIngress
+        do {
+            session = try NetlinkSession()
+            ingress = try DHCPIngress(logger: logger)
+        } catch {
+            throw PatchbayError(.kernel, "cannot open a netlink or packet socket", cause: error.description)
         }
-        let dhcp = DHCPServerManager(store: store, neighbors: session, logger: logger,
-                                     now: { Int64(Date().timeIntervalSince1970) }, maxClientsPerPort: dhcpMaxLeasesPerPort)
+        let relays = Set(dhcpRelays.compactMap(IPv4Address.init))
+        let dhcp = DHCPServerManager(store: store, ingress: ingress, logger: logger,
+                                     now: { Int64(Date().timeIntervalSince1970) }, maxClientsPerPort: dhcpMaxLeasesPerPort,
+                                     trustedRelays: relays)
         let dns = DNSServerManager(logger: logger, resolvConfPath: resolvConf)
         let services = DaemonNetworkServices(dhcp: dhcp, dns: dns, leases: store)
         let firewall: NFTablesFirewall
@@ -100,25 +145,28 @@ struct Patchbayd: AsyncParsableCommand {
         } catch {
             throw PatchbayError(.kernel, "cannot open libnftables", cause: error.description)
         }
-        let links = NetlinkLinkManager(session: session)
         let protection = LoopProtection(rawValue: loopProtection) ?? .loopGuard
-        let engine = NetworkEngine(store: store, links: links, services: services, leases: store, firewall: firewall,
-                                   portForwards: store, portDevices: links, ports: store, loopProtection: protection,
-                                   logger: logger)
         // Bridges with stp='on' run without kernel STP; the loop guard keeps them loop-free. Its
-        // socket opens before recovery switches any bridge's STP off, so a daemon that cannot
+        // sockets open before recovery switches any bridge's STP off, so a daemon that cannot
         // guard stops before it leaves a bridge unprotected.
         var loopGuard: LoopGuard?
         if protection == .loopGuard {
-            loopGuard = LoopGuard(control: try KernelBridgePortControl(session: session),
-                                  bridges: { await engine.loopGuardedBridges() },
-                                  interval: .milliseconds(loopProbeIntervalMilliseconds), logger: logger)
+            loopGuard = LoopGuard(control: try KernelBridgePortControl(), interval: .milliseconds(loopProbeIntervalMilliseconds), logger: logger)
         }
+        let guardian = loopGuard
+        let engine = NetworkEngine(store: store, links: KernelLinks(session: session), services: services, firewall: firewall,
+                                   loopProtection: protection, faults: Self.faultPoints(logger: logger),
+                                   guardedBridgesChanged: { guardian?.setGuardedBridges($0) }, logger: logger)
+        ingress.start()
+        loopGuard?.start()
+        defer { loopGuard?.stop() }
         for line in await engine.recover() { logger.info("start-up: \(line)") }
-        let loopGuardTask = loopGuard.map { guardian in Task { await guardian.run() } }
-        defer { loopGuardTask?.cancel() }
 
-        // TAPs that QEMU opened through patchbay-bridge-helper vanish when QEMU closes them.
+        let helper = try HelperServer(socketPath: helperSocket, aclPath: helperACL, engine: engine, logger: logger)
+        helper.start()
+        defer { helper.stop() }
+        // TAPs that QEMU opened through patchbay-bridge-helper vanish when QEMU closes them, and
+        // veth pairs with their namespace.
         let sweeper = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
@@ -126,11 +174,14 @@ struct Patchbayd: AsyncParsableCommand {
             }
         }
         defer { sweeper.cancel() }
-        let app = PatchbayServer.application(engine: engine, socketPath: socket, logger: logger)
+        let socketPath = socket, group = socketGroup
+        let app = PatchbayServer.application(engine: engine, socketPath: socket, logger: logger) {
+            try DaemonFiles.secureSocket(socketPath, group: group)
+        }
         defer { unlink(socket) }
         try await app.runService()
         await services.stopAll()
-        firewall.flushState()
+        ingress.stop()
         logger.info("patchbayd stopped")
     }
 }

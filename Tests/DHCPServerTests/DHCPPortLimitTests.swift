@@ -51,7 +51,7 @@ import Testing
                 $0.options.setAddress(DHCPOptionCode.serverIdentifier, IPv4Address(10, 9, 0, 1))
                 $0.options.setAddress(DHCPOptionCode.requestedIPAddress, address)
             }
-            let outcome = core.handle(select, now: 100, origin: .unlearned)
+            let outcome = core.handle(select, now: 100, origin: .port(9))
             if outcome.reply?.messageType == .ack { acked += 1 }
         }
         #expect(acked == 2)

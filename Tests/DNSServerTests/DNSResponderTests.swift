@@ -133,8 +133,14 @@ import Testing
         #expect(try Self.answer("example.org", .a, zone: zone).responseCode == .servFail)
     }
 
-    @Test func clientsOutsideTheNetworkAreRefused() throws {
-        #expect(try Self.answer("alpha", .a, client: IPAddress("192.0.2.1")!).responseCode == .refused)
+    /// Not even an error goes back to a client outside the network: the server reflects nothing
+    /// to whoever can route to its address (and EDNS or opcode errors are no exception).
+    @Test func clientsOutsideTheNetworkGetNoAnswer() throws {
+        let outsider = IPAddress("192.0.2.1")!
+        #expect(DNSResponder.decide(try Self.query("alpha", .a), zone: try Self.zone(), client: outsider) == .drop)
+        var badVersion = try Self.query("alpha", .a, edns: true)
+        badVersion.edns?.version = 1
+        #expect(DNSResponder.decide(badVersion, zone: try Self.zone(), client: outsider) == .drop)
         #expect(try Self.answer("alpha", .a, client: IPAddress("127.0.0.1")!).responseCode == .noError)
         #expect(try Self.answer("alpha", .a, client: IPAddress("fd00:77::42")!).responseCode == .noError)
     }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NFTables
 import PatchbayAPI
 import PatchbayEngine
 import PatchbayModel
@@ -33,7 +34,7 @@ import Testing
     }
 
     static func engine() -> NetworkEngine {
-        NetworkEngine(store: InMemoryNetworkStore(), links: NoKernel(), logger: Logger(label: "test"))
+        NetworkEngine(store: InMemoryStore(), links: NoKernel(), firewall: NoFirewall(), logger: Logger(label: "test"))
     }
 
     @Test func everyRouteIsDocumentedAndEveryDocumentedRouteExists() throws {
@@ -87,17 +88,33 @@ import Testing
 
 /// The API tests never reach a start, so the kernel is never asked for anything but names.
 struct NoKernel: LinkManaging {
-    func link(named name: String) throws(PatchbayError) -> LinkSnapshot? { nil }
-    func linkNames() throws(PatchbayError) -> Set<String> { [] }
-    func createBridge(name: String, mac: MACAddress?, mtu: Int?, stp: Bool, delaySeconds: Int) throws(PatchbayError) { throw unused }
-    func setBridgeOptions(name: String, stp: Bool, delaySeconds: Int) throws(PatchbayError) { throw unused }
-    func enableDisabledPorts(ofBridge name: String) throws(PatchbayError) -> [String] { throw unused }
-    func setMTU(named name: String, _ mtu: Int) throws(PatchbayError) { throw unused }
-    func setLinkUp(named name: String, _ up: Bool) throws(PatchbayError) { throw unused }
-    func deleteLink(named name: String) throws(PatchbayError) { throw unused }
-    func disableTxChecksumOffload(named name: String) throws(PatchbayError) { throw unused }
-    func addAddress(_ address: InterfaceAddress, to name: String) throws(PatchbayError) { throw unused }
-    func deleteAddress(_ address: InterfaceAddress, from name: String) throws(PatchbayError) { throw unused }
-    func addresses(of name: String) throws(PatchbayError) -> [InterfaceAddress] { [] }
     private var unused: PatchbayError { PatchbayError(.internal, "the API tests do not touch the kernel") }
+    func links() async throws(PatchbayError) -> [LinkSnapshot] { [] }
+    func link(named name: String) async throws(PatchbayError) -> LinkSnapshot? { nil }
+    func link(index: Int32) async throws(PatchbayError) -> LinkSnapshot? { nil }
+    func createBridge(name: String, mac: MACAddress?, mtu: Int?, stp: Bool, delaySeconds: Int) async throws(PatchbayError) -> LinkSnapshot { throw unused }
+    func setBridgeOptions(index: Int32, stp: Bool, delaySeconds: Int) async throws(PatchbayError) { throw unused }
+    func enableDisabledPorts(ofBridge index: Int32) async throws(PatchbayError) -> [String] { throw unused }
+    func disableTxChecksumOffload(named name: String) async throws(PatchbayError) { throw unused }
+    func setAlias(index: Int32, _ alias: String) async throws(PatchbayError) { throw unused }
+    func rename(index: Int32, to name: String) async throws(PatchbayError) { throw unused }
+    func setMTU(index: Int32, _ mtu: Int) async throws(PatchbayError) { throw unused }
+    func setMAC(index: Int32, _ mac: MACAddress) async throws(PatchbayError) { throw unused }
+    func setLinkUp(index: Int32, _ up: Bool) async throws(PatchbayError) { throw unused }
+    func setMaster(index: Int32, masterIndex: Int32) async throws(PatchbayError) { throw unused }
+    func deleteLink(index: Int32) async throws(PatchbayError) { throw unused }
+    func addAddress(_ address: InterfaceAddress, index: Int32) async throws(PatchbayError) { throw unused }
+    func deleteAddress(_ address: InterfaceAddress, index: Int32) async throws(PatchbayError) { throw unused }
+    func addresses(index: Int32) async throws(PatchbayError) -> [InterfaceAddress] { [] }
+    func createTap(name: String, multiQueue: Bool, owner: UInt32?, group: UInt32?) async throws(PatchbayError) -> LinkSnapshot { throw unused }
+    func createVeth(name: String, peer: String, peerMAC: MACAddress, namespace: String) async throws(PatchbayError) -> LinkSnapshot { throw unused }
+    func namespaceExists(_ name: String) async -> Bool { false }
+    func bridgePorts(ofBridge bridgeIndex: Int32) async throws(PatchbayError) -> [BridgePortStatus] { [] }
+    func guestStatistics(index: Int32) async throws(PatchbayError) -> InterfaceStatistics? { nil }
+}
+
+struct NoFirewall: FirewallApplying {
+    func apply(_ state: FirewallState) async throws(PatchbayError) {}
+    func restore(_ state: FirewallState) async throws(PatchbayError) -> Bool { false }
+    func enableForwarding(ipv6: Bool) async throws(PatchbayError) {}
 }

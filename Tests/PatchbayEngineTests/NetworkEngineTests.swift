@@ -4,10 +4,18 @@ import PatchbayModel
 import PatchbayStore
 import Testing
 
+/// One engine per test, on the fake kernel, the in-memory store and recording fakes of the
+/// firewall and services.
 @Suite struct NetworkEngineTests {
     let kernel = KernelRecorder()
-    let store: any NetworkStore = InMemoryNetworkStore()
-    var engine: NetworkEngine { NetworkEngine(store: store, links: kernel, logger: Logger(label: "test")) }
+    let store: any PatchbayStore = InMemoryStore()
+    let firewall = RecordingFirewall()
+    let services = RecordingServices()
+    let engine: NetworkEngine
+
+    init() {
+        engine = NetworkEngine(store: store, links: kernel, services: services, firewall: firewall, logger: Logger(label: "test"))
+    }
 
     static let minimal = """
         <network>
@@ -32,7 +40,7 @@ import Testing
         let summary = try await engine.define(xml: Self.minimal)
         #expect(summary.bridge == "virbr1")
         #expect(NetworkUUID(summary.uuid) != nil)
-        let record = try #require(try store.network(named: "lab"))
+        let record = try #require(try await store.network(named: "lab"))
         #expect(Array(try #require(record.definition.mac).bytes.prefix(3)) == [0x52, 0x54, 0x00])
         #expect(try await engine.xml("lab", inactive: true).contains("<uuid>\(summary.uuid)</uuid>"))
         #expect(record.definition.interfaceAddresses == [InterfaceAddress("10.77.0.1/24")!])
@@ -46,14 +54,14 @@ import Testing
 
     @Test func duplicateNameWithAnotherUUIDIsRejectedAndNothingChanges() async throws {
         _ = try await engine.define(xml: try Conformance.input("isolated-network"))
-        let before = try store.networks()
+        let before = try await store.networks()
         let other = "<network><name>private</name><uuid>11111111-2222-3333-4444-555555555555</uuid></network>"
         let error = await #expect(throws: PatchbayError.self) { try await engine.define(xml: other) }
         #expect(error?.code == .alreadyExists)
         #expect(error?.message == "network 'private' already exists with UUID 81ff0d90-c91e-6742-64da-4a736edb9a9b")
         let noUUID = await #expect(throws: PatchbayError.self) { try await engine.define(xml: "<network><name>private</name></network>") }
         #expect(noUUID?.code == .alreadyExists)
-        #expect(try store.networks() == before)
+        #expect(try await store.networks() == before)
     }
 
     @Test func sameUUIDUnderAnotherNameIsRejected() async throws {
@@ -61,7 +69,7 @@ import Testing
         let xml = "<network><name>copy</name><uuid>81ff0d90-c91e-6742-64da-4a736edb9a9b</uuid></network>"
         let error = await #expect(throws: PatchbayError.self) { try await engine.define(xml: xml) }
         #expect(error?.code == .alreadyExists)
-        #expect(try store.network(named: "copy") == nil)
+        #expect(try await store.network(named: "copy") == nil)
     }
 
     @Test func redefiningWithTheSameUUIDUpdatesTheDefinition() async throws {
@@ -69,7 +77,7 @@ import Testing
         _ = try await engine.define(xml: original)
         _ = try await engine.define(xml: original.replacingOccurrences(of: "192.168.152.1", with: "192.168.153.1")
             .replacingOccurrences(of: "192.168.152.2", with: "192.168.153.2").replacingOccurrences(of: "192.168.152.254", with: "192.168.153.254"))
-        #expect(try store.network(named: "private")?.definition.interfaceAddresses == [InterfaceAddress("192.168.153.1/24")!])
+        #expect(try await store.network(named: "private")?.definition.interfaceAddresses == [InterfaceAddress("192.168.153.1/24")!])
     }
 
     @Test(arguments: [
@@ -88,15 +96,22 @@ import Testing
         let error = await #expect(throws: PatchbayError.self) { try await engine.define(xml: xml) }
         #expect(error?.code == .invalidArgument)
         #expect(error?.message.contains(expected) == true, "\(error?.message ?? "no error")")
-        #expect(try store.networks().isEmpty)
+        #expect(try await store.networks().isEmpty)
     }
 
     @Test func startCreatesBridgeAddressesThenUpInLibvirtsOrder() async throws {
         _ = try await engine.define(xml: try Conformance.input("isolated-network"))
         let summary = try await engine.start("private")
         #expect(summary.active)
-        #expect(kernel.calls == ["createBridge virbr2", "disableTxChecksumOffload virbr2", "addAddress 192.168.152.1/24 virbr2", "set virbr2 up"])
-        #expect(try kernel.link(named: "virbr2")?.isUp == true)
+        // Created under a temporary name, tagged, and only then given its name.
+        #expect(kernel.calls == ["createBridge TEMP", "setAlias TEMP", "rename TEMP virbr2", "disableTxChecksumOffload virbr2",
+                                 "addAddress 192.168.152.1/24 virbr2", "set virbr2 up"])
+        let bridge = try #require(kernel.snapshot(named: "virbr2"))
+        #expect(bridge.isUp)
+        #expect(bridge.alias == "patchbay:network:81ff0d90-c91e-6742-64da-4a736edb9a9b")
+        #expect(firewall.applied.networks["private"]?.mode == .isolated)
+        #expect(services.running["private"] != nil)
+        #expect(try await store.network(named: "private")?.intent == nil)
         let again = await #expect(throws: PatchbayError.self) { try await engine.start("private") }
         #expect(again?.code == .operationInvalid)
     }
@@ -108,8 +123,11 @@ import Testing
         #expect(error?.code == .kernel)
         #expect(error?.message.hasPrefix("cannot start network 'default'") == true)
         #expect(kernel.linkNamesNow.isEmpty)
-        #expect(Array(kernel.calls.suffix(3)) == ["deleteAddress 192.168.123.1/24 virbr0", "deleteAddress 192.168.122.1/24 virbr0", "deleteLink virbr0"])
-        #expect(try store.network(named: "default")?.active == false)
+        #expect(kernel.calls.last == "deleteLink virbr0")
+        let record = try #require(try await store.network(named: "default"))
+        #expect(!record.active)
+        #expect(record.intent == nil)
+        #expect(firewall.applied.networks.isEmpty)
     }
 
     @Test func startRefusesToTakeOverAnExistingDevice() async throws {
@@ -117,7 +135,8 @@ import Testing
         _ = try await engine.define(xml: try Conformance.input("isolated-network"))
         let error = await #expect(throws: PatchbayError.self) { try await engine.start("private") }
         #expect(error?.message.contains("a device named 'virbr2' already exists") == true)
-        #expect(try kernel.link(named: "virbr2")?.kind == "dummy")
+        #expect(kernel.snapshot(named: "virbr2")?.kind == "dummy")
+        #expect(try await store.network(named: "private")?.intent == nil)
     }
 
     @Test func startingUnknownOrUnsupportedNetworksFailsClearly() async throws {
@@ -151,7 +170,7 @@ import Testing
         let autostart = await #expect(throws: PatchbayError.self) { try await engine.setAutostart("private", true) }
         #expect(autostart?.code == .operationInvalid)
         #expect(try await engine.destroy("private") == nil)
-        #expect(try store.networks().isEmpty)
+        #expect(try await store.networks().isEmpty)
     }
 
     @Test func recoverLeavesAnIntactNetworkUntouched() async throws {
@@ -159,7 +178,7 @@ import Testing
         _ = try await engine.start("private")
         kernel.clearCalls()
         let report = await engine.recover()
-        #expect(report == ["network private: intact"])
+        #expect(report == ["firewall: intact", "network private: intact"])
         #expect(kernel.calls.isEmpty)
     }
 
@@ -178,7 +197,7 @@ import Testing
         _ = try await engine.start("private")
         _ = try await engine.define(xml: Self.minimal)
         _ = try await engine.setAutostart("lab", true)
-        try kernel.deleteLink(named: "virbr2")
+        kernel.vanish("virbr2")
         kernel.clearCalls()
         let report = await engine.recover()
         #expect(report.contains("network private: re-created missing bridge virbr2"))
@@ -190,10 +209,11 @@ import Testing
     @Test func recoverMarksAnUnrecoverableNetworkInactive() async throws {
         _ = try await engine.define(xml: try Conformance.input("isolated-network"))
         _ = try await engine.start("private")
-        try kernel.deleteLink(named: "virbr2")
-        kernel.failOn("createBridge virbr2")
+        kernel.vanish("virbr2")
+        kernel.failOn("createBridge TEMP")
         let report = await engine.recover()
-        #expect(report.first?.hasPrefix("network private: inactive") == true)
+        #expect(report.contains { $0.hasPrefix("network private: inactive") })
         #expect(try await engine.info("private").active == false)
+        #expect(firewall.applied.networks.isEmpty)
     }
 }

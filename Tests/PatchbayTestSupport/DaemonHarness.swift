@@ -18,6 +18,9 @@ public final class DaemonHarness: Sendable {
     public let namespace: TestNamespace
     public let directory: String
     public var socketPath: String { directory + "/patchbay.sock" }
+    /// Where `patchbay-bridge-helper` asks for TAPs, and who may (see `HelperACL`).
+    public var helperSocketPath: String { directory + "/helper.sock" }
+    public var helperACLPath: String { directory + "/helper.acl" }
     public var stateDirectory: String { directory + "/state" }
     public var logPath: String { directory + "/patchbayd.log" }
 
@@ -44,11 +47,12 @@ public final class DaemonHarness: Sendable {
 
     /// Starts patchbayd in the namespace and waits until its API answers. `arguments` replaces
     /// the harness's own extra options for this start.
-    public func start(arguments override: [String]? = nil) throws {
+    public func start(arguments override: [String]? = nil, environment: [String: String]? = nil) throws {
         let child = try ChildProcess("ip", ["netns", "exec", namespace.name, Binaries.patchbayd,
-                                            "--socket", socketPath, "--state-dir", stateDirectory, "--log-level", "debug"]
+                                            "--socket", socketPath, "--state-dir", stateDirectory, "--log-level", "debug",
+                                            "--helper-socket", helperSocketPath, "--helper-acl", helperACLPath]
                                         + (override ?? arguments),
-                                     outputPath: logPath)
+                                     outputPath: logPath, environment: environment)
         process.withLock { $0 = child }
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {

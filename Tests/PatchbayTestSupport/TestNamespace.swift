@@ -10,6 +10,9 @@ public final class TestNamespace: Sendable {
     public var path: String { "/run/netns/\(name)" }
 
     public init(prefix: String = "pbt") throws {
+        guard geteuid() == 0 else {
+            throw HarnessError("this test needs root: it creates network namespaces and runs patchbayd in them (run `make test` as root, as CI does; `swift test --skip PatchbayIntegrationTests --skip NetlinkTests` runs the rest)")
+        }
         let suffix = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10).lowercased()
         name = "\(prefix)-\(suffix)"
         try Command.check("ip", ["netns", "add", name])

@@ -9,10 +9,11 @@
  * Every function returns a non-negative value on success and -errno on failure. */
 
 /* Opens a NETLINK_ROUTE socket with extended ACKs and capped ACKs enabled, bound to a kernel-chosen
- * port id (written to *port_id). When netns_path is non-NULL, the socket is created inside that
+ * port id (written to *port_id) and subscribed to the multicast `groups` (RTMGRP_* bits; 0 for
+ * none). When netns_path is non-NULL, the socket is created inside that
  * network namespace (e.g. /run/netns/NAME) and the calling thread returns to its own namespace
  * before the function returns; a netlink socket keeps the namespace it was created in. */
-int cpatchbay_netlink_open(const char *netns_path, uint32_t *port_id);
+int cpatchbay_netlink_open(const char *netns_path, uint32_t groups, uint32_t *port_id);
 
 /* Sets SO_RCVTIMEO so a lost reply cannot block a caller forever. */
 int cpatchbay_set_receive_timeout(int fd, int milliseconds);
@@ -20,6 +21,8 @@ int cpatchbay_set_receive_timeout(int fd, int milliseconds);
 /* Flags for cpatchbay_tap_create. */
 #define CPATCHBAY_TAP_VNET_HDR 0x1
 #define CPATCHBAY_TAP_MULTI_QUEUE 0x2
+/* Fail with EEXIST instead of attaching to an existing TAP of the same name. */
+#define CPATCHBAY_TAP_EXCLUSIVE 0x4
 
 /* Creates a persistent TAP device through /dev/net/tun (TUNSETIFF, TUNSETOWNER, TUNSETGROUP,
  * TUNSETPERSIST), inside netns_path when given. `name` may contain a %d template ("vnet%d");
@@ -60,5 +63,45 @@ int cpatchbay_packet_send(int fd, int ifindex, const uint8_t *frame, size_t leng
 /* Receives one frame (header included); *ifindex is the device it arrived on. Returns its length,
  * 0 for a frame the host itself sent, or -errno (-EAGAIN when the timeout passed). */
 int cpatchbay_packet_receive(int fd, uint8_t *buffer, size_t capacity, int *ifindex);
+
+/* A socket filter that drops everything: the DHCP server's UDP socket stays bound (so port 67
+ * is not answered with ICMP unreachable) and sends replies, while requests are read at layer 2. */
+int cpatchbay_attach_drop_filter(int fd);
+
+/* An AF_PACKET socket for every protocol (in netns_path when given) with a filter that keeps
+ * IPv4 UDP datagrams to port 67 (first fragments only) and ignores what the host sends: it sees
+ * each DHCP request on the bridge port it came in on, before the bridge forwards it. */
+int cpatchbay_dhcp_ingress_socket(const char *netns_path, int receive_timeout_ms);
+
+/* Receives one frame; *ifindex is the device it arrived on, *pkttype its PACKET_* type. Returns
+ * its length or -errno (-EAGAIN when the timeout passed). */
+int cpatchbay_packet_receive_from(int fd, uint8_t *buffer, size_t capacity, int *ifindex, int *pkttype);
+
+/* Keeps only frames that start like a loop probe ("PATCHBAY", version 1), so that a flood of
+ * other 0x88B5 frames never reaches the loop guard. */
+int cpatchbay_attach_probe_filter(int fd);
+
+/* poll(2) for readability: 1 readable, 0 timeout, or -errno. */
+int cpatchbay_poll_readable(int fd, int timeout_ms);
+
+/* SO_PEERCRED of a unix socket: the process, user and group at the other end. */
+int cpatchbay_peer_credentials(int fd, int32_t *pid, uint32_t *uid, uint32_t *gid);
+
+/* recvmsg with room for one descriptor (SCM_RIGHTS, close-on-exec); *received_fd is -1 when none
+ * came. Returns the bytes received or -errno. */
+int cpatchbay_receive_fd(int socket_fd, uint8_t *buffer, size_t capacity, int *received_fd);
+
+/* sendmsg of `bytes` with `fd` attached (none when fd < 0). Returns the bytes sent or -errno. */
+int cpatchbay_send_with_fd(int socket_fd, const uint8_t *bytes, size_t length, int fd);
+
+/* Whether the process runs with elevated rights it did not start with (setuid/setgid). */
+int cpatchbay_is_setuid(void);
+
+/* SO_PEERGROUPS: the supplementary groups of the process at the other end of a unix socket.
+ * Returns how many were written to `groups`, or -errno (-ERANGE when `capacity` is too small). */
+int cpatchbay_peer_groups(int fd, uint32_t *groups, int capacity);
+
+/* Raises the soft limit on open files to the hard limit (at most 65536); returns the new limit. */
+int cpatchbay_set_nofile_limit(void);
 
 #endif

@@ -23,6 +23,8 @@ struct NetPortCreate: AsyncParsableCommand {
     @Option(help: "TAP: number of queues (more than 1 makes it multiqueue).") var queues: Int?
     @Option(help: "TAP: uid allowed to open the device.") var user: UInt32?
     @Option(help: "TAP: gid allowed to open the device.") var group: UInt32?
+    @Option(help: "guest (the default) or uplink: a host NIC's port, which the loop guard never probes or disables.") var role = "guest"
+
     @Flag(help: "Print the port as JSON.") var json = false
 
     func validate() throws { _ = try request() }
@@ -41,7 +43,8 @@ struct NetPortCreate: AsyncParsableCommand {
             parsedUUID = value
         }
         if kind == .veth && netns == nil { throw ValidationError("a veth port needs --netns") }
-        return CreatePortRequest(ownerName: owner, ownerUUID: parsedUUID, mac: parsedMAC, type: kind, namespace: netns,
+        guard let parsedRole = NetworkPort.Role(rawValue: role) else { throw ValidationError("--role must be guest or uplink, not '\(role)'") }
+        return CreatePortRequest(ownerName: owner, ownerUUID: parsedUUID, mac: parsedMAC, type: kind, role: parsedRole, namespace: netns,
                                  peerName: ifname, queues: queues, ownerUID: user, ownerGID: group)
     }
 

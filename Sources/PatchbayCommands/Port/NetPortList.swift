@@ -16,8 +16,11 @@ struct NetPortList: AsyncParsableCommand {
         }
         // virsh prints the UUID only; the device, owner and MAC say which port is which.
         // State is the bridge port's: a port the loop guard cut shows "disabled".
-        var table = VirshTable("UUID", "Device", "Owner", "MAC", "State")
-        for port in ports { table.append(port.uuid.description, port.device, port.ownerName, port.mac.description, port.state ?? "-") }
+        var table = VirshTable("UUID", "Device", "Owner", "MAC", "Role", "State")
+        for port in ports {
+            table.append(port.uuid.description, port.device, port.ownerName, port.mac.description, port.role.rawValue,
+                         port.state?.rawValue ?? "-")
+        }
         print(table.render(), terminator: "")
     }
 }

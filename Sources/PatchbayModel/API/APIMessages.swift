@@ -1,4 +1,4 @@
-/// Request and response bodies of the daemon's HTTP API (see Sources/PatchbayAPI/openapi.yaml).
+/// Request and response bodies of the daemon's HTTP API (see Sources/PatchbayAPI/openapi.json).
 
 /// Body of `POST /v1/networks` (net-define).
 public struct DefineNetworkRequest: Sendable, Hashable, Codable {

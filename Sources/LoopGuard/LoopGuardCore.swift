@@ -10,19 +10,21 @@ import PatchbayModel
 /// cuts in a round: a loop through two networks (two guests each joining both) is seen by both
 /// bridges at once, and one cut breaks it; a second would be needless and could cut a guest off.
 /// A disabled port is still probed; once its probes have stayed away for `recoveryRounds` rounds,
-/// the loop is gone and it forwards again.
-struct LoopGuardCore: Sendable {
-    enum Action: Sendable, Hashable {
+/// the loop is gone and it forwards again. Uplinks (a host's NIC on the bridge) are never probed,
+/// so no probe leaves onto a LAN, and never disabled: a loop through one is cut at the guest's
+/// port.
+public struct LoopGuardCore: Sendable {
+    public enum Action: Sendable, Hashable {
         /// Disable `port`: its traffic came back through `partner`.
         case disable(bridge: Int32, port: Int32, partner: Int32)
         /// `port` no longer closes a loop.
         case enable(bridge: Int32, port: Int32)
     }
 
-    let recoveryRounds: Int
+    public let recoveryRounds: Int
     /// Ports the guard holds disabled, by bridge, with the rounds since their probes last came
     /// back.
-    private(set) var blocked: [Int32: [Int32: Int]] = [:]
+    public private(set) var blocked: [Int32: [Int32: Int]] = [:]
     /// The ports seen at the start of the current round, by bridge.
     private var ports: [Int32: [Int32: BridgePortStatus]] = [:]
     /// Egress ports whose probe already came back this round: a probe circling a loop arrives
@@ -30,20 +32,24 @@ struct LoopGuardCore: Sendable {
     private var answered: [Int32: Set<Int32>] = [:]
     /// The bridge that disabled a port this round, if any.
     private var cuttingBridge: Int32?
+    /// Uplink ports by bridge, as of the current round.
+    private var uplinks: [Int32: Set<Int32>] = [:]
 
-    init(recoveryRounds: Int) {
+    public init(recoveryRounds: Int) {
         self.recoveryRounds = recoveryRounds
     }
 
     /// Starts a round (before `beginRound(bridge:ports:)` for each guarded bridge).
-    mutating func startRound() {
+    public mutating func startRound() {
         cuttingBridge = nil
     }
 
     /// Starts a round on `bridge` with its ports as the kernel reports them now. Returns the ports
     /// to enable and the ports to send a probe out of.
-    mutating func beginRound(bridge: Int32, ports current: [BridgePortStatus]) -> (actions: [Action], probe: [Int32]) {
+    public mutating func beginRound(bridge: Int32, ports current: [BridgePortStatus],
+                                    uplinks: Set<Int32> = []) -> (actions: [Action], probe: [Int32]) {
         ports[bridge] = Dictionary(current.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
+        self.uplinks[bridge] = uplinks
         answered[bridge] = []
         var held = blocked[bridge] ?? [:]
         var actions: [Action] = []
@@ -64,12 +70,13 @@ struct LoopGuardCore: Sendable {
         }
         // A port left disabled with its carrier up is one this guard disabled before a restart (or
         // someone disabled by hand): it is held, probed, and enabled once it proves loop-free.
-        for port in current where port.state == .disabled && port.carrier && held[port.index] == nil
+        for port in current where port.state == .disabled && port.carrier && held[port.index] == nil && !uplinks.contains(port.index)
             && !actions.contains(.enable(bridge: bridge, port: port.index)) {
             held[port.index] = 0
         }
         blocked[bridge] = held
-        let probe = current.filter { $0.carrier && ($0.state == .forwarding || held[$0.index] != nil) }.map(\.index)
+        let probe = current.filter { $0.carrier && !uplinks.contains($0.index) && ($0.state == .forwarding || held[$0.index] != nil) }
+            .map(\.index)
         return (actions, probe)
     }
 
@@ -77,7 +84,7 @@ struct LoopGuardCore: Sendable {
     /// it answered for this round: copies of a probe circling a loop arrive by the thousand, and a
     /// guest may send its own port's probe back at line rate; one lookup per port and round is
     /// enough.
-    mutating func claimAnswer(bridge: Int32, egress: Int32) -> Bool {
+    public mutating func claimAnswer(bridge: Int32, egress: Int32) -> Bool {
         guard ports[bridge]?[egress] != nil else { return false }
         return answered[bridge]?.insert(egress).inserted ?? false
     }
@@ -85,7 +92,7 @@ struct LoopGuardCore: Sendable {
     /// A probe sent out of `egress` came back into `bridge` on `ingress` (nil: the bridge could
     /// not say where); the caller claimed the answer first. Returns the port to disable, if this
     /// closes a loop that still forwards.
-    mutating func probeReturned(bridge: Int32, egress: Int32, ingress: Int32?) -> Action? {
+    public mutating func probeReturned(bridge: Int32, egress: Int32, ingress: Int32?) -> Action? {
         guard let known = ports[bridge], known[egress] != nil, let ingress, ingress != egress, known[ingress] != nil else {
             return nil
         }
@@ -95,23 +102,26 @@ struct LoopGuardCore: Sendable {
         }
         if blocked[bridge]?[ingress] != nil { return nil }
         if let cuttingBridge, cuttingBridge != bridge { return nil }
+        let guarded = uplinks[bridge] ?? []
+        let candidates = [egress, ingress].filter { !guarded.contains($0) }
+        guard let victim = candidates.max() else { return nil }
+        let partner = victim == egress ? ingress : egress
         cuttingBridge = bridge
-        let victim = max(egress, ingress)
-        let partner = min(egress, ingress)
         blocked[bridge, default: [:]][victim] = 0
         return .disable(bridge: bridge, port: victim, partner: partner)
     }
 
     /// `bridge` is no longer guarded (its network stopped).
-    mutating func forget(bridge: Int32) {
+    public mutating func forget(bridge: Int32) {
         blocked[bridge] = nil
+        uplinks[bridge] = nil
         ports[bridge] = nil
         answered[bridge] = nil
     }
 
-    var guardedBridges: Set<Int32> { Set(ports.keys) }
+    public var guardedBridges: Set<Int32> { Set(ports.keys) }
 
-    func portName(bridge: Int32, index: Int32) -> String {
+    public func portName(bridge: Int32, index: Int32) -> String {
         ports[bridge]?[index]?.name ?? "interface \(index)"
     }
 }

@@ -1,4 +1,4 @@
-@testable import PatchbayEngine
+import LoopGuard
 import PatchbayModel
 import Testing
 
@@ -109,7 +109,8 @@ import Testing
         #expect(returned(&core, egress: 10, ingress: 99) == nil)  // not a port of this bridge
         #expect(returned(&core, egress: 99, ingress: 10) == nil)  // a port of another bridge
         #expect(returned(&core, bridge: 5, egress: 10, ingress: 11) == nil)  // a bridge not guarded
-        #expect(core.blocked.isEmpty || core.blocked[bridge]?.isEmpty == true)
+        #expect(core.blocked.values.allSatisfy { $0.isEmpty })
+        #expect(core.blocked[5] == nil)
     }
 
     @Test func aDisabledPortIsProbedAndForwardsAgainAfterSilentRounds() {
@@ -188,5 +189,23 @@ import Testing
         #expect(core.blocked[bridge] == nil)
         #expect(core.guardedBridges.isEmpty)
         #expect(returned(&core, egress: 10, ingress: 11) == nil)
+    }
+
+    /// A host's uplink is never probed (no probe leaves onto the LAN) and never disabled: a loop
+    /// through the LAN is cut at the guest's port, whichever port is newer.
+    @Test func uplinksAreNeitherProbedNorCut() {
+        var core = LoopGuardCore(recoveryRounds: 3)
+        let round = core.beginRound(bridge: bridge, ports: [port(10), port(11), port(12)], uplinks: [12])
+        #expect(round.probe == [10, 11])
+        // The guest behind 10 bridges its port to the LAN: its probe comes back on the uplink.
+        #expect(returned(&core, egress: 10, ingress: 12) == .disable(bridge: bridge, port: 10, partner: 12))
+        var other = LoopGuardCore(recoveryRounds: 3)
+        _ = other.beginRound(bridge: bridge, ports: [port(10), port(11), port(12)], uplinks: [11, 12])
+        #expect(returned(&other, egress: 11, ingress: 12) == nil)
+        // An uplink someone disabled by hand is not taken for one of the guard's cuts.
+        var third = LoopGuardCore(recoveryRounds: 1)
+        for _ in 0..<3 {
+            #expect(third.beginRound(bridge: bridge, ports: [port(10), port(12, .disabled)], uplinks: [12]).actions.isEmpty)
+        }
     }
 }

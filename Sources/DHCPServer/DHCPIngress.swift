@@ -1,0 +1,121 @@
+import DHCPWire
+import Foundation
+import Logging
+import Netlink
+import PatchbayModel
+import Synchronization
+
+/// Reads every DHCP request of the daemon's namespace at layer 2, as it arrives on a bridge
+/// port, and hands it to the server of that port's bridge together with the port: the origin the
+/// per-port limit is charged to and that DECLINE and RELEASE are checked against is where the
+/// frame came in, not what its chaddr or giaddr claim.
+///
+/// Two threads of its own: one reads the packet socket, one follows link changes (`LinkMonitor`)
+/// to know which bridge each port belongs to; a port not known yet is looked up on the spot.
+public final class DHCPIngress: Sendable {
+    public typealias Handler = @Sendable (_ frame: DHCPFrame, _ port: Int32) -> Void
+
+    private let socket: DHCPIngressSocket
+    private let monitor: LinkMonitor
+    private let session: NetlinkSession
+    private let logger: Logger
+    /// Bridge port index → bridge index.
+    private let masters = Mutex<[Int32: Int32]>([:])
+    private let handlers = Mutex<[Int32: Handler]>([:])
+    private let stopped = Atomic(false)
+
+    public init(namespacePath: String? = nil, logger: Logger) throws(NetlinkError) {
+        socket = try DHCPIngressSocket(namespacePath: namespacePath)
+        monitor = try LinkMonitor(namespacePath: namespacePath)
+        session = try NetlinkSession(namespacePath: namespacePath)
+        self.logger = logger
+        try reload()
+    }
+
+    /// Starts the two threads.
+    public func start() {
+        let reader = Thread { [self] in readFrames() }
+        reader.name = "patchbay-dhcp-ingress"
+        reader.start()
+        let follower = Thread { [self] in followLinks() }
+        follower.name = "patchbay-dhcp-links"
+        follower.start()
+    }
+
+    public func stop() { stopped.store(true, ordering: .relaxed) }
+
+    /// Requests that arrive on ports of the bridge `bridgeIndex` go to `handler` from now on.
+    public func register(bridgeIndex: Int32, _ handler: @escaping Handler) {
+        handlers.withLock { $0[bridgeIndex] = handler }
+    }
+
+    public func unregister(bridgeIndex: Int32) {
+        _ = handlers.withLock { $0.removeValue(forKey: bridgeIndex) }
+    }
+
+    /// The bridge's interface index and MAC address, looked up on the ingress's own session.
+    public func bridge(named name: String) throws(NetlinkError) -> (index: Int32, mac: MACAddress?)? {
+        guard let link = try session.link(named: name), link.kind == "bridge" else { return nil }
+        return (link.index, link.mac)
+    }
+
+    /// Sends a whole frame out of `interfaceIndex` (see `DHCPIngressSocket.send`).
+    public func send(_ frame: [UInt8], interfaceIndex: Int32) throws(NetlinkError) {
+        try socket.send(frame, interfaceIndex: interfaceIndex)
+    }
+
+    private func reload() throws(NetlinkError) {
+        var table: [Int32: Int32] = [:]
+        for link in try session.links() {
+            if let master = link.masterIndex, master != link.index { table[link.index] = master }
+        }
+        masters.withLock { $0 = table }
+    }
+
+    private func readFrames() {
+        while !stopped.load(ordering: .relaxed) {
+            let received: DHCPIngressSocket.Frame?
+            do { received = try socket.receive() } catch {
+                logger.error("DHCP: cannot read requests", metadata: ["error": "\(error)"])
+                Thread.sleep(forTimeInterval: 0.2)
+                continue
+            }
+            guard let received else { continue }
+            // The copy the bridge passes up to itself arrives with the bridge's own index: not a
+            // port, not a request to read twice.
+            if handlers.withLock({ $0[received.interfaceIndex] }) != nil { continue }
+            guard let bridge = master(of: received.interfaceIndex), let handler = handlers.withLock({ $0[bridge] }) else { continue }
+            guard let frame = try? DHCPFrame.parse(received.bytes) else { continue }
+            handler(frame, received.interfaceIndex)
+        }
+    }
+
+    private func master(of port: Int32) -> Int32? {
+        if let known = masters.withLock({ $0[port] }) { return known }
+        // A port enslaved a moment ago whose announcement has not been read yet.
+        guard let link = try? session.link(index: port), let master = link.masterIndex, master != link.index else { return nil }
+        masters.withLock { $0[port] = master }
+        return master
+    }
+
+    private func followLinks() {
+        while !stopped.load(ordering: .relaxed) {
+            do {
+                for event in try monitor.next() {
+                    switch event {
+                    case .changed(let link):
+                        masters.withLock { table in
+                            if let master = link.masterIndex, master != link.index { table[link.index] = master } else { table[link.index] = nil }
+                        }
+                    case .removed(let index):
+                        _ = masters.withLock { $0.removeValue(forKey: index) }
+                    }
+                }
+            } catch {
+                // Events were lost (the kernel's queue overran): read the whole table again.
+                logger.warning("DHCP: link events lost; reading the bridge ports again", metadata: ["error": "\(error)"])
+                try? reload()
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import PatchbayModel
+import PatchbayStore
+
+extension NetworkEngine {
+    /// `net-start`, in libvirt's order: the bridge with its addresses, the firewall, then DHCP
+    /// and DNS, then the network's ports. The intent is stored first; on failure every step is
+    /// undone and the intent cleared.
+    public func start(_ name: String) async throws(PatchbayError) -> NetworkSummary {
+        let summary = try await withNetworkLock(name) { () async throws(PatchbayError) -> NetworkSummary in
+            var record = try await requireRecord(name)
+            if record.intent != nil {
+                try await settle(record)
+                record = try await requireRecord(name)
+            }
+            guard !record.active else { throw PatchbayError(.operationInvalid, "network '\(name)' is already active") }
+            let definition = record.definition
+            let driver = try driver(for: definition)
+            let temporary = OwnershipTag.temporaryDeviceName()
+            let clock = ContinuousClock()
+            let began = clock.now
+            try await mutate(name) { (current: inout NetworkRecord) throws(PatchbayError) in
+                current.intent = NetworkIntent(phase: .starting, target: definition, temporaryDevice: temporary)
+            }
+            await faults.reach(.startIntent)
+            var kernelDone = began
+            var servicesDone = began
+            do throws(PatchbayError) {
+                try await driver.start(definition, temporaryDevice: temporary)
+                kernelDone = clock.now
+                try await commitFirewall()
+                await faults.reach(.startFirewall)
+                try await services.start(definition)
+                await faults.reach(.startServices)
+                servicesDone = clock.now
+                let stored = try await mutate(name) { (current: inout NetworkRecord) throws(PatchbayError) in
+                    current.live = definition
+                    current.intent = nil
+                    current.legacyUntagged = false
+                }
+                for note in await attachPorts(of: name, definition: definition) {
+                    logger.warning("\(note)", metadata: ["network": "\(name)"])
+                }
+                let ended = clock.now
+                logger.info("network started", metadata: ["network": "\(name)", "bridge": "\(definition.bridge.name ?? "-")",
+                                                          "kernel": "\(kernelDone - began)", "services": "\(servicesDone - kernelDone)",
+                                                          "store": "\(ended - servicesDone)"])
+                return stored.summary
+            } catch {
+                // Neither services, rules nor kernel state may outlive a failed start.
+                await services.stop(name)
+                do {
+                    try await mutate(name) { (current: inout NetworkRecord) throws(PatchbayError) in current.intent = nil }
+                    try await commitFirewall()
+                    try await driver.stop(definition, temporaryDevice: temporary, adoptUntagged: false)
+                } catch let undo {
+                    // The intent stays where it could not be cleared: the next start (or the
+                    // daemon's) finishes the undo.
+                    logger.error("cannot undo a failed start completely", metadata: ["network": "\(name)", "error": "\(undo)"])
+                }
+                throw error
+            }
+        }
+        await publishGuardedBridges()
+        return summary
+    }
+
+    /// `net-destroy`. Returns nil when the network was transient and is now gone. A destroy that
+    /// fails midway leaves its intent, and the next `net-destroy` (or daemon start) finishes it.
+    @discardableResult
+    public func destroy(_ name: String) async throws(PatchbayError) -> NetworkSummary? {
+        let summary = try await withNetworkLock(name) { () async throws(PatchbayError) -> NetworkSummary? in
+            let record = try await requireRecord(name)
+            guard let live = record.live else {
+                if record.intent?.phase == .starting || record.intent?.phase == .undefining {
+                    try await settle(record)
+                }
+                throw PatchbayError(.operationInvalid, "network '\(name)' is not active")
+            }
+            if record.intent?.phase != .stopping {
+                try await mutate(name) { (current: inout NetworkRecord) throws(PatchbayError) in
+                    current.intent = NetworkIntent(phase: .stopping, target: live)
+                }
+            }
+            await faults.reach(.destroyIntent)
+            return try await finishStop(name, live: live, adoptUntagged: record.legacyUntagged)
+        }
+        await publishGuardedBridges()
+        return summary
+    }
+
+    /// The steps of a stop after its intent is stored: services, firewall, bridge, then the
+    /// record (gone when the network was transient).
+    func finishStop(_ name: String, live: NetworkDefinition, adoptUntagged: Bool) async throws(PatchbayError) -> NetworkSummary? {
+        await services.stop(name)
+        await faults.reach(.destroyServices)
+        try await commitFirewall()
+        await faults.reach(.destroyFirewall)
+        try await driver(for: live).stop(live, temporaryDevice: nil, adoptUntagged: adoptUntagged)
+        await faults.reach(.destroyBridge)
+        logger.info("network destroyed", metadata: ["network": "\(name)"])
+        let record = try await requireRecord(name)
+        if !record.persistent {
+            try await forget(name)
+            return nil
+        }
+        return try await mutate(name) { (current: inout NetworkRecord) throws(PatchbayError) in
+            current.live = nil
+            current.intent = nil
+            current.legacyUntagged = false
+        }.summary
+    }
+
+    /// Finishes or undoes the operation `record` was left in the middle of: an interrupted start
+    /// is undone (its client was told it failed), an interrupted stop or undefine is finished.
+    /// Called with the network's lock held.
+    func settle(_ record: NetworkRecord) async throws(PatchbayError) {
+        guard let intent = record.intent else { return }
+        switch intent.phase {
+        case .starting:
+            if let target = intent.target {
+                try await driver(for: target).stop(target, temporaryDevice: intent.temporaryDevice, adoptUntagged: false)
+            }
+            try await mutate(record.name) { (current: inout NetworkRecord) throws(PatchbayError) in current.intent = nil }
+            try await commitFirewall()
+            logger.warning("undid an interrupted start", metadata: ["network": "\(record.name)"])
+        case .stopping:
+            if let live = record.live ?? intent.target {
+                _ = try await finishStop(record.name, live: live, adoptUntagged: record.legacyUntagged)
+            } else {
+                try await mutate(record.name) { (current: inout NetworkRecord) throws(PatchbayError) in current.intent = nil }
+            }
+            logger.warning("finished an interrupted destroy", metadata: ["network": "\(record.name)"])
+        case .undefining:
+            try await forget(record.name)
+            logger.warning("finished an interrupted undefine", metadata: ["network": "\(record.name)"])
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import NFTables
+import PatchbayModel
+import PatchbayStore
+
+extension NetworkEngine {
+    /// Run once when the daemon starts, before the API is served:
+    /// 1. operations a killed daemon left half done are finished or undone (`settle`), and so
+    ///    are half-made and half-deleted ports;
+    /// 2. the firewall is restored (re-applied only if the kernel differs);
+    /// 3. every active network is reconciled (its bridge must carry its tag: a same-named bridge
+    ///    of someone else's is never adopted), its ports re-attached, its services started;
+    /// 4. autostart networks that are not active are started.
+    /// Errors are logged per network; one broken network does not keep the others down.
+    public func recover() async -> [String] {
+        var report: [String] = []
+        let records: [NetworkRecord]
+        do { records = try await store.networks() } catch {
+            logger.error("cannot read networks at start-up", metadata: ["error": "\(error)"])
+            return ["cannot read networks: \(error)"]
+        }
+        for record in records where record.intent != nil {
+            do {
+                try await withNetworkLock(record.name) { () async throws(PatchbayError) in
+                    guard let current = try await store.network(named: record.name) else { return }
+                    try await settle(current)
+                }
+                report.append("network \(record.name): finished the interrupted \(record.intent?.phase.rawValue ?? "") operation")
+            } catch {
+                logger.error("cannot finish an interrupted operation", metadata: ["network": "\(record.name)", "error": "\(error)"])
+                report.append("network \(record.name): interrupted \(record.intent?.phase.rawValue ?? "") operation not finished (\(error))")
+            }
+        }
+        report += await settlePorts()
+        report += await restoreFirewall()
+
+        let current = (try? await store.networks()) ?? []
+        for record in current where record.live != nil {
+            report.append(await reconcile(record.name))
+        }
+        await publishGuardedBridges()
+        for record in current where record.live == nil && record.autostart {
+            do {
+                _ = try await start(record.name)
+                report.append("network \(record.name): autostarted")
+            } catch {
+                logger.error("autostart failed", metadata: ["network": "\(record.name)", "error": "\(error)"])
+                report.append("network \(record.name): autostart failed (\(error))")
+            }
+        }
+        return report
+    }
+
+    /// Ports a killed daemon left `creating` or `deleting` are removed, devices and all (only
+    /// devices under their recorded temporary name or with their tag).
+    private func settlePorts() async -> [String] {
+        var report: [String] = []
+        let ports = (try? await store.ports()) ?? []
+        for port in ports where port.phase != nil {
+            do {
+                try await withNetworkLock(port.network) { () async throws(PatchbayError) in
+                    try await portDriver(for: port).remove(port)
+                    try await store.delete(port: port.uuid)
+                }
+                report.append("port \(port.uuid) of network \(port.network): removed the interrupted \(port.phase?.rawValue ?? "") operation's device")
+            } catch {
+                report.append("port \(port.uuid) of network \(port.network): cannot finish the interrupted operation (\(error))")
+            }
+        }
+        return report
+    }
+
+    private func restoreFirewall() async -> [String] {
+        do {
+            return try await locks.withLock(Self.firewallLock) { () async throws(PatchbayError) -> [String] in
+                let (state, refused) = FirewallComposer.state(records: try await store.networks(), forwards: try await store.portForwards())
+                if let forwarding = FirewallComposer.forwarding(state) {
+                    try await firewall.enableForwarding(ipv6: forwarding.ipv6)
+                }
+                let reapplied = try await firewall.restore(state)
+                return [reapplied ? "firewall: re-applied Patchbay's tables" : "firewall: intact"]
+                    + refused.map { "network \($0.0): no firewall rules (\($0.1))" }
+            }
+        } catch {
+            logger.error("cannot restore the firewall", metadata: ["error": "\(error)"])
+            return ["firewall: not restored (\(error))"]
+        }
+    }
+
+    /// Brings one active network's bridge, ports and services back. A network whose bridge cannot
+    /// be repaired (gone and not re-creatable, or someone else's now) is marked inactive, its
+    /// rules removed; a bridge that is not its own is left alone.
+    private func reconcile(_ name: String) async -> String {
+        let outcome: String? = try? await withNetworkLock(name) { () async throws(PatchbayError) -> String in
+            guard let record = try await store.network(named: name), let live = record.live else { return "network \(name): not active" }
+            do {
+                var repairs = try await driver(for: live).reconcile(live, adoptUntagged: record.legacyUntagged)
+                if record.legacyUntagged {
+                    try await mutate(name) { (current: inout NetworkRecord) throws(PatchbayError) in current.legacyUntagged = false }
+                }
+                repairs += await attachPorts(of: name, definition: live)
+                do {
+                    try await services.start(live)
+                } catch {
+                    // The bridge is intact and guests keep their traffic; only the services are down.
+                    logger.error("cannot start DHCP/DNS of a restored network", metadata: ["network": "\(name)", "error": "\(error)"])
+                    repairs.append("services not started (\(error))")
+                }
+                logger.info("reconciled", metadata: ["network": "\(name)", "repairs": "\(repairs)"])
+                return repairs.isEmpty ? "network \(name): intact" : "network \(name): " + repairs.joined(separator: "; ")
+            } catch {
+                logger.error("cannot restore active network; marking it inactive", metadata: ["network": "\(name)", "error": "\(error)"])
+                do {
+                    if record.persistent {
+                        try await mutate(name) { (current: inout NetworkRecord) throws(PatchbayError) in
+                            current.live = nil
+                            current.legacyUntagged = false
+                        }
+                    } else {
+                        try await forget(name)
+                    }
+                    try await commitFirewall()
+                } catch {
+                    logger.error("cannot mark the network inactive", metadata: ["network": "\(name)", "error": "\(error)"])
+                }
+                return "network \(name): inactive (\(error))"
+            }
+        }
+        return outcome ?? "network \(name): not reconciled"
+    }
+}

@@ -1,0 +1,132 @@
+/// A guest's attachment to a network (libvirt's `<networkport>`): who owns it, its MAC, and the
+/// device Patchbay made for it, a persistent TAP for QEMU or a veth pair whose far end lives in a
+/// network namespace. Stored, so it outlives daemon restarts.
+///
+/// A port's identity is its UUID, and its device is known by name, interface index and the
+/// ownership tag on the device (`OwnershipTag.port`): a name alone can be reused by the kernel
+/// for someone else's device the moment the old one goes.
+public struct NetworkPort: Sendable, Hashable, Codable {
+    public enum DeviceType: String, Sendable, Hashable, Codable, CaseIterable {
+        case tap, veth
+    }
+
+    /// What the port connects. Mechanisms that judge guests (the loop guard, the DHCP server's
+    /// per-port share, filters) never act on an uplink: a host NIC is not a guest.
+    public enum Role: String, Sendable, Hashable, Codable, CaseIterable {
+        case guest, uplink
+    }
+
+    /// An operation in progress on the port, written before its kernel steps (see
+    /// `NetworkIntent`): recovery removes a port left `creating` or `deleting`.
+    public enum Phase: String, Sendable, Hashable, Codable {
+        case creating, deleting
+    }
+
+    public var uuid: NetworkUUID
+    public var network: String
+    public var ownerName: String
+    public var ownerUUID: NetworkUUID?
+    public var mac: MACAddress
+    public var type: DeviceType
+    public var role: Role
+    /// The host-side device: `vnetN`, enslaved to the network's bridge.
+    public var device: String
+    /// The device's interface index once it exists (nil for ports stored by versions that did not
+    /// record it, until the next reconciliation tags and records their device).
+    public var interfaceIndex: Int32?
+    /// The name the device is created under before it is tagged and renamed (see
+    /// `NetworkIntent.temporaryDevice`); nil once the port is ready.
+    public var temporaryDevice: String?
+    public var phase: Phase?
+    /// veth: the namespace (a name under /run/netns) holding the peer, and the peer's name there.
+    public var namespace: String?
+    public var peerName: String?
+    /// TAP: queues (more than one makes it multiqueue) and the uid/gid allowed to open it.
+    public var queues: Int
+    public var ownerUID: UInt32?
+    public var ownerGID: UInt32?
+    /// A TAP someone else opened (QEMU, through `patchbay-bridge-helper`): it disappears when its
+    /// last descriptor closes, and the port goes with it.
+    public var adopted: Bool
+    /// The local user whose request created the port (the bridge helper's caller), when it was not
+    /// made through the administrators' API socket.
+    public var requestedBy: UInt32?
+    /// Not stored: filled in by listings from the kernel.
+    public var state: PortState?
+
+    public init(uuid: NetworkUUID, network: String, ownerName: String, ownerUUID: NetworkUUID?, mac: MACAddress,
+                type: DeviceType, device: String, role: Role = .guest, namespace: String? = nil, peerName: String? = nil,
+                queues: Int = 1, ownerUID: UInt32? = nil, ownerGID: UInt32? = nil, adopted: Bool = false) {
+        self.adopted = adopted
+        self.uuid = uuid
+        self.network = network
+        self.ownerName = ownerName
+        self.ownerUUID = ownerUUID
+        self.mac = mac
+        self.type = type
+        self.role = role
+        self.device = device
+        self.namespace = namespace
+        self.peerName = peerName
+        self.queues = queues
+        self.ownerUID = ownerUID
+        self.ownerGID = ownerGID
+    }
+
+    public var tag: OwnershipTag { .port(uuid) }
+
+    enum CodingKeys: String, CodingKey {
+        case uuid, network, ownerName, ownerUUID, mac, type, role, device, interfaceIndex, temporaryDevice, phase
+        case namespace, peerName, queues, ownerUID, ownerGID, adopted, requestedBy, state
+    }
+
+    /// Rows written before roles, indexes and phases existed decode with their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        uuid = try c.decode(NetworkUUID.self, forKey: .uuid)
+        network = try c.decode(String.self, forKey: .network)
+        ownerName = try c.decode(String.self, forKey: .ownerName)
+        ownerUUID = try c.decodeIfPresent(NetworkUUID.self, forKey: .ownerUUID)
+        mac = try c.decode(MACAddress.self, forKey: .mac)
+        type = try c.decode(DeviceType.self, forKey: .type)
+        role = try c.decodeIfPresent(Role.self, forKey: .role) ?? .guest
+        device = try c.decode(String.self, forKey: .device)
+        interfaceIndex = try c.decodeIfPresent(Int32.self, forKey: .interfaceIndex)
+        temporaryDevice = try c.decodeIfPresent(String.self, forKey: .temporaryDevice)
+        phase = try c.decodeIfPresent(Phase.self, forKey: .phase)
+        namespace = try c.decodeIfPresent(String.self, forKey: .namespace)
+        peerName = try c.decodeIfPresent(String.self, forKey: .peerName)
+        queues = try c.decodeIfPresent(Int.self, forKey: .queues) ?? 1
+        ownerUID = try c.decodeIfPresent(UInt32.self, forKey: .ownerUID)
+        ownerGID = try c.decodeIfPresent(UInt32.self, forKey: .ownerGID)
+        adopted = try c.decodeIfPresent(Bool.self, forKey: .adopted) ?? false
+        requestedBy = try c.decodeIfPresent(UInt32.self, forKey: .requestedBy)
+        state = try c.decodeIfPresent(PortState.self, forKey: .state)
+    }
+}
+
+/// What a listing reports about a port's device, read from the kernel at the time of the listing.
+public enum PortState: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    case forwarding, disabled, listening, learning, blocking
+    /// The device exists and is a port of the bridge but has no link (nobody holds the TAP).
+    case noCarrier = "no-carrier"
+    /// The device exists but is not a port of the network's bridge.
+    case detached
+    /// The device is gone.
+    case missing
+    /// Being created or deleted.
+    case pending
+
+    public init(_ status: BridgePortStatus) {
+        guard status.carrier else { self = .noCarrier; return }
+        switch status.state {
+        case .disabled: self = .disabled
+        case .listening: self = .listening
+        case .learning: self = .learning
+        case .forwarding: self = .forwarding
+        case .blocking: self = .blocking
+        }
+    }
+
+    public var description: String { rawValue }
+}
