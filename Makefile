@@ -3,7 +3,9 @@ SWIFT ?= swift
 BIN_DIR = $(shell $(SWIFT) build --show-bin-path)
 
 # Debian packages the build, the tests and the demo need. Installed only when missing.
-APT_PACKAGES = iproute2 libsqlite3-dev strace udhcpc busybox-static isc-dhcp-client bind9-dnsutils dnsmasq-base kea-admin dnsperf iperf3 nftables libnftables-dev curl tcpdump python3 qemu-system-x86 cpio
+APT_PACKAGES = iproute2 libsqlite3-dev strace udhcpc busybox-static isc-dhcp-client bind9-dnsutils dnsmasq-base kea-admin dnsperf iperf3 nftables libnftables-dev curl tcpdump python3 qemu-system-x86 cpio util-linux
+# PyPI, for the tests: scapy crafts forged DHCP frames, schemathesis holds the API to openapi.json.
+PIP_PACKAGES = scapy==2.8.0 schemathesis==4.32.5
 
 .PHONY: setup build test demo clean
 
@@ -13,12 +15,14 @@ setup:
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@python3 -c "import scapy, schemathesis" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore $(PIP_PACKAGES)
 
 build: setup
 	$(SWIFT) build
 
 # The whole suite, root-only namespace tests included (they need root: run as root).
 test: setup
+	scripts/check-layers.sh
 	$(SWIFT) build --build-tests
 	PATCHBAY_BIN_DIR=$(BIN_DIR) $(SWIFT) test --skip-build
 

@@ -66,7 +66,7 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "PatchbayAPI",
-            dependencies: ["PatchbayModel", "PatchbayEngine",
+            dependencies: ["PatchbayModel", "PatchbayEngine", "LibvirtXML",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Logging", package: "swift-log")],
             exclude: ["openapi.json"]),

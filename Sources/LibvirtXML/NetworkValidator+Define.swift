@@ -7,6 +7,11 @@ extension NetworkValidator {
         if def.name.contains("\n") {
             throw NetworkXMLError("name cannot contain a newline", element: "name", position: map[.name])
         }
+        // Names end up in other administrators' terminals (net-list) and in logs: no escape
+        // sequences or other control characters (libvirt checks only '/' and newline).
+        if def.name.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            throw NetworkXMLError("name cannot contain control characters", element: "name", position: map[.name])
+        }
         let mode = def.forward.mode
         var bandwidthAllowed = mode.createsBridge
         if mode.createsBridge {

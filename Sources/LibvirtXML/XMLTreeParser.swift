@@ -10,6 +10,11 @@ import PatchbayModel
 public enum XMLTreeParser {
     public static let maximumDepth = 256
     public static let maximumLength = 4 << 20
+    /// No element of libvirt's network schema has more than a dozen attributes.
+    public static let maximumAttributesPerElement = 256
+    /// Elements in one document: enough for tens of thousands of `<host>` entries, few enough
+    /// that a document of tiny elements cannot take hundreds of megabytes to hold.
+    public static let maximumElements = 200_000
 
     public static func parse(_ text: String) throws(XMLSyntaxError) -> XMLElement {
         var scanner = Scanner(Array(text.utf8))
@@ -21,6 +26,7 @@ public enum XMLTreeParser {
         var index = 0
         var line = 1
         var column = 1
+        var elements = 0
 
         init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -235,7 +241,12 @@ public enum XMLTreeParser {
         mutating func startTag() throws(XMLSyntaxError) -> (XMLElement, Bool) {
             let at = position
             advance()  // "<"
+            elements += 1
+            guard elements <= maximumElements else { throw error("more than \(maximumElements) elements", at: at) }
             var element = XMLElement(name: try name(), position: at)
+            // A set, not a scan of the list: a document of attributes alone would otherwise cost
+            // the square of their number.
+            var seen: Set<String> = []
             while true {
                 let hadSpace = peek().map(isWhitespace) ?? false
                 skipWhitespace()
@@ -260,8 +271,11 @@ public enum XMLTreeParser {
                 advance()
                 skipWhitespace()
                 let value = try attributeValue(of: attributeName, in: element.name)
-                if element.attributes.contains(where: { $0.name == attributeName }) {
+                guard seen.insert(attributeName).inserted else {
                     throw error("duplicate attribute '\(attributeName)' in <\(element.name)>", at: attributeAt)
+                }
+                guard seen.count <= maximumAttributesPerElement else {
+                    throw error("<\(element.name)> has more than \(maximumAttributesPerElement) attributes", at: attributeAt)
                 }
                 element.attributes.append(XMLAttribute(name: attributeName, value: value, position: attributeAt))
             }

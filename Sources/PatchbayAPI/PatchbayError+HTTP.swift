@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LibvirtXML
 import PatchbayModel
 
 /// Lets handlers throw `PatchbayError` and have Hummingbird answer with its status and a JSON
@@ -24,8 +25,15 @@ enum JSONBody {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    /// The largest body a request may have: a network definition of the XML parser's maximum
+    /// size, escaped into JSON, with room to spare. A larger one is refused before it is read.
+    static let maximumBody = (XMLTreeParser.maximumLength * 2) + (64 << 10)
+
     static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
-        let buffer = try await request.body.collect(upTo: 16 << 20)
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: maximumBody) } catch {
+            throw PatchbayError(.invalidArgument, "the request body is larger than \(maximumBody) bytes")
+        }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch {

@@ -3,7 +3,7 @@ import Hummingbird
 import PatchbayEngine
 import PatchbayModel
 
-/// The daemon's HTTP API, every route in one table (documented in openapi.yaml next to this file).
+/// The daemon's HTTP API, every route in one table (documented in openapi.json next to this file).
 public enum PatchbayRoutes {
     public static func table(engine: NetworkEngine) -> [APIRoute] {
         [
@@ -43,7 +43,9 @@ public enum PatchbayRoutes {
             },
             APIRoute(.get, "/v1/networks/{name}/dhcp-leases") { request, context in
                 var mac: MACAddress?
-                if let text = request.uri.queryParameters.get("mac") {
+                let macs = request.uri.queryParameters.getAll("mac")
+                guard macs.count <= 1 else { throw PatchbayError(.invalidArgument, "the query parameter 'mac' is given \(macs.count) times") }
+                if let text = macs.first.map({ $0.removingPercentEncoding ?? $0 }) {
                     guard let parsed = MACAddress(text) else {
                         throw PatchbayError(.invalidArgument, "'\(text)' is not a MAC address")
                     }
@@ -90,7 +92,7 @@ public enum PatchbayRoutes {
                                                                            interface: try parameter(context, "interface")))
             },
             APIRoute(.get, "/v1/networks/{name}/xml") { request, context in
-                let inactive = request.uri.queryParameters.get("inactive").map { $0 == "true" || $0 == "1" } ?? false
+                let inactive = try boolean(request, "inactive")
                 return try JSONBody.response(NetworkXMLResponse(xml: try await engine.xml(try name(context), inactive: inactive)))
             },
         ]
@@ -98,10 +100,23 @@ public enum PatchbayRoutes {
 
     public static func router(engine: NetworkEngine) -> Router<BasicRequestContext> {
         let router = Router()
-        for route in table(engine: engine) {
+        let routes = table(engine: engine)
+        router.add(middleware: MethodNotAllowedMiddleware(routes))
+        for route in routes {
             router.on(RouterPath(route.routerPath), method: route.method, use: route.handler)
         }
         return router
+    }
+
+    /// A boolean query parameter: absent is false; `true`/`false` (or 1/0) once, nothing else.
+    private static func boolean(_ request: Request, _ key: String) throws -> Bool {
+        let values = request.uri.queryParameters.getAll(key)
+        guard values.count <= 1 else { throw PatchbayError(.invalidArgument, "the query parameter '\(key)' is given \(values.count) times") }
+        switch values.first {
+        case nil, "false"?, "0"?: return false
+        case "true"?, "1"?: return true
+        case let other?: throw PatchbayError(.invalidArgument, "the query parameter '\(key)' must be true or false, not '\(other)'")
+        }
     }
 
     private static func uuid(_ context: BasicRequestContext) throws -> NetworkUUID {

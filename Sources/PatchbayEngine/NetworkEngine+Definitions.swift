@@ -1,4 +1,5 @@
 import LibvirtXML
+import NFTables
 import PatchbayModel
 import PatchbayStore
 
@@ -27,6 +28,9 @@ extension NetworkEngine {
                 // libvirt's virNetworkSetBridgeMacAddr: a fixed MAC so the bridge's address (and
                 // the guests' ARP caches) survive restarts.
                 definition.mac = definition.mac ?? existing?.definition.mac ?? MACAddress.randomLibvirt()
+                // A bridge or `<forward dev>` name its firewall rules could not use is refused now,
+                // not at the first start.
+                _ = try FirewallNetwork(definition: definition)
             }
             if var existing {
                 existing.definition = definition

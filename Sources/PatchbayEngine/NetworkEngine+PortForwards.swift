@@ -22,7 +22,7 @@ extension NetworkEngine {
                     try await commitFirewall()
                 } catch {
                     try? await store.delete(forward)
-                    try? await commitFirewall()
+                    _ = try? await commitFirewall()
                     throw error
                 }
             }

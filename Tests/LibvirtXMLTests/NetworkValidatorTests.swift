@@ -87,6 +87,7 @@ import Testing
         (wrap("<vlan><tag id='5'/></vlan><ip address='10.0.0.1' prefix='24'/>"),
          "<vlan> element specified for network n, whose type doesn't support vlan configuration"),
         (wrap("<bridge name='much-too-long-bridge'/>"), "invalid bridge name"),
+        ("<network><name>evil&#x9b;2J</name></network>", "name cannot contain control characters"),
     ])
     func defineRules(_ xml: String, _ message: String) throws {
         _ = try NetworkXML.read(xml, level: .document)

@@ -137,5 +137,21 @@ import Testing
         let tree = try XMLTreeParser.parse("<a><!-- note --><b/></a>")
         #expect(XMLWriter.format(tree) == "<a>\n  <!-- note -->\n  <b/>\n</a>\n")
     }
-}
 
+    /// B-M10: attribute names are checked with a set, and elements and attributes are capped, so
+    /// a document of the maximum size cannot cost the square of its attributes.
+    @Test func attributesAndElementsAreBounded() throws {
+        let many = (0..<XMLTreeParser.maximumAttributesPerElement).map { "a\($0)='x'" }.joined(separator: " ")
+        #expect(try XMLTreeParser.parse("<e \(many)/>").attributes.count == XMLTreeParser.maximumAttributesPerElement)
+        let tooMany = #expect(throws: XMLSyntaxError.self) { try XMLTreeParser.parse("<e \(many) b='y'/>") }
+        #expect(tooMany?.description.contains("more than 256 attributes") == true)
+        let elements = "<r>" + String(repeating: "<e/>", count: XMLTreeParser.maximumElements) + "</r>"
+        let deep = #expect(throws: XMLSyntaxError.self) { try XMLTreeParser.parse(elements) }
+        #expect(deep?.description.contains("more than \(XMLTreeParser.maximumElements) elements") == true)
+        // About 4 MiB of elements with 200 attributes each (the old quadratic check made this
+        // about 10^10 comparisons).
+        let row = "<h " + (0..<200).map { "x\($0)='1'" }.joined(separator: " ") + "/>"
+        let big = "<r>" + String(repeating: row, count: (XMLTreeParser.maximumLength - 16) / row.utf8.count) + "</r>"
+        #expect(try XMLTreeParser.parse(big).children.count > 1000)
+    }
+}

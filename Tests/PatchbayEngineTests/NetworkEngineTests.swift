@@ -91,6 +91,8 @@ import Testing
         ("<network><name>x</name><forward mode='tunnel'/></network>", "<forward> attribute 'mode' value 'tunnel'"),
         ("<network><name>x</name><mac address='01:00:5e:00:00:01'/></network>", "invalid multicast bridge mac address"),
         ("<network><name>x</name><ip address='10.0.0.1' netmask='255.0.255.0'/></network>", "not a contiguous IPv4 netmask"),
+        // B-L9: a name the kernel takes but nft rules could not quote is refused at define.
+        ("<network><name>x</name><bridge name='br\"x'/></network>", "cannot be used in firewall rules"),
     ])
     func invalidDefinitionsAreRejectedClearly(_ xml: String, _ expected: String) async throws {
         let error = await #expect(throws: PatchbayError.self) { try await engine.define(xml: xml) }

@@ -61,5 +61,25 @@ extension IntegrationTests {
                 #expect(try daemon.ok(["net-dumpxml", "private"]).contains("<range start='192.168.152.2' end='192.168.152.200'/>"))
             }
         }
+
+        /// B-M9: the edited copy lives in a fresh directory only its user can enter, with a name
+        /// nobody could have made beforehand, so the definition cannot be swapped under the editor.
+        @Test func netEditsCopyIsPrivate() async throws {
+            try await DaemonHarness.with { daemon in
+                try daemon.ok(["net-define", Conformance.path("isolated-network")])
+                let record = daemon.directory + "/editor-saw"
+                let editor = try daemon.file("editor.sh", "#!/bin/sh\nstat -c '%a %n' \"$(dirname \"$1\")\" \"$1\" > \(record)\n")
+                try Command.check("chmod", ["+x", editor])
+                let result = try daemon.cli(["net-edit", "private"], environment: ["EDITOR": editor, "VISUAL": ""])
+                #expect(result.stdout == "Network private XML configuration not changed.\n\n", "\(result)")
+                let seen = try String(contentsOfFile: record, encoding: .utf8).split(separator: "\n").map { $0.split(separator: " ") }
+                #expect(seen.count == 2)
+                #expect(seen.first?.first == "700")
+                #expect(seen.last?.first == "600")
+                let directory = String(seen.first?.last ?? "")
+                #expect(directory.contains("/patchbay-edit-") && !directory.hasSuffix("-\(getpid())"))
+                #expect(!FileManager.default.fileExists(atPath: directory))
+            }
+        }
     }
 }

@@ -14,10 +14,9 @@ struct NetEdit: AsyncParsableCommand {
     func run() async throws {
         let client = connection.client
         let original = try await client.networkXML(network, inactive: true)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("patchbay-edit-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Self.privateDirectory()
         let file = directory.appendingPathComponent("\(network.replacingOccurrences(of: "/", with: "_")).xml")
-        try original.write(to: file, atomically: true, encoding: .utf8)
+        try Self.createPrivateFile(file.path, contents: original)
 
         let environment = ProcessInfo.processInfo.environment
         let editor = environment["VISUAL"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["EDITOR"].flatMap { $0.isEmpty ? nil : $0 } ?? "vi"
@@ -43,6 +42,28 @@ struct NetEdit: AsyncParsableCommand {
             throw PatchbayError(error.code, "\(error.message); network \(network) keeps its previous definition (your edited copy: \(file.path))",
                                 cause: error.cause)
         }
+    }
+
+    /// A directory only this user can enter, made fresh with an unpredictable name (mkdtemp), so
+    /// nobody can swap the definition between the editor and the define, as they could in a
+    /// predictable directory under /tmp that they had made first.
+    static func privateDirectory() throws -> URL {
+        let base = FileManager.default.temporaryDirectory.path
+        var template = Array("\(base)/patchbay-edit-XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw PatchbayError(.storage, "cannot create a private directory for the edit in \(base)", cause: String(cString: strerror(errno)))
+        }
+        return URL(fileURLWithPath: String(cString: made))
+    }
+
+    /// Created, never opened if it exists (O_EXCL), mode 0600.
+    static func createPrivateFile(_ path: String, contents: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw PatchbayError(.storage, "cannot create \(path)", cause: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        let bytes = Array(contents.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw PatchbayError(.storage, "cannot write \(path)", cause: String(cString: strerror(errno))) }
     }
 
     /// Runs the editor through the shell, as virsh does, so "$EDITOR" may carry arguments.
