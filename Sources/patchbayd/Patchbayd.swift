@@ -54,6 +54,15 @@ struct Patchbayd: AsyncParsableCommand {
                                valueName: "address"))
     var dhcpRelays: [String] = []
 
+    @Option(name: .customLong("dns-tcp-connections-per-client"),
+            help: ArgumentHelp("How many DNS-over-TCP connections one client address may hold open to a network's server (128 per network, 512 in all).",
+                               valueName: "n"))
+    var dnsTCPPerClient = DNSConnectionBudget.Limits().perClient
+
+    @Option(name: .customLong("dns-tcp-lifetime"),
+            help: ArgumentHelp("The longest a DNS-over-TCP connection may stay open, busy or not, in seconds.", valueName: "seconds"))
+    var dnsTCPLifetime = Int(DNSConnectionBudget.Limits().lifetimeSeconds)
+
     @Flag(name: .customLong("no-firewall-coexistence"),
           help: "Do not add accept rules for Patchbay's bridges to other programs' forward chains that would drop their traffic.")
     var noFirewallCoexistence = false
@@ -82,6 +91,8 @@ struct Patchbayd: AsyncParsableCommand {
         guard dhcpMaxLeasesPerPort >= 0 else {
             throw ValidationError("--dhcp-max-leases-per-port must be 0 or more, not \(dhcpMaxLeasesPerPort)")
         }
+        guard (1...128).contains(dnsTCPPerClient) else { throw ValidationError("--dns-tcp-connections-per-client must be from 1 to 128") }
+        guard (1...3600).contains(dnsTCPLifetime) else { throw ValidationError("--dns-tcp-lifetime must be from 1 to 3600 seconds") }
         for relay in dhcpRelays where IPv4Address(relay) == nil {
             throw ValidationError("--dhcp-relay '\(relay)' is not an IPv4 address")
         }
@@ -137,7 +148,8 @@ struct Patchbayd: AsyncParsableCommand {
         let dhcp = DHCPServerManager(store: store, ingress: ingress, logger: logger,
                                      now: { Int64(Date().timeIntervalSince1970) }, maxClientsPerPort: dhcpMaxLeasesPerPort,
                                      trustedRelays: relays)
-        let dns = DNSServerManager(logger: logger, resolvConfPath: resolvConf)
+        let budget = DNSConnectionBudget(limits: .init(perClient: dnsTCPPerClient, lifetimeSeconds: Int64(dnsTCPLifetime)))
+        let dns = DNSServerManager(logger: logger, resolvConfPath: resolvConf, budget: budget)
         let services = DaemonNetworkServices(dhcp: dhcp, dns: dns, leases: store)
         let firewall: NFTablesFirewall
         do {

@@ -92,5 +92,65 @@ extension IntegrationTests {
                 #expect(usage.stderr.contains("--fd=N"))
             }
         }
+
+        /// B-H4: a local user who is not root is refused until the ACL names them for the network;
+        /// the daemon, not the helper, decides, from the kernel's account of who is asking.
+        @Test func anUnprivilegedUserNeedsTheACL() async throws {
+            try await DaemonHarness.with { daemon in
+                try daemon.ok(["net-define", try daemon.file("lab.xml", """
+                    <network><name>lab</name><bridge name='pbacl0' stp='off'/><ip address='10.89.0.1' prefix='24'/></network>
+                    """)])
+                try daemon.ok(["net-start", "lab"])
+                let script = try daemon.file("fake-qemu.py", Self.fakeQEMU)
+                let scratch = daemon.directory + "/nobody"
+                try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+                /// Runs the fake QEMU as nobody until it holds the TAP (or failed); returns its report.
+                /// It holds the TAP until the test ends.
+                var running: [(ChildProcess, String)] = []
+                defer {
+                    for (qemu, release) in running {
+                        _ = FileManager.default.createFile(atPath: release, contents: nil)
+                        qemu.stop()
+                    }
+                }
+                func attempt(_ n: Int) async throws -> String {
+                    let output = scratch + "/out\(n)", release = scratch + "/release\(n)"
+                    let qemu = try ChildProcess("ip", ["netns", "exec", daemon.namespace.name, "setpriv", "--reuid=65534", "--regid=65534",
+                                                       "--clear-groups", "env", "PATCHBAY_HELPER_SOCKET=\(daemon.helperSocketPath)",
+                                                       "/usr/bin/python3", script, Binaries.bridgeHelper, "pbacl0", output, release,
+                                                       "-name", "guest=vm\(n)", "-netdev", "bridge,id=n0,br=pbacl0",
+                                                       "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:89:00:0\(n)"])
+                    running.append((qemu, release))
+                    for _ in 0..<300 {
+                        if let text = try? String(contentsOfFile: output, encoding: .utf8), !text.isEmpty { return text }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    return ""
+                }
+                let refused = try await attempt(1)
+                #expect(refused.hasPrefix("helper failed: 1"), "\(refused)")
+                #expect(refused.contains("user nobody may not attach guests to network 'lab': no rule in \(daemon.helperACLPath) allows it"), "\(refused)")
+                #expect(try daemon.ok(["net-port-list", "lab", "--json"]).trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]"
+                        || !(try daemon.ok(["net-port-list", "lab"]).contains("vm1")))
+
+                try "# who may attach guests\ndeny all group nogroup-not-this-one\nallow lab user nobody\n"
+                    .write(toFile: daemon.helperACLPath, atomically: true, encoding: .utf8)
+                let allowed = try await attempt(2)
+                let device = try #require(allowed.split(separator: " ").first.map(String.init), "\(allowed)\n\(daemon.logs.suffix(3000))")
+                #expect(device.hasPrefix("vnet"), "\(allowed)")
+                #expect(try daemon.namespace.link(device)?["master"] as? String == "pbacl0")
+                let ports = try JSONSerialization.jsonObject(with: Data(try daemon.ok(["net-port-list", "lab", "--json"]).utf8)) as? [[String: Any]]
+                #expect(ports?.first { $0["device"] as? String == device }?["requestedBy"] as? Int == 65534)
+
+                // The first rule that matches decides.
+                try "deny lab uid 65534\nallow all everyone\n".write(toFile: daemon.helperACLPath, atomically: true, encoding: .utf8)
+                let denied = try await attempt(3)
+                #expect(denied.contains("line 1 of \(daemon.helperACLPath) denies it"), "\(denied)")
+                // A line the daemon cannot read is an error that names it, not a silent grant.
+                try "allow lab someone\n".write(toFile: daemon.helperACLPath, atomically: true, encoding: .utf8)
+                let broken = try await attempt(4)
+                #expect(broken.contains("\(daemon.helperACLPath), line 1"), "\(broken)")
+            }
+        }
     }
 }
