@@ -98,12 +98,17 @@ extension IntegrationTests {
                     #expect(leases.contains("alpha"))
                     let before = try daemon.ok(["net-dhcp-leases", "lab", "--json"])
 
-                    // Renew (unicast from the configured address) moves the expiry forward.
-                    try await Task.sleep(for: .milliseconds(1100))
-                    client.signal(SIGUSR1)
-                    #expect(await Self.waitFor(daemon.directory + "/udhcpc-renew.env"))
-                    #expect(Self.environment(daemon.directory + "/udhcpc-renew.env")["ip"] == address)
-                    let after = try daemon.ok(["net-dhcp-leases", "lab", "--json"])
+                    // Renew (unicast from the configured address) moves the expiry forward (the
+                    // expiry counts seconds: renewed until the second has turned).
+                    var after = before
+                    let renewal = daemon.directory + "/udhcpc-renew.env"
+                    for _ in 0..<30 where after == before {
+                        try? FileManager.default.removeItem(atPath: renewal)
+                        client.signal(SIGUSR1)
+                        #expect(await Self.waitFor(renewal))
+                        #expect(Self.environment(renewal)["ip"] == address)
+                        after = try daemon.ok(["net-dhcp-leases", "lab", "--json"])
+                    }
                     #expect(after != before)
 
                     // Release on exit removes the lease.
@@ -178,8 +183,12 @@ extension IntegrationTests {
 
                     let release = try guest.exec(["sh", "-c", "dhclient -r -sf \(script) -cf \(directory)/dhclient.conf -lf \(directory)/dhclient.leases -pf \(directory)/dhclient.pid eth0 > \(directory)/dhclient-release.out 2>&1"])
                     #expect(release.succeeded)
-                    try await Task.sleep(for: .milliseconds(500))
-                    #expect(!(try daemon.ok(["net-dhcp-leases", "lab"]).contains("52:54:00:77:00:02")))
+                    var released = false
+                    for _ in 0..<50 where !released {
+                        released = !(try daemon.ok(["net-dhcp-leases", "lab"]).contains("52:54:00:77:00:02"))
+                        if !released { try await Task.sleep(for: .milliseconds(100)) }
+                    }
+                    #expect(released)
                 }
             }
         }
@@ -219,13 +228,16 @@ extension IntegrationTests {
                     let tcpdump = try ChildProcess("ip", ["netns", "exec", guest.name, "tcpdump", "-l", "-n", "-vv", "-i", "eth0",
                                                           "udp port 68"], outputPath: capture)
                     defer { tcpdump.stop() }
-                    try await Task.sleep(for: .milliseconds(500))
+                    func captured() -> String { (try? String(contentsOfFile: capture, encoding: .utf8)) ?? "" }
+                    func replies() -> [Substring] { captured().split(separator: "\n").filter { $0.contains("BOOTP/DHCP, Reply") } }
+                    for _ in 0..<100 where !captured().contains("listening on") { try await Task.sleep(for: .milliseconds(50)) }
                     let result = try guest.exec(["udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "5", "-T", "1", "-s", "/bin/true"])
                     #expect(result.succeeded, "\(result)")
-                    try await Task.sleep(for: .milliseconds(500))
+                    // Both replies (OFFER, ACK) written out by tcpdump, which prints line by line (-l).
+                    for _ in 0..<100 where replies().count < 2 { try await Task.sleep(for: .milliseconds(50)) }
                     tcpdump.stop()
-                    let text = try String(contentsOfFile: capture, encoding: .utf8)
-                    let replies = text.split(separator: "\n").filter { $0.contains("BOOTP/DHCP, Reply") }
+                    let text = captured()
+                    let replies = replies()
                     #expect(replies.count >= 2, "\(text)")
                     #expect(replies.allSatisfy { $0.contains("[udp sum ok]") }, "\(text)")
                 }

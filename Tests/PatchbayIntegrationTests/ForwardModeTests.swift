@@ -52,9 +52,7 @@ extension IntegrationTests {
                             #expect(hairpin.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "10.79.0.1", "\(hairpin)\n\(ruleset)")
                         }
                         // The forward survives a daemon restart. (The firewall records what it applied
-                        // half a second after the last change; a kill inside that window is covered by
-                        // re-applying, but this test wants to see the "intact" path.)
-                        try await Task.sleep(for: .seconds(1))
+                        // with each transaction, so even a kill right after finds it intact.)
                         daemon.stop(signal: SIGKILL)
                         try daemon.start()
                         #expect(daemon.logs.contains("firewall: intact"))
@@ -114,6 +112,10 @@ extension IntegrationTests {
             }
         }
 
+        /// The accept rules Patchbay keeps in a dropping foreign chain (B-M12): tagged with a
+        /// comment, exactly one pair per network however often the firewall changes, put back at
+        /// restart after the other program flushed its chain, and found by their tag (not a stale
+        /// handle) when the network stops, so the other program's own rules are never touched.
         @Test func aDockerStyleDropPolicyIsWorkedAroundAndRestored() async throws {
             try await DaemonHarness.with { daemon in
                 let ns = daemon.namespace.name
@@ -122,15 +124,66 @@ extension IntegrationTests {
                 try daemon.ok(["net-define", try daemon.file("nat.xml", Self.network("dock", mode: "nat", subnet: 83))])
                 try daemon.ok(["net-start", "dock"])
                 #expect(daemon.logs.contains("table ip filter chain FORWARD would drop the forwarded traffic of network dock"))
+                func tagged() throws -> Int {
+                    try Command.check("ip", ["netns", "exec", ns, "nft", "list", "chain", "ip", "filter", "FORWARD"]).stdout
+                        .components(separatedBy: "comment \"patchbay:accept:pbdock0\"").count - 1
+                }
+                #expect(try tagged() == 2)
+                // More firewall changes (port forwards) add no more rules.
+                try daemon.ok(["net-forward-add", "dock", "--proto", "tcp", "--host-port", "8081", "--to", "10.83.0.50"])
+                try daemon.ok(["net-forward-delete", "dock", "--proto", "tcp", "--host-port", "8081"])
+                #expect(try tagged() == 2)
                 try await daemon.withUpstream { upstream in
                     try upstream.namespace.serveHTTP(address: Upstream.address, port: 80, directory: daemon.directory)
                     try await daemon.withGuest(on: "pbdock0", mac: "52:54:00:83:00:50") { guest in
                         try guest.configure(address: "10.83.0.50/24", gateway: "10.83.0.1")
                         #expect(try guest.fetch("http://\(Upstream.address)/cgi-bin/ip") == Upstream.hostSide)
+                        // Docker reloads (its chain flushed) while patchbayd is down: the next start
+                        // puts the rules back.
+                        daemon.stop(signal: SIGKILL)
+                        try Command.check("ip", ["netns", "exec", ns, "nft", "flush", "chain", "ip", "filter", "FORWARD"])
+                        #expect(try tagged() == 0)
+                        try daemon.start()
+                        #expect(try tagged() == 2)
+                        #expect(try guest.fetch("http://\(Upstream.address)/cgi-bin/ip") == Upstream.hostSide)
                     }
                 }
+                // Docker re-creates its table with a rule of its own: the handles Patchbay once saw
+                // now name other rules; the destroy still removes exactly Patchbay's.
+                try Command.check("ip", ["netns", "exec", ns, "nft", "delete table ip filter; add table ip filter; add chain ip filter FORWARD { type filter hook forward priority 0; policy drop; }; add rule ip filter FORWARD iifname \"docker0\" accept"])
+                daemon.stop()
+                try daemon.start()
+                #expect(try tagged() == 2)
                 try daemon.ok(["net-destroy", "dock"])
+                #expect(try tagged() == 0)
+                #expect(try Command.check("ip", ["netns", "exec", ns, "nft", "list", "chain", "ip", "filter", "FORWARD"]).stdout.contains("iifname \"docker0\" accept"))
+                // Without Docker's own rule, its table is as it was before Patchbay came.
+                try Command.check("ip", ["netns", "exec", ns, "nft", "flush", "chain", "ip", "filter", "FORWARD"])
                 #expect(try Command.check("ip", ["netns", "exec", ns, "nft", "list", "table", "ip", "filter"]).stdout == before)
+            }
+        }
+
+        /// B-M3: the firewall fails closed. With an isolated network's map entries gone (a table
+        /// edited behind Patchbay's back, a rebuild that did not finish), its guests' forwarded
+        /// traffic is dropped, not let through by the base chain's accept policy.
+        @Test func anIsolatedNetworkStaysIsolatedWhenItsMapEntriesAreGone() async throws {
+            try await DaemonHarness.with { daemon in
+                try daemon.ok(["net-define", try daemon.file("iso.xml", Self.network("iso", mode: nil, subnet: 86))])
+                try daemon.ok(["net-start", "iso"])
+                try Command.check("ip", ["netns", "exec", daemon.namespace.name, "sysctl", "-qw", "net.ipv4.ip_forward=1"])
+                try Command.check("ip", ["netns", "exec", daemon.namespace.name, "nft",
+                                         "delete element inet patchbay from_bridge { \"pbiso0\" }; delete element inet patchbay to_bridge { \"pbiso0\" }"])
+                try await daemon.withUpstream(routes: ["10.86.0.0/24"]) { upstream in
+                    try upstream.namespace.serveHTTP(address: Upstream.address, port: 80, directory: daemon.directory)
+                    try await daemon.withGuest(on: "pbiso0", mac: "52:54:00:86:00:50") { guest in
+                        try guest.configure(address: "10.86.0.50/24", gateway: "10.86.0.1")
+                        #expect(try guest.fetch("http://\(Upstream.address)/cgi-bin/ip", seconds: 2) == nil)
+                        // Without the fail-closed rules the same packets go through: shown by
+                        // removing them too.
+                        try Command.check("ip", ["netns", "exec", daemon.namespace.name, "nft", "flush", "set", "inet", "patchbay", "bridges"])
+                        #expect(try guest.fetch("http://\(Upstream.address)/cgi-bin/ip", seconds: 2) == "10.86.0.50")
+                    }
+                }
             }
         }
 

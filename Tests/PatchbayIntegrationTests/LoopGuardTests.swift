@@ -128,7 +128,8 @@ extension IntegrationTests {
                     // coming back, it would enable the port after five silent rounds, about 1.2 s).
                     _ = daemon.stop(signal: SIGKILL)
                     try daemon.start()
-                    try await Task.sleep(for: .seconds(3))
+                    // Twice the rounds a cut needs to lapse (5 silent rounds of 200 ms), and more.
+                    try await Task.sleep(for: .milliseconds(200 * 5 * 3))
                     #expect(try daemon.namespace.bridgePortState(newer) == "disabled")
                     #expect(try daemon.namespace.bridgePortState(older) == "forwarding")
                     #expect(!daemon.logs.contains("loop gone"), "the cut lapsed while the loop was there: \(daemon.logs)")
