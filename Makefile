@@ -54,6 +54,14 @@ fuzz-netlink:
 fuzz-loop-probe:
 	scripts/fuzz.sh FuzzLoopProbe $(FUZZ_SECONDS) Fuzz/FuzzLoopProbe/seeds
 
-# All five, one after the other (50 minutes with the default FUZZ_SECONDS).
+.PHONY: fuzz-dhcp-frame
+fuzz-dhcp-frame:
+	scripts/fuzz.sh FuzzDHCPFrame $(FUZZ_SECONDS) Fuzz/FuzzDHCPFrame/seeds Fuzz/FuzzDHCPWire/seeds
+
+.PHONY: fuzz-helper-acl
+fuzz-helper-acl:
+	scripts/fuzz.sh FuzzHelperACL $(FUZZ_SECONDS) Fuzz/FuzzHelperACL/seeds
+
+# All seven, one after the other (70 minutes with the default FUZZ_SECONDS).
 .PHONY: fuzz
-fuzz: fuzz-xml fuzz-dhcp fuzz-dns fuzz-netlink fuzz-loop-probe
+fuzz: fuzz-xml fuzz-dhcp fuzz-dhcp-frame fuzz-dns fuzz-netlink fuzz-loop-probe fuzz-helper-acl

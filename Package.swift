@@ -136,6 +136,12 @@ if ProcessInfo.processInfo.environment["PATCHBAY_FUZZ"] != nil {
     package.products.append(.executable(name: "FuzzLoopProbe", targets: ["FuzzLoopProbe"]))
     package.targets.append(.executableTarget(name: "FuzzLoopProbe", dependencies: ["PatchbayModel"],
                                              path: "Fuzz/FuzzLoopProbe"))
+    package.products.append(.executable(name: "FuzzDHCPFrame", targets: ["FuzzDHCPFrame"]))
+    package.targets.append(.executableTarget(name: "FuzzDHCPFrame", dependencies: ["DHCPWire", "PatchbayModel"],
+                                             path: "Fuzz/FuzzDHCPFrame"))
+    package.products.append(.executable(name: "FuzzHelperACL", targets: ["FuzzHelperACL"]))
+    package.targets.append(.executableTarget(name: "FuzzHelperACL", dependencies: ["PatchbayModel"],
+                                             path: "Fuzz/FuzzHelperACL"))
     package.products.append(.executable(name: "FuzzDNSWire", targets: ["FuzzDNSWire"]))
     package.targets.append(.executableTarget(name: "FuzzDNSWire", dependencies: ["DNSWire", "PatchbayModel"],
                                              path: "Fuzz/FuzzDNSWire"))
