@@ -115,7 +115,7 @@ let package = Package(
             dependencies: ["PatchbayAPI", "PatchbayEngine", "PatchbayStore", "PatchbayModel", "NFTables",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")]),
-        .testTarget(name: "PatchbayIntegrationTests", dependencies: ["PatchbayTestSupport", "PatchbayModel"]),
+        .testTarget(name: "PatchbayIntegrationTests", dependencies: ["PatchbayTestSupport", "PatchbayModel"], exclude: ["schemathesis.toml"]),
     ],
     swiftLanguageModes: [.v6]
 )

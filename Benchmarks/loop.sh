@@ -5,10 +5,13 @@
 # the guest removes its bridge the cut port forwards again. BENCHMARKS.md has the results.
 #
 #   Benchmarks/loop.sh        # ROUNDS=5; INTERVALS="1000 200" probe intervals (ms) for the loop guard
+#   LOAD=1 Benchmarks/loop.sh # the same while 50 nat networks (DHCP, DNS) are started and destroyed
+#                             # in a loop on the same daemon, over the API
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-5}
 INTERVALS=${INTERVALS:-1000 200}
+LOAD=${LOAD:-0}
 bin=${PATCHBAY_BIN_DIR:-$(swift build -c release --show-bin-path)}
 SRV=pbloop-srv
 GUEST=pbloop-guest
@@ -24,7 +27,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores; ROUNDS=$ROUNDS"
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores; ROUNDS=$ROUNDS LOAD=$LOAD"
 
 measure() {
     local mode=$1 label=$2; shift 2
@@ -43,6 +46,31 @@ measure() {
         "$bin/patchbay" net-port-create lab --owner guest --type veth --netns $GUEST --ifname eth$i > /dev/null
         ip -n $GUEST link set eth$i up
     done
+    local load=
+    if [ "$LOAD" = 1 ]; then
+        for i in $(seq 0 49); do
+            echo "<network><name>load$i</name><forward mode='nat'/><bridge name='pbld$i' stp='off'/><ip address='10.150.$i.1' prefix='24'><dhcp><range start='10.150.$i.10' end='10.150.$i.99'/></dhcp></ip></network>" > "$work/load$i.xml"
+            "$bin/patchbay" net-define "$work/load$i.xml" > /dev/null
+        done
+        rm -f "$work/stop-load"
+        python3 - "$PATCHBAY_SOCKET" "$work/stop-load" "$work/load-cycles" <<'PY' &
+import http.client, os, socket, sys
+path, stop, report = sys.argv[1], sys.argv[2], sys.argv[3]
+class Unix(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+c = Unix("patchbayd")
+cycles = 0
+while not os.path.exists(stop):
+    for verb in ("start", "destroy"):
+        for i in range(50):
+            c.request("POST", "/v1/networks/load%d/%s" % (i, verb)); c.getresponse().read()
+    cycles += 1
+open(report, "w").write("%d\n" % cycles)
+PY
+        load=$!
+    fi
     python3 - "$label" "$ROUNDS" <<'PY'
 import json, random, subprocess, sys, time
 mode, rounds = sys.argv[1], int(sys.argv[2])
@@ -88,6 +116,10 @@ for round in range(rounds):
     print("%s round %d: loop cut %.0f ms after the guest closed it; %d frames received on the two ports by then + 0.5 s; "
           "forwarding again %.1f s after the guest removed its bridge" % (mode, round + 1, detected * 1000, frames, recovered))
 PY
+    if [ -n "$load" ]; then
+        touch "$work/stop-load"; wait "$load" || true
+        echo "$label: the load started and destroyed the 50 networks $(cat "$work/load-cycles") times meanwhile"
+    fi
     kill "$daemon"; wait "$daemon" 2>/dev/null || true; daemon=
     for ns in $SRV $GUEST; do ip netns del $ns; done
 }

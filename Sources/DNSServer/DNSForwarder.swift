@@ -52,7 +52,7 @@ final class DNSForwarder: @unchecked Sendable {
         init(channel: any Channel) { self.channel = channel }
     }
 
-    static let socketsPerFamily = 8
+    static let socketsPerFamily = 4
     static let queriesPerSocket = 512
     static let maximumPending = 4096
     static let maximumPendingPerClient = 256

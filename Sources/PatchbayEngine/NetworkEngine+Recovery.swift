@@ -36,8 +36,9 @@ extension NetworkEngine {
         let current = (try? await store.networks()) ?? []
         for record in current where record.live != nil {
             report.append(await reconcile(record.name))
+            // At once: reconciliation may just have turned the bridge's kernel STP off.
+            await publishGuardedBridges()
         }
-        await publishGuardedBridges()
         for record in current where record.live == nil && record.autostart {
             do {
                 _ = try await start(record.name)

@@ -45,6 +45,8 @@ public final class NetworkEngine: Sendable {
     static let defineLock = "define"
     /// Held while the firewall's desired state is read from the store and applied.
     static let firewallLock = "firewall"
+    /// Held while the loop guard's bridges are read from the store and handed over.
+    static let guardLock = "loop-guard"
 
     func withNetworkLock<T>(_ name: String, _ body: () async throws(PatchbayError) -> T) async throws(PatchbayError) -> T {
         try await locks.withLock(Self.networkLock(name), body)
@@ -101,8 +103,13 @@ public final class NetworkEngine: Sendable {
         }
     }
 
-    /// Tells the loop guard the bridges it watches now.
+    /// Tells the loop guard the bridges it watches now. Under a lock of its own, so that of two
+    /// publications the later one, which read the store later, is the one that stays.
     func publishGuardedBridges() async {
+        await locks.withLock(Self.guardLock) { () async in await publishLocked() }
+    }
+
+    private func publishLocked() async {
         do {
             let records = try await store.networks()
             let ports = try await store.ports()
