@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/auxv.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -449,4 +450,14 @@ int cpatchbay_set_nofile_limit(void) {
         if (setrlimit(RLIMIT_NOFILE, &limit) < 0) return -errno;
     }
     return (int)limit.rlim_cur;
+}
+
+int cpatchbay_drop_privileges(void) {
+    gid_t gid = getgid();
+    uid_t uid = getuid();
+    if (setgroups(0, NULL) < 0 && geteuid() == 0) return -errno;
+    if (setresgid(gid, gid, gid) < 0) return -errno;
+    if (setresuid(uid, uid, uid) < 0) return -errno;
+    if (geteuid() != uid || getegid() != gid) return -EPERM;
+    return 0;
 }

@@ -19,7 +19,8 @@ public final class DHCPIngress: Sendable {
     private let monitor: LinkMonitor
     private let session: NetlinkSession
     private let logger: Logger
-    /// Bridge port index → bridge index.
+    /// Interface index → its bridge's index, or 0 for a device known to be no bridge port (so a
+    /// flood on the host's LAN interface costs no lookup per frame).
     private let masters = Mutex<[Int32: Int32]>([:])
     private let handlers = Mutex<[Int32: Handler]>([:])
     private let stopped = Atomic(false)
@@ -67,10 +68,13 @@ public final class DHCPIngress: Sendable {
     private func reload() throws(NetlinkError) {
         var table: [Int32: Int32] = [:]
         for link in try session.links() {
-            if let master = link.masterIndex, master != link.index { table[link.index] = master }
+            table[link.index] = link.masterIndex.flatMap { $0 == link.index ? nil : $0 } ?? 0
         }
         masters.withLock { $0 = table }
     }
+
+    /// Whether `port` is a port of the bridge `bridge` now.
+    public func isPort(_ port: Int32, ofBridge bridge: Int32) -> Bool { master(of: port) == bridge }
 
     private func readFrames() {
         while !stopped.load(ordering: .relaxed) {
@@ -91,10 +95,11 @@ public final class DHCPIngress: Sendable {
     }
 
     private func master(of port: Int32) -> Int32? {
-        if let known = masters.withLock({ $0[port] }) { return known }
-        // A port enslaved a moment ago whose announcement has not been read yet.
-        guard let link = try? session.link(index: port), let master = link.masterIndex, master != link.index else { return nil }
-        masters.withLock { $0[port] = master }
+        if let known = masters.withLock({ $0[port] }) { return known == 0 ? nil : known }
+        // A device that appeared a moment ago whose announcement has not been read yet.
+        guard let link = try? session.link(index: port) else { return nil }
+        let master = link.masterIndex.flatMap { $0 == link.index ? nil : $0 }
+        masters.withLock { $0[port] = master ?? 0 }
         return master
     }
 
@@ -105,7 +110,7 @@ public final class DHCPIngress: Sendable {
                     switch event {
                     case .changed(let link):
                         masters.withLock { table in
-                            if let master = link.masterIndex, master != link.index { table[link.index] = master } else { table[link.index] = nil }
+                            table[link.index] = link.masterIndex.flatMap { $0 == link.index ? nil : $0 } ?? 0
                         }
                     case .removed(let index):
                         _ = masters.withLock { $0.removeValue(forKey: index) }

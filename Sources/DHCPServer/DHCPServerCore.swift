@@ -33,12 +33,21 @@ public struct DHCPServerCore: Sendable {
 
     /// Decides `request`; `origin` says where the client sits: the per-origin limit is charged to
     /// it, and only a DECLINE or RELEASE from the origin that holds an address counts (nil: not
-    /// known, as in unit tests of other rules; no limit applied).
-    public mutating func handle(_ request: DHCPMessage, now: Int64, origin: DHCPOrigin? = nil) -> DHCPOutcome {
+    /// known, as in unit tests of other rules; no limit applied). `isPresent` says whether an
+    /// origin still exists (its bridge port is still a port of the network's bridge): a client
+    /// whose lease was granted to another origin that still exists is not served from this one, so
+    /// a guest that copies another guest's MAC and client ID cannot take its lease over (and then
+    /// decline or release it); a guest whose port is gone (moved to a new port) keeps its address.
+    public mutating func handle(_ request: DHCPMessage, now: Int64, origin: DHCPOrigin? = nil,
+                                isPresent: (DHCPOrigin) -> Bool = { _ in false }) -> DHCPOutcome {
         guard request.op == DHCPMessage.bootRequest else { return .ignore("not a BOOTREQUEST") }
         guard let type = request.messageType else { return .ignore("BOOTP request without DHCP message type") }
         guard let mac = request.clientMAC else { return .ignore("\(type) from a non-Ethernet client (htype \(request.htype))") }
         let client = DHCPLeaseTable.key(mac: mac, clientID: request.options.clientIdentifier)
+        if type == .discover || type == .request, let origin, let lease = table.lease(for: client), !lease.isExpired(at: now),
+           let holder = lease.origin, holder != origin, isPresent(holder) {
+            return .ignore("\(type) from \(mac) on \(origin): its lease of \(lease.ip) is held from \(holder)")
+        }
         if type == .discover || type == .request, let origin, maxClientsPerOrigin > 0 {
             let hostname = request.options.string(DHCPOptionCode.hostName)
             if !holdsAddress(client, origin: origin, now: now) && reservation(mac: mac, hostname: hostname) == nil {

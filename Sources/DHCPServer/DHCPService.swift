@@ -18,7 +18,8 @@ public typealias DHCPLeaseObserver = @Sendable (_ network: String, _ upserts: [D
 ///
 /// What the service checks before the core decides: a request without a relay must come from the
 /// MAC address it names (chaddr is the Ethernet source), a relayed one from a relay agent the
-/// daemon was told to trust (`--dhcp-relay`); anything else is dropped. Replies go out of a UDP
+/// daemon was told to trust (`--dhcp-relay`), from the relay's own address; anything else is
+/// dropped. Replies go out of a UDP
 /// socket bound to the bridge (which reads nothing: a filter drops whatever reaches it), or, to a
 /// client that cannot answer ARP yet, as a whole frame to its MAC address.
 public actor DHCPService {
@@ -37,6 +38,7 @@ public actor DHCPService {
     private var flushing: Task<Void, Never>?
     private var reclaimer: Task<Void, Never>?
     private var stopped = false
+    private var reloading = false
     private let inbound: AsyncStream<(DHCPFrame, Int32)>.Continuation
     private var reader: Task<Void, Never>?
 
@@ -132,7 +134,9 @@ public actor DHCPService {
     }
 
     private func receive(_ frame: DHCPFrame, port: Int32) {
-        guard !stopped, frame.destinationPort == 67 else { return }
+        // While the core is being reloaded after a failed commit, what it would decide is lost
+        // anyway: the clients retry.
+        guard !stopped, !reloading, frame.destinationPort == 67 else { return }
         // Only requests to this server: broadcasts, and unicasts to its own address.
         guard frame.ipDestination == IPv4Address(255, 255, 255, 255) || frame.ipDestination == core.pool.serverAddress
                 || frame.ipDestination == core.pool.broadcast else { return }
@@ -143,12 +147,12 @@ public actor DHCPService {
         }
         let origin: DHCPOrigin
         if request.giaddr.value != 0 {
-            guard trustedRelays.contains(request.giaddr) else {
+            guard trustedRelays.contains(request.giaddr), frame.ipSource == request.giaddr else {
                 logger.debug("dropped a relayed DHCP request from a relay that is not configured",
                              metadata: ["network": "\(network)", "giaddr": "\(request.giaddr)", "port": "\(port)"])
                 return
             }
-            origin = .relay(request.giaddr)
+            origin = .relay(request.giaddr, port: port)
         } else {
             guard let mac = request.clientMAC, mac == frame.ethernetSource else {
                 logger.debug("dropped a DHCP request whose chaddr is not its Ethernet source",
@@ -158,7 +162,8 @@ public actor DHCPService {
             }
             origin = .port(port)
         }
-        let outcome = core.handle(request, now: now(), origin: origin)
+        let bridge = bridgeIndex, ingress = self.ingress
+        let outcome = core.handle(request, now: now(), origin: origin) { ingress.isPort($0.port, ofBridge: bridge) }
         logger.debug("\(outcome.summary)", metadata: ["network": "\(network)", "origin": "\(origin)"])
         guard outcome.reply != nil || !outcome.upserts.isEmpty || !outcome.deletions.isEmpty else { return }
         pending.append(outcome)
@@ -194,12 +199,16 @@ public actor DHCPService {
     }
 
     private func reloadFromStore() async {
+        reloading = true
+        defer { reloading = false }
         do {
             let leases = try await store.leases(network: network)
             core = DHCPServerCore(pool: core.pool, leases: leases, maxClientsPerOrigin: core.maxClientsPerOrigin)
         } catch {
             logger.error("cannot reload the leases after a failed commit", metadata: ["network": "\(network)", "error": "\(error)"])
         }
+        // Decided by the old core: not answered, not stored.
+        pending = []
     }
 
     private func send(_ reply: DHCPMessage, to destination: DHCPReplyDestination) {

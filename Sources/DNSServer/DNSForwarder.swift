@@ -79,9 +79,14 @@ final class DNSForwarder: @unchecked Sendable {
     func open() async throws {
         var v4: [Slot] = []
         var v6: [Slot] = []
-        for _ in 0..<Self.socketsPerFamily {
-            v4.append(Slot(channel: try await bind(host: "0.0.0.0")))
-            if let channel = try? await bind(host: "::") { v6.append(Slot(channel: channel)) }
+        do {
+            for _ in 0..<Self.socketsPerFamily {
+                v4.append(Slot(channel: try await bind(host: "0.0.0.0")))
+                if let channel = try? await bind(host: "::") { v6.append(Slot(channel: channel)) }
+            }
+        } catch {
+            for slot in v4 + v6 { slot.channel.close(promise: nil) }
+            throw error
         }
         try await loop.submit { [v4, v6] in
             self.ipv4 = v4

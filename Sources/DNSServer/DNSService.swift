@@ -17,6 +17,8 @@ public final class DNSService: Sendable {
     private let zone: NIOLockedValueBox<DNSZone>
     private let forwarder: DNSForwarder
     private let channels: NIOLockedValueBox<[any Channel]>
+    /// Accepted TCP connections, by identity.
+    let clients = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
     private let logger: Logger
 
     init(network: String, zone: DNSZone, forwarder: DNSForwarder, logger: Logger) {
@@ -36,6 +38,7 @@ public final class DNSService: Sendable {
         do {
             try await forwarder.open()
         } catch {
+            forwarder.close()
             throw DNSServiceError(network: network, what: "cannot open the forwarding socket", cause: "\(error)")
         }
         let processor = DNSQueryProcessor(zone: service.zone, forwarder: forwarder, network: network)
@@ -63,7 +66,12 @@ public final class DNSService: Sendable {
                         guard let client = channel.remoteAddress?.patchbayAddress, budget.acquire(network: network, client: client) else {
                             return channel.close()
                         }
-                        channel.closeFuture.whenComplete { _ in budget.release(network: network, client: client) }
+                        let key = ObjectIdentifier(channel)
+                        service.clients.withLockedValue { $0[key] = channel }
+                        channel.closeFuture.whenComplete { _ in
+                            budget.release(network: network, client: client)
+                            service.clients.withLockedValue { $0[key] = nil }
+                        }
                         // However busy, a connection ends after its lifetime.
                         let lifetime = channel.eventLoop.scheduleTask(in: .seconds(budget.limits.lifetimeSeconds)) { channel.close(promise: nil) }
                         channel.closeFuture.whenComplete { _ in lifetime.cancel() }
@@ -87,9 +95,13 @@ public final class DNSService: Sendable {
         return service
     }
 
+    /// Closes the listeners, then every connection they accepted (which would otherwise live on
+    /// for up to their lifetime, answering from a zone nobody updates), then the forwarder.
     public func stop() async {
         let open = channels.withLockedValue { channels in defer { channels = [] }; return channels }
         for channel in open { try? await channel.close() }
+        let accepted = clients.withLockedValue { clients in defer { clients = [:] }; return Array(clients.values) }
+        for channel in accepted { try? await channel.close() }
         forwarder.close()
     }
 

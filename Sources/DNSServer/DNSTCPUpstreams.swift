@@ -29,6 +29,7 @@ final class DNSTCPUpstreams: @unchecked Sendable {
     let timeout: TimeAmount
     private var connections: [DNSUpstream: Connection] = [:]
     private var generator = SystemRandomNumberGenerator()
+    private var closed = false
 
     init(loop: any EventLoop, timeout: TimeAmount) {
         self.loop = loop
@@ -87,7 +88,13 @@ final class DNSTCPUpstreams: @unchecked Sendable {
         connection.connecting = future
         future.whenComplete { result in
             connection.connecting = nil
-            if case .success(let channel) = result { connection.channel = channel }
+            guard case .success(let channel) = result else { return }
+            // Closed (or replaced) while connecting: this connection has no owner.
+            guard !self.closed, self.connections[upstream] === connection else {
+                channel.close(promise: nil)
+                return
+            }
+            connection.channel = channel
         }
         return future
     }
@@ -131,6 +138,7 @@ final class DNSTCPUpstreams: @unchecked Sendable {
     }
 
     func closeAll() {
+        closed = true
         for (upstream, connection) in connections {
             connection.channel?.close(promise: nil)
             closed(upstream)

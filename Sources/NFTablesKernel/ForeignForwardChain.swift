@@ -93,14 +93,16 @@ struct ForeignTable: Equatable, Sendable {
     func plan(bridges: Set<String>) -> (commands: [String], opened: [(ForeignForwardChain, String)]) {
         var commands: [String] = []
         var opened: [(ForeignForwardChain, String)] = []
-        var keep: Set<Int> = []
+        // Handles are per table: a kept rule is known by where it is as well.
+        var keep: Set<String> = []
+        func key(_ rule: TaggedForeignRule) -> String { "\(rule.family) \(rule.table) \(rule.chain) \(rule.handle)" }
         for chain in droppingChains {
             for bridge in bridges.sorted() {
                 let present = taggedRules.filter { $0.family == chain.family && $0.table == chain.table
                     && $0.chain == chain.target && $0.bridge == bridge }
                 // Two rules (iifname, oifname); anything else is rebuilt.
                 if present.count == 2 {
-                    keep.formUnion(present.map(\.handle))
+                    keep.formUnion(present.map(key))
                     continue
                 }
                 let prefix = "insert rule \(chain.family) \(chain.table) \(chain.target)"
@@ -111,7 +113,7 @@ struct ForeignTable: Equatable, Sendable {
                 opened.append((chain, bridge))
             }
         }
-        for rule in taggedRules where !keep.contains(rule.handle) {
+        for rule in taggedRules where !keep.contains(key(rule)) {
             commands.append("delete rule \(rule.family) \(rule.table) \(rule.chain) handle \(rule.handle)")
         }
         return (commands, opened)

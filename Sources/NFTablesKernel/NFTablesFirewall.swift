@@ -49,7 +49,7 @@ public final class NFTablesFirewall: FirewallApplying {
         try await thread.run { () throws(PatchbayError) -> Bool in
             let desired = PatchbayTables.rebuild(state).joined(separator: "\n")
             let last = self.saved.withLock { $0 }
-            let foreign = try self.foreignPlan(state)
+            let foreign = try self.foreignPlan(state).plan
             let listing = self.currentListing()
             if last.desired == desired && last.listing == listing && foreign.commands.isEmpty {
                 self.applied.withLock { $0 = state }
@@ -84,15 +84,19 @@ public final class NFTablesFirewall: FirewallApplying {
     /// when the incremental one is refused because the kernel is not what this daemon thinks),
     /// with the coexistence rules in the same transaction.
     private func applyNow(_ state: FirewallState, rebuild: Bool) throws(PatchbayError) {
-        let foreign = try foreignPlan(state)
+        var (foreign, ownTablesPresent) = try foreignPlan(state)
         let old = applied.withLock { $0 }
-        if !rebuild {
+        // An incremental transaction assumes the kernel holds what was applied last; with either
+        // table gone (`nft flush ruleset`), only a rebuild puts every network back.
+        if !rebuild && (old.networks.isEmpty || ownTablesPresent) {
             do {
                 try context.run(PatchbayTables.transaction(from: old, to: state) + foreign.commands)
                 finish(state, foreign.opened)
                 return
             } catch {
                 logger.warning("incremental firewall update failed; rebuilding Patchbay's tables", metadata: ["error": "\(error)"])
+                // Another program may have changed its table meanwhile: read it again.
+                foreign = try foreignPlan(state).plan
             }
         }
         do {
@@ -120,11 +124,16 @@ public final class NFTablesFirewall: FirewallApplying {
 
     /// Other programs' tables that can hold a forward base chain: read alone, so the cost of a
     /// network's start does not grow with Patchbay's own rules.
-    private func foreignPlan(_ state: FirewallState) throws(PatchbayError) -> (commands: [String], opened: [(ForeignForwardChain, String)]) {
+    /// What to change in other programs' tables, and whether both of Patchbay's own tables exist.
+    private func foreignPlan(_ state: FirewallState) throws(PatchbayError)
+        -> (plan: (commands: [String], opened: [(ForeignForwardChain, String)]), ownTablesPresent: Bool) {
         let own: Set<String> = [PatchbayTables.filter, PatchbayTables.nat]
         var found = ForeignTable()
+        var present = false
         do {
-            for table in try context.tables() where !own.contains(table) && (table.hasPrefix("ip ") || table.hasPrefix("inet ")) {
+            let tables = try context.tables()
+            present = own.isSubset(of: Set(tables))
+            for table in tables where !own.contains(table) && (table.hasPrefix("ip ") || table.hasPrefix("inet ")) {
                 let one = ForeignTable.read(rulesetJSON: try context.listJSON("table \(table)"), ownTables: own)
                 found.droppingChains += one.droppingChains
                 found.taggedRules += one.taggedRules
@@ -133,7 +142,7 @@ public final class NFTablesFirewall: FirewallApplying {
             throw PatchbayError(.kernel, "cannot read the other nftables tables", cause: error.description)
         }
         let bridges = coexistence ? Set(state.coexistence.values) : []
-        return found.plan(bridges: bridges)
+        return (found.plan(bridges: bridges), present)
     }
 
     private func currentListing() -> String {

@@ -30,9 +30,15 @@ struct HTTPUnixTransport: Sendable {
                 head.headers.add(name: "Connection", value: "close")
                 head.headers.add(name: "Content-Length", value: String(body?.count ?? 0))
                 if body != nil { head.headers.add(name: "Content-Type", value: "application/json") }
-                try await outbound.write(.head(head))
-                if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-                try await outbound.write(.end(nil))
+                var parts: [HTTPClientRequestPart] = [.head(head)]
+                if let body { parts.append(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                parts.append(.end(nil))
+                // One write: the daemon answers (and, asked to, closes) as soon as it has the whole
+                // request, and a later separate write of the end would then find the channel closed
+                // although the answer is already on its way.
+                do { try await outbound.write(contentsOf: parts) } catch {
+                    // The answer, if it came, is read below; only without one is this an error.
+                }
 
                 var status = 0
                 var collected = ByteBuffer()

@@ -49,12 +49,12 @@ extension NetworkEngine {
                 // Neither services, rules nor kernel state may outlive a failed start.
                 await services.stop(name)
                 do {
+                    // The kernel first: if that fails, the intent stays for the next start (or the
+                    // daemon's) to finish the undo.
+                    try await driver.stop(definition, temporaryDevice: temporary, adoptUntagged: false)
                     try await mutate(name) { (current: inout NetworkRecord) throws(PatchbayError) in current.intent = nil }
                     try await commitFirewall()
-                    try await driver.stop(definition, temporaryDevice: temporary, adoptUntagged: false)
                 } catch let undo {
-                    // The intent stays where it could not be cleared: the next start (or the
-                    // daemon's) finishes the undo.
                     logger.error("cannot undo a failed start completely", metadata: ["network": "\(name)", "error": "\(undo)"])
                 }
                 throw error

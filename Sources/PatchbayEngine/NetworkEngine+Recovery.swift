@@ -4,9 +4,10 @@ import PatchbayStore
 
 extension NetworkEngine {
     /// Run once when the daemon starts, before the API is served:
-    /// 1. operations a killed daemon left half done are finished or undone (`settle`), and so
-    ///    are half-made and half-deleted ports;
-    /// 2. the firewall is restored (re-applied only if the kernel differs);
+    /// 1. the firewall is restored (re-applied only if the kernel differs), so that what follows
+    ///    changes it from what the kernel really holds;
+    /// 2. operations a killed daemon left half done are finished or undone (`settle`), and so
+    ///    are half-made and half-deleted ports; devices left under a temporary name go;
     /// 3. every active network is reconciled (its bridge must carry its tag: a same-named bridge
     ///    of someone else's is never adopted), its ports re-attached, its services started;
     /// 4. autostart networks that are not active are started.
@@ -18,6 +19,7 @@ extension NetworkEngine {
             logger.error("cannot read networks at start-up", metadata: ["error": "\(error)"])
             return ["cannot read networks: \(error)"]
         }
+        report += await restoreFirewall()
         for record in records where record.intent != nil {
             do {
                 try await withNetworkLock(record.name) { () async throws(PatchbayError) in
@@ -31,7 +33,7 @@ extension NetworkEngine {
             }
         }
         report += await settlePorts()
-        report += await restoreFirewall()
+        report += await removeTemporaryDevices()
 
         let current = (try? await store.networks()) ?? []
         for record in current where record.live != nil {
@@ -68,6 +70,23 @@ extension NetworkEngine {
             }
         }
         return report
+    }
+
+    /// Devices under a temporary name that no operation in progress recorded (a re-creation at
+    /// reconciliation, say, that the daemon did not live to finish): Patchbay's by their name's
+    /// form, and nobody's now.
+    private func removeTemporaryDevices() async -> [String] {
+        do {
+            let links = try await self.links.links()
+            var removed: [String] = []
+            for link in links where OwnershipTag.isTemporaryDeviceName(link.name) {
+                try await self.links.deleteLink(index: link.index)
+                removed.append(link.name)
+            }
+            return removed.isEmpty ? [] : ["removed temporary devices left behind: \(removed.joined(separator: ", "))"]
+        } catch {
+            return ["cannot remove temporary devices left behind (\(error))"]
+        }
     }
 
     private func restoreFirewall() async -> [String] {

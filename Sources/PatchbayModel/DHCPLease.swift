@@ -57,31 +57,43 @@ public struct DHCPLeaseInfo: Sendable, Hashable, Codable {
 }
 
 /// Where a DHCP client sits: the bridge port its request came in on (the real ingress, read at
-/// layer 2, not what the packet claims), or the configured relay agent that forwarded it.
+/// layer 2, not what the packet claims), or a configured relay agent that forwarded it together
+/// with the port the relayed request came in on: a guest that writes a trusted relay's address
+/// into giaddr is a relay of its own port, and shares nothing with the real one.
 public enum DHCPOrigin: Sendable, Hashable, Codable, CustomStringConvertible {
     case port(Int32)
-    case relay(IPv4Address)
+    case relay(IPv4Address, port: Int32)
 
     public var description: String {
         switch self {
         case .port(let index): "bridge port \(index)"
-        case .relay(let address): "relay \(address)"
+        case .relay(let address, let port): "relay \(address) on bridge port \(port)"
         }
     }
 
-    /// The form the store keeps: `port:12`, `relay:10.0.0.1`.
+    /// The bridge port the request came in on.
+    public var port: Int32 {
+        switch self {
+        case .port(let index): index
+        case .relay(_, let port): port
+        }
+    }
+
+    /// The form the store keeps: `port:12`, `relay:10.0.0.1@12`.
     public var storedForm: String {
         switch self {
         case .port(let index): "port:\(index)"
-        case .relay(let address): "relay:\(address)"
+        case .relay(let address, let port): "relay:\(address)@\(port)"
         }
     }
 
     public init?(storedForm text: String) {
         if text.hasPrefix("port:"), let index = Int32(text.dropFirst(5)) {
             self = .port(index)
-        } else if text.hasPrefix("relay:"), let address = IPv4Address(String(text.dropFirst(6))) {
-            self = .relay(address)
+        } else if text.hasPrefix("relay:") {
+            let parts = text.dropFirst(6).split(separator: "@")
+            guard parts.count == 2, let address = IPv4Address(String(parts[0])), let port = Int32(parts[1]) else { return nil }
+            self = .relay(address, port: port)
         } else {
             return nil
         }

@@ -42,6 +42,13 @@ public enum OwnershipTag: Sendable, Hashable, CustomStringConvertible {
         return temporaryDeviceName(using: &generator)
     }
 
+    /// Whether `name` has the form of `temporaryDeviceName()`.
+    public static func isTemporaryDeviceName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        return bytes.count == 15 && name.hasPrefix("pbtmp")
+            && bytes.dropFirst(5).allSatisfy { ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f")) }
+    }
+
     public static func temporaryDeviceName<G: RandomNumberGenerator>(using generator: inout G) -> String {
         let digits = Array("0123456789abcdef")
         return "pbtmp" + String((0..<10).map { _ in digits[Int.random(in: 0..<16, using: &generator)] })

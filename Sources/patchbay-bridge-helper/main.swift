@@ -10,8 +10,9 @@
 // is asking (SO_PEERCRED) and its ACL (`patchbayd --helper-acl`) whether they may, and opens the
 // TAP itself. When QEMU closes the TAP, it disappears and patchbayd drops the port.
 //
-// Installed setuid anyway, it trusts nothing of its caller's: it then ignores
-// PATCHBAY_HELPER_SOCKET and --owner.
+// Installed setuid anyway, it trusts nothing of its caller's: it ignores PATCHBAY_HELPER_SOCKET
+// and --owner, and gives up the rights before it connects, so patchbayd sees the real caller (root
+// would otherwise be allowed everything).
 import CPatchbay
 import Foundation
 import PatchbayModel
@@ -23,6 +24,10 @@ func fail(_ message: String) -> Never {
 
 let defaultSocket = "/run/patchbay/helper.sock"
 let elevated = cpatchbay_is_setuid() != 0
+if elevated {
+    let dropped = cpatchbay_drop_privileges()
+    guard dropped == 0 else { fail("cannot give up setuid rights: \(String(cString: strerror(-dropped)))") }
+}
 var useVnet = false
 var bridge: String?
 var socketFD: Int32?

@@ -4,6 +4,7 @@ import Glibc
 import Logging
 import PatchbayEngine
 import PatchbayModel
+import Synchronization
 
 /// The daemon's end of `patchbay-bridge-helper`: a unix socket anyone may connect to, on which
 /// the daemon, not a setuid helper, does the privileged part. It learns who asks from the kernel
@@ -56,6 +57,11 @@ final class HelperServer: Sendable {
         unlink(socketPath)
     }
 
+    /// Connections waiting for their request, per uid: a local user who opens connections and
+    /// sends nothing holds up nobody but themselves.
+    private let waiting = Mutex<[UInt32: Int]>([:])
+    static let maximumWaitingPerUser = 8
+
     private func acceptLoop() {
         while true {
             let connection = accept(listener, nil, nil)
@@ -64,19 +70,34 @@ final class HelperServer: Sendable {
                 return
             }
             _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
-            handle(connection)
+            var pid: Int32 = 0, uid: UInt32 = 0, gid: UInt32 = 0
+            guard cpatchbay_peer_credentials(connection, &pid, &uid, &gid) == 0 else {
+                close(connection)
+                continue
+            }
+            let admitted = waiting.withLock { table -> Bool in
+                guard table[uid, default: 0] < Self.maximumWaitingPerUser else { return false }
+                table[uid, default: 0] += 1
+                return true
+            }
+            guard admitted else {
+                close(connection)
+                continue
+            }
+            // Each connection reads its request on a thread of its own (a bounded wait).
+            let peer = (pid: pid, uid: uid, gid: gid)
+            let thread = Thread { [self] in
+                handle(connection, pid: peer.pid, uid: peer.uid, gid: peer.gid)
+                waiting.withLock { $0[peer.uid, default: 1] -= 1 }
+            }
+            thread.name = "patchbay-helper-request"
+            thread.start()
         }
     }
 
-    /// Reads the request and the caller's credentials here (a bounded wait), then lets a task do
-    /// the engine's part and answer.
-    private func handle(_ connection: Int32) {
+    /// Reads the request here, then lets a task do the engine's part and answer.
+    private func handle(_ connection: Int32, pid: Int32, uid: UInt32, gid: UInt32) {
         _ = cpatchbay_set_receive_timeout(connection, 2000)
-        var pid: Int32 = 0, uid: UInt32 = 0, gid: UInt32 = 0
-        guard cpatchbay_peer_credentials(connection, &pid, &uid, &gid) == 0 else {
-            close(connection)
-            return
-        }
         var groups = [UInt32](repeating: 0, count: 256)
         let count = groups.withUnsafeMutableBufferPointer { cpatchbay_peer_groups(connection, $0.baseAddress, Int32($0.count)) }
         let gids = Set([gid] + (count > 0 ? Array(groups[0..<Int(count)]) : []))
@@ -112,7 +133,9 @@ final class HelperServer: Sendable {
                 throw PatchbayError(.permissionDenied, "user \(caller.userName ?? String(caller.uid)) may not attach guests to network '\(network.name)': \(why)")
             }
             var name = [CChar](repeating: 0, count: 16)
-            let tap = cpatchbay_tap_open("vnet%d", request.vnetHeader ? CPATCHBAY_TAP_VNET_HDR : 0, &name)
+            // `tap%d` (as QEMU's own helper names its TAPs): never a `vnetN` that a port being
+            // created has reserved.
+            let tap = cpatchbay_tap_open("tap%d", request.vnetHeader ? CPATCHBAY_TAP_VNET_HDR : 0, &name)
             guard tap >= 0 else { throw PatchbayError(.kernel, "cannot open a TAP device", cause: String(cString: strerror(-tap))) }
             let device = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             do throws(PatchbayError) {

@@ -127,4 +127,36 @@ import Testing
         let inform = core.handle(DHCPServerCoreTests.request(.inform) { $0.ciaddr = IPv4Address("203.0.113.9")! }, now: 10, origin: Self.victimPort)
         #expect(inform.reply == nil)
     }
+
+    /// The two-step forgery: first take the victim's lease over with its MAC and client ID from
+    /// another port (to decline or release it from there next). Refused while the victim's port
+    /// exists; a client whose port is gone (a VM moved to a new port) keeps its address.
+    @Test func aLeaseIsNotTakenOverFromAnotherPortThatStillExists() throws {
+        var core = try Self.coreWithVictim()
+        let present: (DHCPOrigin) -> Bool = { $0 == Self.victimPort }
+        let takeover = core.handle(DHCPServerCoreTests.select(Self.victimAddress, mac: Self.victimMAC), now: 10, origin: Self.attackerPort,
+                                   isPresent: present)
+        #expect(takeover.reply == nil)
+        #expect(takeover.summary.contains("is held from bridge port 11"))
+        #expect(core.handle(Self.decline(Self.victimAddress, mac: Self.victimMAC), now: 11, origin: Self.attackerPort).deletions.isEmpty)
+        // The victim's port is gone: from its new port the client renews the same address.
+        let moved = core.handle(Self.renew(Self.victimAddress, mac: Self.victimMAC), now: 20, origin: .port(21), isPresent: { _ in false })
+        #expect(moved.reply?.messageType == .ack)
+        #expect(moved.upserts.first?.origin == .port(21))
+    }
+
+    /// A guest that writes a trusted relay's address into giaddr is a relay of its own port: it
+    /// shares no share, and no lease, with the real relay.
+    @Test func aForgedRelayIsARelayOfItsOwnPort() throws {
+        var core = DHCPServerCore(pool: try DHCPServerCoreTests.pool(), leases: [], maxClientsPerOrigin: 1)
+        let relay = IPv4Address("192.168.122.2")!
+        let real = DHCPOrigin.relay(relay, port: 5), forged = DHCPOrigin.relay(relay, port: 12)
+        func relayed(_ mac: String) -> DHCPMessage {
+            DHCPServerCoreTests.request(.discover, mac: mac) { $0.giaddr = relay }
+        }
+        #expect(core.handle(relayed("52:54:00:00:00:30"), now: 0, origin: real).reply != nil)
+        #expect(core.handle(relayed("52:54:00:00:00:31"), now: 0, origin: forged).reply != nil)
+        #expect(core.handle(relayed("52:54:00:00:00:32"), now: 0, origin: forged).reply == nil)
+        #expect(real != forged && DHCPOrigin(storedForm: forged.storedForm) == forged)
+    }
 }

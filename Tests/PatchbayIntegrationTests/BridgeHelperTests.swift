@@ -57,7 +57,7 @@ extension IntegrationTests {
                 }
                 let fields = line.split(whereSeparator: \.isWhitespace).map(String.init)
                 let device = try #require(fields.first, "\(line)\n\(daemon.logs)")
-                #expect(device.hasPrefix("vnet"), "\(line)")
+                #expect(device.hasPrefix("tap"), "\(line)")
                 // IFF_TAP | IFF_NO_PI | IFF_VNET_HDR as QEMU asked.
                 let tunFlags = fields.count == 2 ? (Int(fields[1]) ?? 0) : 0
                 #expect(tunFlags & 0x5002 == 0x5002, "\(line)")
@@ -137,7 +137,7 @@ extension IntegrationTests {
                     .write(toFile: daemon.helperACLPath, atomically: true, encoding: .utf8)
                 let allowed = try await attempt(2)
                 let device = try #require(allowed.split(separator: " ").first.map(String.init), "\(allowed)\n\(daemon.logs.suffix(3000))")
-                #expect(device.hasPrefix("vnet"), "\(allowed)")
+                #expect(device.hasPrefix("tap"), "\(allowed)")
                 #expect(try daemon.namespace.link(device)?["master"] as? String == "pbacl0")
                 let ports = try JSONSerialization.jsonObject(with: Data(try daemon.ok(["net-port-list", "lab", "--json"]).utf8)) as? [[String: Any]]
                 #expect(ports?.first { $0["device"] as? String == device }?["requestedBy"] as? Int == 65534)

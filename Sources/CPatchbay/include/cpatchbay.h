@@ -97,6 +97,10 @@ int cpatchbay_send_with_fd(int socket_fd, const uint8_t *bytes, size_t length, i
 /* Whether the process runs with elevated rights it did not start with (setuid/setgid). */
 int cpatchbay_is_setuid(void);
 
+/* Gives up setuid/setgid rights for good: real, effective and saved ids all the caller's own,
+ * supplementary groups dropped when they were root's. Returns 0 or -errno. */
+int cpatchbay_drop_privileges(void);
+
 /* SO_PEERGROUPS: the supplementary groups of the process at the other end of a unix socket.
  * Returns how many were written to `groups`, or -errno (-ERANGE when `capacity` is too small). */
 int cpatchbay_peer_groups(int fd, uint32_t *groups, int capacity);
