@@ -36,14 +36,17 @@ struct DaemonFiles {
         }
     }
 
+    /// The id of `--socket-group` (root's, 0, when none is named).
+    static func groupID(_ group: String?) throws(PatchbayError) -> gid_t {
+        guard let group else { return 0 }
+        guard let entry = getgrnam(group) else { throw PatchbayError(.invalidArgument, "--socket-group: no group named '\(group)'") }
+        return entry.pointee.gr_gid
+    }
+
     /// Gives the bound API socket mode 0660 and the administrators' group (root's when none is
     /// named): only they can drive the daemon, as with libvirt's read-write socket.
     static func secureSocket(_ path: String, group: String?) throws(PatchbayError) {
-        var gid: gid_t = 0
-        if let group {
-            guard let entry = getgrnam(group) else { throw PatchbayError(.invalidArgument, "--socket-group: no group named '\(group)'") }
-            gid = entry.pointee.gr_gid
-        }
+        let gid = try groupID(group)
         guard chown(path, 0, gid) == 0 else {
             throw PatchbayError(.storage, "cannot give the API socket \(path) to group \(group ?? "root")", cause: String(cString: strerror(errno)))
         }

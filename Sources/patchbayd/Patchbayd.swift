@@ -13,6 +13,7 @@ import PatchbayEngine
 import PatchbayKernel
 import PatchbayModel
 import PatchbayStoreSQLite
+import Synchronization
 
 /// `patchbayd`: owns the kernel state of every Patchbay network in its network namespace and
 /// serves the API the CLI talks to.
@@ -128,6 +129,7 @@ struct Patchbayd: AsyncParsableCommand {
 
     private func serve(logger: Logger) async throws {
         let files = DaemonFiles(stateDirectory: stateDirectory, socketPath: socket, helperSocketPath: helperSocket)
+        _ = try DaemonFiles.groupID(socketGroup)
         try files.prepare()
         let lock = try files.lockStateDirectory()
         defer { lock.release() }
@@ -187,11 +189,18 @@ struct Patchbayd: AsyncParsableCommand {
         }
         defer { sweeper.cancel() }
         let socketPath = socket, group = socketGroup
+        let insecure = Atomic(false)
         let app = PatchbayServer.application(engine: engine, socketPath: socket, logger: logger) {
-            try DaemonFiles.secureSocket(socketPath, group: group)
+            do { try DaemonFiles.secureSocket(socketPath, group: group) } catch {
+                insecure.store(true, ordering: .relaxed)
+                throw error
+            }
         }
         defer { unlink(socket) }
         try await app.runService()
+        if insecure.load(ordering: .relaxed) {
+            throw PatchbayError(.storage, "the API socket \(socketPath) could not be given its mode and group")
+        }
         await services.stopAll()
         ingress.stop()
         logger.info("patchbayd stopped")

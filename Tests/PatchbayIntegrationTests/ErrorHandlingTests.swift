@@ -61,5 +61,28 @@ extension IntegrationTests {
                 #expect(second.stderr.contains("another patchbayd is already using"))
             }
         }
+
+        /// B-L1: the API socket is 0660 and the administrators' group's from the start, the state
+        /// directory the daemon's alone, even when it existed with another mode.
+        @Test func theSocketAndStateDirectoryHaveTheirDocumentedModes() async throws {
+            try await DaemonHarness.with { daemon in
+                daemon.stop()
+                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: daemon.stateDirectory)
+                try daemon.start(arguments: ["--socket-group", "nogroup"])
+                let socket = try FileManager.default.attributesOfItem(atPath: daemon.socketPath)
+                #expect((socket[.posixPermissions] as? Int) == 0o660)
+                #expect((socket[.groupOwnerAccountName] as? String) == "nogroup")
+                #expect((socket[.ownerAccountID] as? Int) == 0)
+                let state = try FileManager.default.attributesOfItem(atPath: daemon.stateDirectory)
+                #expect((state[.posixPermissions] as? Int) == 0o700)
+                let helper = try FileManager.default.attributesOfItem(atPath: daemon.helperSocketPath)
+                #expect((helper[.posixPermissions] as? Int) == 0o666)
+                daemon.stop()
+                let refused = try daemon.namespace.exec([Binaries.patchbayd, "--socket", daemon.socketPath, "--state-dir", daemon.stateDirectory,
+                                                         "--helper-socket", daemon.helperSocketPath, "--socket-group", "no-such-group-here"])
+                #expect(refused.status != 0)
+                #expect(refused.stderr.contains("--socket-group: no group named 'no-such-group-here'"), "\(refused)")
+            }
+        }
     }
 }
