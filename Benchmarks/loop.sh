@@ -5,6 +5,7 @@
 # the guest removes its bridge the cut port forwards again. BENCHMARKS.md has the results.
 #
 #   Benchmarks/loop.sh        # ROUNDS=5; INTERVALS="1000 200" probe intervals (ms) for the loop guard
+#   KERNEL_STP=0 leaves out the kernel STP anchor.
 #   LOAD=1 Benchmarks/loop.sh # the same while 50 nat networks (DHCP, DNS) are started and destroyed
 #                             # in a loop on the same daemon, over the API
 set -euo pipefail
@@ -126,4 +127,4 @@ PY
 for interval in $INTERVALS; do
     measure loop-guard "loop-guard-${interval}ms" --loop-probe-interval-ms "$interval"
 done
-measure kernel-stp kernel-stp
+if [ "${KERNEL_STP:-1}" = 1 ]; then measure kernel-stp kernel-stp; fi

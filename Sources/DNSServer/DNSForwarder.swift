@@ -67,6 +67,7 @@ final class DNSForwarder: @unchecked Sendable {
     /// Questions now being asked of a server on the host, for loop detection.
     private var hostBound: [DNSQuestion: Int] = [:]
     private var generator = SystemRandomNumberGenerator()
+    private var turn = 0
     private var closed = false
     private lazy var tcp = DNSTCPUpstreams(loop: loop, timeout: timeout)
 
@@ -180,10 +181,13 @@ final class DNSForwarder: @unchecked Sendable {
         finish(id, with: .failure(ForwardingError.noAnswer))
     }
 
+    /// The sockets take turns (the ports are random already; the IDs are what must not be guessed,
+    /// and drawing a second random number per query costs a system call).
     private func pickSlot(ipv6: Bool) -> Slot? {
         let slots = ipv6 ? self.ipv6 : ipv4
         guard !slots.isEmpty else { return nil }
-        return slots[Int.random(in: 0..<slots.count, using: &generator)]
+        turn = (turn + 1) % slots.count
+        return slots[turn]
     }
 
     /// A socket that has sent its share is replaced by one on a new random port; it stays open
