@@ -40,7 +40,8 @@ final class DNSForwarder: @unchecked Sendable {
         var query: [UInt8]
         var upstreams: [DNSUpstream]
         var index: Int
-        var channel: ObjectIdentifier?
+        /// The socket the query is out on now.
+        var slot: Slot?
         var countsForLoops: Bool
         var promise: EventLoopPromise<[UInt8]>
         var timeout: Scheduled<Void>?
@@ -49,6 +50,12 @@ final class DNSForwarder: @unchecked Sendable {
     final class Slot: @unchecked Sendable {
         let channel: any Channel
         var sent = 0
+        /// Queries out on this socket and not yet answered or timed out.
+        var outstanding = 0
+        /// Replaced: it takes no new queries and closes once `outstanding` is 0. (Closing it
+        /// only after a fixed time kept hundreds open under load, each holding NIO's receive
+        /// buffers: 30 MiB more resident memory at 30,000 forwarded queries a second.)
+        var retired = false
         init(channel: any Channel) { self.channel = channel }
     }
 
@@ -111,12 +118,15 @@ final class DNSForwarder: @unchecked Sendable {
     func close() {
         loop.execute {
             self.closed = true
+            var slots = self.ipv4 + self.ipv6
             for (_, entry) in self.pending {
                 entry.timeout?.cancel()
                 entry.promise.fail(ForwardingError.closed)
+                if let slot = entry.slot, slot.retired { slots.append(slot) }
             }
             self.pending = [:]
-            for slot in self.ipv4 + self.ipv6 { slot.channel.close(promise: nil) }
+            // A retired socket can appear more than once; closing a closed channel does nothing.
+            for slot in slots { slot.channel.close(promise: nil) }
             self.tcp.closeAll()
         }
     }
@@ -142,7 +152,7 @@ final class DNSForwarder: @unchecked Sendable {
             let clientID = UInt16(request.query[0]) << 8 | UInt16(request.query[1])
             self.perClient[request.client, default: 0] += 1
             self.pending[id] = Pending(clientID: clientID, client: request.client, question: request.question, query: outgoing,
-                                       upstreams: upstreams, index: 0, channel: nil, countsForLoops: false, promise: promise)
+                                       upstreams: upstreams, index: 0, slot: nil, countsForLoops: false, promise: promise)
             self.send(id)
             return promise.futureResult
         }
@@ -160,12 +170,14 @@ final class DNSForwarder: @unchecked Sendable {
     private func send(_ id: UInt16) {
         guard var entry = pending[id] else { return }
         unmarkLoop(&entry)
+        leaveSlot(&entry)
         while entry.index < entry.upstreams.count {
             let upstream = entry.upstreams[entry.index]
             if let slot = pickSlot(ipv6: !upstream.address.isIPv4),
                let address = try? SocketAddress(ipAddress: upstream.address.description, port: upstream.port) {
                 entry.timeout = loop.scheduleTask(in: timeout) { self.timedOut(id) }
-                entry.channel = ObjectIdentifier(slot.channel)
+                entry.slot = slot
+                slot.outstanding += 1
                 if upstream.address.isOnHost, let question = entry.question {
                     hostBound[question, default: 0] += 1
                     entry.countsForLoops = true
@@ -196,7 +208,6 @@ final class DNSForwarder: @unchecked Sendable {
         let key = ObjectIdentifier(slot.channel)
         guard !replacing.contains(key), !closed else { return }
         replacing.insert(key)
-        let timeout = self.timeout
         loop.makeFutureWithTask { try await self.bind(host: ipv6 ? "::" : "0.0.0.0") }.whenComplete { result in
             self.replacing.remove(key)
             guard case .success(let channel) = result else { return }
@@ -209,8 +220,16 @@ final class DNSForwarder: @unchecked Sendable {
             } else {
                 self.ipv4 = self.ipv4.map { $0 === slot ? Slot(channel: channel) : $0 }
             }
-            self.loop.scheduleTask(in: timeout * 3) { slot.channel.close(promise: nil) }
+            slot.retired = true
+            if slot.outstanding == 0 { slot.channel.close(promise: nil) }
         }
+    }
+
+    private func leaveSlot(_ entry: inout Pending) {
+        guard let slot = entry.slot else { return }
+        entry.slot = nil
+        slot.outstanding -= 1
+        if slot.retired, slot.outstanding == 0 { slot.channel.close(promise: nil) }
     }
 
     private func timedOut(_ id: UInt16) {
@@ -231,6 +250,7 @@ final class DNSForwarder: @unchecked Sendable {
         guard var entry = pending.removeValue(forKey: id) else { return }
         entry.timeout?.cancel()
         unmarkLoop(&entry)
+        leaveSlot(&entry)
         let left = (perClient[entry.client] ?? 1) - 1
         perClient[entry.client] = left > 0 ? left : nil
         entry.promise.completeWith(result)
@@ -240,7 +260,7 @@ final class DNSForwarder: @unchecked Sendable {
         let bytes = Array(envelope.data.readableBytesView)
         guard bytes.count >= DNSHeader.length else { return }
         let id = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
-        guard let entry = pending[id], bytes[2] & 0x80 != 0, entry.channel == ObjectIdentifier(channel) else { return }
+        guard let entry = pending[id], bytes[2] & 0x80 != 0, entry.slot?.channel === channel else { return }
         let upstream = entry.upstreams[entry.index]
         guard envelope.remoteAddress.port == upstream.port,
               envelope.remoteAddress.ipAddress.flatMap(IPAddress.init) == upstream.address,

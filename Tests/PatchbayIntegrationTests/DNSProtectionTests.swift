@@ -114,6 +114,111 @@ extension IntegrationTests {
             }
         }
 
+        static let forwarding = """
+            <network>
+              <name>fwd</name>
+              <bridge name='pbdnsf0' stp='off'/>
+              <dns><forwarder addr='\(Upstream.address)'/></dns>
+              <ip address='10.74.0.1' netmask='255.255.255.0'/>
+            </network>
+            """
+
+        /// `upstream.py LOG READY`: a DNS server on the upstream address that answers every A
+        /// question with 198.51.100.80 and appends "source-port id name" to LOG for each query.
+        static let upstreamServer = #"""
+            import os, socket, struct, sys
+            log, ready = open(sys.argv[1], "w", buffering=1), sys.argv[2]
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("198.51.100.2", 53))
+            open(ready, "w").close()
+            while True:
+                data, peer = s.recvfrom(4096)
+                if len(data) < 12: continue
+                end, labels = 12, []
+                while data[end]:
+                    labels.append(data[end + 1:end + 1 + data[end]].decode()); end += 1 + data[end]
+                question = data[12:end + 5]
+                log.write("%d %d %s\n" % (peer[1], struct.unpack("!H", data[:2])[0], ".".join(labels)))
+                reply = data[:2] + b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" + question
+                reply += b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x00\x00\x04" + socket.inet_aton("198.51.100.80")
+                s.sendto(reply, peer)
+            """#
+
+        /// `ask.py COUNT OUT`: asks the network's server for COUNT distinct forwarded names, query
+        /// i under ID i, at most 50 outstanding, and writes how many came back answered to OUT.
+        static let asker = #"""
+            import socket, struct, sys, time
+            count, out = int(sys.argv[1]), sys.argv[2]
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.connect(("10.74.0.1", 53)); s.settimeout(2)
+            def query(i):
+                name = b"".join(bytes([len(l)]) + l for l in (b"q%d" % i, b"upstream", b"example")) + b"\0"
+                return struct.pack("!HHHHHH", i, 0x0100, 1, 0, 0, 0) + name + b"\x00\x01\x00\x01"
+            sent, answered, outstanding = 1, 0, 0
+            while answered < count:
+                while outstanding < 50 and sent <= count:
+                    s.send(query(sent)); sent += 1; outstanding += 1
+                try:
+                    reply = s.recv(4096)
+                except socket.timeout:
+                    break
+                outstanding -= 1
+                if reply[3] & 0x0F == 0 and struct.unpack("!H", reply[6:8])[0] == 1: answered += 1
+            open(out, "w").write("%d\n" % answered)
+            """#
+
+        /// RFC 5452: forwarded queries leave under IDs of their own (not the client's) from
+        /// sockets on random ports that are replaced as they are used; a replaced socket closes
+        /// as soon as its last query is answered (they used to stay open a fixed 6 s each, which
+        /// under load kept hundreds open, each holding its receive buffers).
+        @Test func forwardedQueriesChangeIDsAndPortsAndRetiredSocketsClose() async throws {
+            try await DaemonHarness.with { daemon in
+                try daemon.ok(["net-define", try daemon.file("fwd.xml", Self.forwarding)])
+                try daemon.ok(["net-start", "fwd"])
+                try await daemon.withUpstream(routes: ["10.74.0.0/24"]) { upstream in
+                    let log = daemon.directory + "/upstream.log", ready = daemon.directory + "/upstream.ready"
+                    let server = try ChildProcess("ip", ["netns", "exec", upstream.namespace.name, "python3",
+                                                         try daemon.file("upstream.py", Self.upstreamServer), log, ready],
+                                                  outputPath: daemon.directory + "/upstream.out")
+                    defer { server.stop() }
+                    #expect(await DHCPClientTests.waitFor(ready, seconds: 10), "\(DHCPClientTests.contents(daemon.directory + "/upstream.out"))")
+                    let count = 4400
+                    try await daemon.withGuest(on: "pbdnsf0", mac: "52:54:00:74:00:02") { guest in
+                        try guest.configure(address: "10.74.0.2/24", gateway: "10.74.0.1")
+                        let out = daemon.directory + "/asked"
+                        let asked = try guest.exec(["python3", try daemon.file("ask.py", Self.asker), "\(count)", out])
+                        #expect(asked.succeeded, "\(asked)")
+                        let answered = Int(DHCPClientTests.contents(out).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+                        #expect(answered == count, "\(answered) of \(count) forwarded queries were answered")
+                    }
+                    var ports = Set<Int>(), ids = Set<Int>(), sameAsClient = 0
+                    for line in DHCPClientTests.contents(log).split(separator: "\n") {
+                        let fields = line.split(separator: " ")
+                        guard fields.count == 3, let port = Int(fields[0]), let id = Int(fields[1]) else { continue }
+                        ports.insert(port)
+                        ids.insert(id)
+                        if fields[2] == "q\(id).upstream.example" { sameAsClient += 1 }
+                    }
+                    // Four sockets, each replaced after 512 queries: two replacements each for 4,400 (some leeway, as a replacement binds while its socket still sends).
+                    #expect(ports.count >= 10, "the upstream saw \(ports.count) source ports: \(ports.sorted())")
+                    #expect(ids.count > count * 9 / 10, "\(ids.count) distinct IDs for \(count) queries")
+                    #expect(sameAsClient < 20, "\(sameAsClient) queries left under the client's own ID")
+                    // With every query answered, only the four live IPv4 sockets are open.
+                    var forwarderSockets: [Substring] = []
+                    for _ in 0..<40 {
+                        let sockets = try daemon.namespace.exec(["ss", "-H", "-u", "-a", "-n"]).stdout.split(separator: "\n")
+                        forwarderSockets = sockets.filter { line in
+                            let local = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first ?? ""
+                            return local.hasPrefix("0.0.0.0:") && !local.hasSuffix(":53") && !local.hasSuffix(":67")
+                        }
+                        if forwarderSockets.count <= 4 { break }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    #expect(forwarderSockets.count <= 4, "open IPv4 forwarder sockets:\n\(forwarderSockets.joined(separator: "\n"))")
+                }
+            }
+        }
+
         /// B-M7: the host resolver sends the network's domain to the network's server (the
         /// README's recipe), and the server forwards what it does not know to the host resolver.
         /// An unknown name goes round once, is recognised as a loop, and gets SERVFAIL.
