@@ -112,6 +112,8 @@ for _ in $(seq 100); do "$bin/patchbay" net-list > /dev/null 2>&1 && break; slee
 attach
 dns_run patchbay-local local.txt
 dns_run patchbay-forwarded forwarded.txt
+rss=$(ps -o rss= -p "$(pgrep -n -f "$bin/patchbayd")" | tr -d ' ')
+echo "patchbayd resident memory after the DNS runs: $((rss / 1024)) MiB"
 dhcp_run patchbay
 stored=$("$bin/patchbay" net-dhcp-leases bench --json | grep -c '"ipAddress"')
 echo "dhcp patchbay: leases in the store after the run: $stored (every ACK was committed before it was sent)"

@@ -21,13 +21,24 @@ extension IntegrationTests {
             """
 
         /// `hold.py COUNT READY RELEASE`: opens COUNT connections to the server and keeps the
-        /// ones it gets, and writes how many were still open a second later to READY; then one
-        /// more connection, from SOURCE, sends a byte every half second, and READY.trickle says
-        /// after how long the server closed it. Waits for RELEASE.
+        /// ones it gets, asking a question on each every two seconds so that the server's idle
+        /// timeout (10 s) does not close them however long the connecting takes, and writes how
+        /// many were still open a second later to READY; then one more connection, from SOURCE,
+        /// sends a byte every half second, and READY.trickle says after how long the server
+        /// closed it. Waits for RELEASE.
         static let hold = #"""
-            import os, socket, sys, time
+            import os, socket, struct, sys, time
             count, ready, release, source = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-            held = []
+            name = b"".join(bytes([len(l)]) + l for l in b"web.lab.test".split(b".")) + b"\0"
+            query = struct.pack(">HHHHHH", 0x4242, 0x0100, 1, 0, 0, 0) + name + struct.pack(">HH", 1, 1)
+            query = struct.pack(">H", len(query)) + query
+            held, asked = [], 0.0
+            def ask():
+                global asked
+                asked = time.monotonic()
+                for s in held:
+                    try: s.send(query)
+                    except OSError: pass
             for _ in range(count):
                 s = socket.socket()
                 s.settimeout(2)
@@ -36,11 +47,15 @@ extension IntegrationTests {
                     held.append(s)
                 except OSError:
                     s.close()
+                if time.monotonic() - asked > 2: ask()
+            ask()
             time.sleep(1)
             def alive(s):
+                # Answers may wait ahead of the server's FIN: read past them.
                 try:
                     s.setblocking(False)
-                    return s.recv(1) != b""
+                    while s.recv(4096) != b"": pass
+                    return False
                 except BlockingIOError:
                     return True
                 except OSError:
