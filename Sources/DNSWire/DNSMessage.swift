@@ -68,6 +68,20 @@ public struct DNSMessage: Sendable, Hashable {
         return message
     }
 
+    /// The header and question section alone, for a reply that needs only its question checked
+    /// (a forwarder matching an upstream's answer to its query); the records after it are not
+    /// read.
+    public static func parseQuestions(_ bytes: [UInt8]) throws(DNSWireError) -> (header: DNSHeader, questions: [DNSQuestion]) {
+        let header = try DNSHeader.parse(bytes)
+        var reader = DNSReader(bytes, offset: DNSHeader.length)
+        var questions: [DNSQuestion] = []
+        for index in 0..<Int(header.questionCount) {
+            try expectEntry(reader, index: index, of: header.questionCount, section: "question")
+            questions.append(try DNSQuestion.read(from: &reader))
+        }
+        return (header, questions)
+    }
+
     private enum Section: String {
         case answer, authority, additional
     }
