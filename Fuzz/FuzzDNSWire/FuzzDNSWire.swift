@@ -1,7 +1,7 @@
 import DNSWire
 import PatchbayModel
 
-/// libFuzzer entry point for the DNS message parser: any input is either refused with a
+/// libFuzzer entry point for the DNS message parser (and its question-only reader): any input is either refused with a
 /// DNSWireError or parses into a message that encodes, parses back to the same message, and
 /// encodes again to the same bytes. Truncating it to 512 bytes must give a message that parses,
 /// keeps the question and the OPT record, and holds a prefix of the answers. A crash, a hang or
@@ -10,7 +10,13 @@ import PatchbayModel
 public func fuzzDNSWire(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     checkNameText(bytes)
+    // The forwarder's reply check reads the header and questions alone: whatever parses whole
+    // must give it the same header and questions.
+    let questionsOnly = try? DNSMessage.parseQuestions(bytes)
     guard let message = try? DNSMessage.parse(bytes) else { return 0 }
+    guard let questionsOnly, questionsOnly.header == message.header, questionsOnly.questions == message.questions else {
+        fatalError("parseQuestions disagrees with parse:\n\(message)\n\(String(describing: questionsOnly))")
+    }
 
     let encoded = message.encoded()
     let again: DNSMessage

@@ -27,7 +27,8 @@ final class DNSForwarder: @unchecked Sendable {
     /// A query to forward, and who asked.
     struct Request: Sendable {
         var query: [UInt8]
-        var question: DNSQuestion?
+        /// The query's question section, as the server read it: a reply must have the same.
+        var questions: [DNSQuestion]
         var client: IPAddress
         /// The host itself asked (see `DNSZone.isHostItself`).
         var clientIsHost: Bool
@@ -36,7 +37,7 @@ final class DNSForwarder: @unchecked Sendable {
     struct Pending {
         var clientID: UInt16
         var client: IPAddress
-        var question: DNSQuestion?
+        var questions: [DNSQuestion]
         var query: [UInt8]
         var upstreams: [DNSUpstream]
         var index: Int
@@ -45,12 +46,6 @@ final class DNSForwarder: @unchecked Sendable {
         var countsForLoops: Bool
         var promise: EventLoopPromise<[UInt8]>
         var timeout: Scheduled<Void>?
-
-        /// The query's question when it has exactly one (as good as every query), already read
-        /// by the server: a reply is checked against it without reading the query again.
-        var singleQuestion: DNSQuestion? {
-            query[4] == 0 && query[5] == 1 ? question : nil
-        }
     }
 
     final class Slot: @unchecked Sendable {
@@ -160,7 +155,7 @@ final class DNSForwarder: @unchecked Sendable {
             outgoing[1] = UInt8(id & 0xFF)
             let clientID = UInt16(request.query[0]) << 8 | UInt16(request.query[1])
             self.perClient[request.client, default: 0] += 1
-            self.pending[id] = Pending(clientID: clientID, client: request.client, question: request.question, query: outgoing,
+            self.pending[id] = Pending(clientID: clientID, client: request.client, questions: request.questions, query: outgoing,
                                        upstreams: upstreams, index: 0, slot: nil, countsForLoops: false, promise: promise)
             self.send(id)
             return promise.futureResult
@@ -177,7 +172,7 @@ final class DNSForwarder: @unchecked Sendable {
     private func admit(_ request: Request) -> ForwardingError? {
         if pending.count >= Self.maximumPending { return .busy }
         if perClient[request.client, default: 0] >= Self.maximumPendingPerClient { return .busy }
-        if request.clientIsHost, let question = request.question, hostBound[question, default: 0] > 0 { return .loop }
+        if request.clientIsHost, let question = request.questions.first, hostBound[question, default: 0] > 0 { return .loop }
         return nil
     }
 
@@ -193,7 +188,7 @@ final class DNSForwarder: @unchecked Sendable {
                 entry.timeout = loop.scheduleTask(in: timeout) { self.timedOut(id) }
                 entry.slot = slot
                 slot.outstanding += 1
-                if upstream.address.isOnHost, let question = entry.question {
+                if upstream.address.isOnHost, let question = entry.questions.first {
                     hostBound[question, default: 0] += 1
                     entry.countsForLoops = true
                 }
@@ -265,7 +260,7 @@ final class DNSForwarder: @unchecked Sendable {
     }
 
     private func unmarkLoop(_ entry: inout Pending) {
-        guard entry.countsForLoops, let question = entry.question else { return }
+        guard entry.countsForLoops, let question = entry.questions.first else { return }
         entry.countsForLoops = false
         let left = (hostBound[question] ?? 1) - 1
         hostBound[question] = left > 0 ? left : nil
@@ -289,21 +284,23 @@ final class DNSForwarder: @unchecked Sendable {
         let upstream = entry.upstreams[entry.index]
         guard envelope.remoteAddress.port == upstream.port,
               envelope.remoteAddress.patchbayAddress == upstream.address,
-              entry.singleQuestion.map({ Self.sameQuestion(bytes, [$0]) }) ?? Self.sameQuestion(bytes, entry.query) else { return }
+              Self.sameQuestion(bytes, entry.questions) else { return }
         var reply = bytes
         reply[0] = UInt8(entry.clientID >> 8)
         reply[1] = UInt8(entry.clientID & 0xFF)
         finish(id, with: .success(reply))
     }
 
-    /// Whether the reply's question section is the query's (names compared without regard to
-    /// case, since some servers randomise it). Only the questions are read: what follows is the
-    /// client's to read, as any forwarder passes it on.
+    /// Whether the reply's question section is the query's (`query` is the whole query, as the
+    /// TCP upstreams keep it).
     static func sameQuestion(_ reply: [UInt8], _ query: [UInt8]) -> Bool {
         guard let asked = try? DNSMessage.parseQuestions(query) else { return false }
         return sameQuestion(reply, asked.questions)
     }
 
+    /// Whether the reply's question section is `asked` (names compared without regard to case,
+    /// since some servers randomise it). Only the questions are read: what follows is the
+    /// client's to read, as any forwarder passes it on.
     static func sameQuestion(_ reply: [UInt8], _ asked: [DNSQuestion]) -> Bool {
         guard let answered = try? DNSHeader.parse(reply) else { return false }
         if asked.isEmpty { return true }

@@ -32,7 +32,7 @@ struct DNSQueryProcessor: Sendable {
         case .answer(let message):
             return .reply(message.encoded(maxSize: transport == .udp ? query.maximumUDPResponseSize : Int(UInt16.max)))
         case .forward(let upstreams):
-            let request = DNSForwarder.Request(query: bytes, question: query.questions.first, client: client, clientIsHost: local)
+            let request = DNSForwarder.Request(query: bytes, questions: query.questions, client: client, clientIsHost: local)
             let future = transport == .udp ? forwarder.forward(request, to: upstreams) : forwarder.forwardTCP(request, to: upstreams)
             return .later(future.flatMapErrorThrowing { _ in DNSResponder.reply(to: query, code: .servFail).encoded() })
         }

@@ -45,7 +45,7 @@ public final class DNSService: Sendable {
         for address in addresses {
             do {
                 // On the forwarder's loop: a forwarded query and its reply then never cross
-                // threads (two wake-ups per query otherwise, a quarter of the forwarded rate).
+                // threads (otherwise two thread wake-ups per query).
                 let udp = try await DatagramBootstrap(group: forwarder.loop)
                     .channelOption(.socketOption(.so_reuseaddr), value: 1)
                     .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)

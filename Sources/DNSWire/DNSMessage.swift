@@ -57,11 +57,7 @@ public struct DNSMessage: Sendable, Hashable {
         let header = try DNSHeader.parse(bytes)
         var reader = DNSReader(bytes, offset: DNSHeader.length)
         var message = DNSMessage(header: header)
-
-        for index in 0..<Int(header.questionCount) {
-            try expectEntry(reader, index: index, of: header.questionCount, section: "question")
-            message.questions.append(try DNSQuestion.read(from: &reader))
-        }
+        message.questions = try readQuestions(&reader, count: header.questionCount)
         message.answers = try readRecords(&reader, count: header.answerCount, section: .answer)
         message.authority = try readRecords(&reader, count: header.authorityCount, section: .authority)
         message.additional = try readRecords(&reader, count: header.additionalCount, section: .additional)
@@ -74,12 +70,16 @@ public struct DNSMessage: Sendable, Hashable {
     public static func parseQuestions(_ bytes: [UInt8]) throws(DNSWireError) -> (header: DNSHeader, questions: [DNSQuestion]) {
         let header = try DNSHeader.parse(bytes)
         var reader = DNSReader(bytes, offset: DNSHeader.length)
+        return (header, try readQuestions(&reader, count: header.questionCount))
+    }
+
+    private static func readQuestions(_ reader: inout DNSReader, count: UInt16) throws(DNSWireError) -> [DNSQuestion] {
         var questions: [DNSQuestion] = []
-        for index in 0..<Int(header.questionCount) {
-            try expectEntry(reader, index: index, of: header.questionCount, section: "question")
+        for index in 0..<Int(count) {
+            try expectEntry(reader, index: index, of: count, section: "question")
             questions.append(try DNSQuestion.read(from: &reader))
         }
-        return (header, questions)
+        return questions
     }
 
     private enum Section: String {

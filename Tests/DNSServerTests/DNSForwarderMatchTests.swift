@@ -3,7 +3,7 @@ import DNSWire
 import Testing
 
 /// Which upstream replies the forwarder hands back to a client: only one whose question is the
-/// query's (RFC 5452 §9.1), whatever follows it.
+/// query's (RFC 5452), whatever follows it.
 @Suite struct DNSForwarderMatchTests {
     static func message(_ names: [String], type: DNSType = .a, response: Bool = false, truncated: Bool = false) throws -> [UInt8] {
         DNSMessage(header: DNSHeader(id: 7, isResponse: response, isTruncated: truncated, recursionDesired: true),
