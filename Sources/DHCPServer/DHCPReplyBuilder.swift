@@ -40,12 +40,21 @@ extension DHCPServerCore {
         return reply
     }
 
-    /// The options this network can answer with.
+    /// The options this network can answer with: the pool's, and the client's host name after
+    /// the DNS servers (where it always was, for clients that send no parameter list).
     func configurationOptions(hostname: String?, requested: [UInt8]) -> [(code: UInt8, value: [UInt8])] {
+        guard let hostname else { return poolOptions }
+        var options = poolOptions
+        let position = options.firstIndex { $0.code != DHCPOptionCode.subnetMask && $0.code != DHCPOptionCode.router
+            && $0.code != DHCPOptionCode.domainNameServer } ?? options.count
+        options.insert((DHCPOptionCode.hostName, Array(hostname.utf8)), at: position)
+        return options
+    }
+
+    static func options(of pool: DHCPPool) -> [(code: UInt8, value: [UInt8])] {
         var options: [(UInt8, [UInt8])] = [(DHCPOptionCode.subnetMask, pool.subnetMask.bytes)]
         if let router = pool.router { options.append((DHCPOptionCode.router, router.bytes)) }
         if !pool.dnsServers.isEmpty { options.append((DHCPOptionCode.domainNameServer, pool.dnsServers.flatMap(\.bytes))) }
-        if let hostname { options.append((DHCPOptionCode.hostName, Array(hostname.utf8))) }
         if let domain = pool.domain {
             options.append((DHCPOptionCode.domainName, Array(domain.utf8)))
             options.append((DHCPOptionCode.domainSearch, DHCPOptionEncodings.domainSearch([domain])))

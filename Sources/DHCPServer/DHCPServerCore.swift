@@ -6,7 +6,12 @@ import PatchbayModel
 /// no store, no clock of its own: the service feeds it requests and the time, and carries out
 /// the outcome. That keeps every rule unit-testable.
 public struct DHCPServerCore: Sendable {
-    public private(set) var pool: DHCPPool
+    public private(set) var pool: DHCPPool {
+        didSet { poolOptions = Self.options(of: pool) }
+    }
+    /// The options every reply of this pool can carry, encoded once per configuration rather
+    /// than for every reply.
+    var poolOptions: [(code: UInt8, value: [UInt8])] = []
     var table: DHCPLeaseTable
     /// How many clients one origin (bridge port, relay) may hold addresses for at once, offers
     /// and addresses its clients declined included; 0 for no limit. A guest that floods DISCOVERs
@@ -19,6 +24,7 @@ public struct DHCPServerCore: Sendable {
 
     public init(pool: DHCPPool, leases: [DHCPLease], maxClientsPerOrigin: Int = 0) {
         self.pool = pool
+        poolOptions = Self.options(of: pool)
         self.maxClientsPerOrigin = maxClientsPerOrigin
         table = DHCPLeaseTable(leases: leases.filter { pool.contains($0.ip) })
     }
@@ -52,7 +58,8 @@ public struct DHCPServerCore: Sendable {
             let hostname = request.options.string(DHCPOptionCode.hostName)
             if !holdsAddress(client, origin: origin, now: now) && reservation(mac: mac, hostname: hostname) == nil {
                 guard admit(client, from: origin, now: now) else {
-                    return .ignore("\(type) from \(mac): \(origin) already holds \(maxClientsPerOrigin) addresses, the per-port limit")
+                    let limit = maxClientsPerOrigin
+                    return .ignore("\(type) from \(mac): \(origin) already holds \(limit) addresses, the per-port limit")
                 }
             }
         }
@@ -285,7 +292,8 @@ public struct DHCPServerCore: Sendable {
     func inform(_ request: DHCPMessage) -> DHCPOutcome {
         guard request.ciaddr.value != 0 else { return .ignore("DHCPINFORM without ciaddr") }
         guard request.giaddr.value != 0 || pool.contains(request.ciaddr) else {
-            return .ignore("DHCPINFORM from \(request.ciaddr), which is not on network \(pool.serverAddress)/\(pool.prefixLength)")
+            let network = "\(pool.serverAddress)/\(pool.prefixLength)"
+            return .ignore("DHCPINFORM from \(request.ciaddr), which is not on network \(network)")
         }
         let reply = makeReply(.ack, to: request, yiaddr: IPv4Address(0), leaseSeconds: nil, includeLease: false)
         let destination: DHCPReplyDestination = request.giaddr.value != 0 ? .relay(request.giaddr) : .unicast(request.ciaddr)

@@ -166,6 +166,14 @@ public actor DHCPService {
         let outcome = core.handle(request, now: now(), origin: origin) { ingress.isPort($0.port, ofBridge: bridge) }
         logger.debug("\(outcome.summary)", metadata: ["network": "\(network)", "origin": "\(origin)"])
         guard outcome.reply != nil || !outcome.upserts.isEmpty || !outcome.deletions.isEmpty else { return }
+        // An OFFER (or NAK, or INFORM's ACK) changes no lease: nothing to make durable, so it
+        // does not wait for the commit in progress (that wait was half the OFFER's latency).
+        // What it offers is held in memory only, and a REQUEST for it is committed after every
+        // change decided before it.
+        if outcome.upserts.isEmpty && outcome.deletions.isEmpty, let reply = outcome.reply, let destination = outcome.destination {
+            send(reply, to: destination)
+            return
+        }
         pending.append(outcome)
         if flushing == nil {
             flushing = Task { await self.flush() }

@@ -41,6 +41,9 @@ public struct IPv4Address: Sendable, Hashable, Comparable, Codable, CustomString
         [UInt8(value >> 24), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)]
     }
 
+    /// Inlinable so that callers in other modules get it specialised for their collection (the
+    /// generic version was a visible share of reading a DHCP request's options).
+    @inlinable
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 4 else { return nil }
         value = bytes.reduce(0) { $0 << 8 | UInt32($1) }

@@ -15,6 +15,9 @@ public final class SQLiteStore: PatchbayStore {
     /// every operation reads every network's record.
     private let parsed = Mutex<[String: NetworkDefinition]>([:])
     private static let parseCacheLimit = 4096
+    private let checkpointer: SQLiteCheckpointer?
+
+    deinit { checkpointer?.stop() }
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     public init(path: String) throws(PatchbayError) {
@@ -27,10 +30,15 @@ public final class SQLiteStore: PatchbayStore {
                 // definition or lease survives a host crash too, not only a killed daemon.
                 // The DHCP server commits leases in groups, so this costs one fsync per batch.
                 try db.execute(sql: "PRAGMA synchronous = FULL")
+                // Checkpoints run on a thread of their own (SQLiteCheckpointer).
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(SQLiteCheckpointer.backstopPages)")
             }
             let pool = try DatabasePool(path: path, configuration: configuration)
             database = pool
             try Self.migrator.migrate(pool)
+            let checkpointer = try SQLiteCheckpointer(path: path)
+            checkpointer.start()
+            self.checkpointer = checkpointer
         } catch {
             throw PatchbayError(.storage, "cannot open the state database at \(path)", cause: "\(error)")
         }
@@ -41,6 +49,7 @@ public final class SQLiteStore: PatchbayStore {
         do {
             let queue = try DatabaseQueue()
             database = queue
+            checkpointer = nil
             try Self.migrator.migrate(queue)
         } catch {
             throw PatchbayError(.storage, "cannot create an in-memory database", cause: "\(error)")

@@ -108,6 +108,24 @@ import Testing
         #expect(core.handle(Self.request(.discover, mac: "52:54:00:00:00:01"), now: 1).reply?.yiaddr == a)
     }
 
+    /// A range found full is not scanned again in the same second, unless an address is freed:
+    /// what it frees must be found at once, in the same second, and a full pool must still say so.
+    @Test func aFullRangeIsSkippedUntilAnAddressIsFreed() throws {
+        var core = DHCPServerCore(pool: try Self.pool(), leases: [])
+        for i in 1...4 {
+            let mac = "52:54:00:00:00:0\(i)"
+            let offer = try #require(core.handle(Self.request(.discover, mac: mac), now: 5).reply?.yiaddr)
+            #expect(core.handle(Self.select(offer, mac: mac), now: 5).reply?.messageType == .ack)
+        }
+        #expect(core.handle(Self.request(.discover, mac: "52:54:00:00:00:05"), now: 5).reply == nil)
+        // A release in the same second frees 192.168.122.101: the next client gets it then.
+        _ = core.handle(Self.request(.release, mac: "52:54:00:00:00:02") { $0.ciaddr = IPv4Address("192.168.122.101")! }, now: 5)
+        #expect(core.handle(Self.request(.discover, mac: "52:54:00:00:00:05"), now: 5).reply?.yiaddr == IPv4Address("192.168.122.101"))
+        #expect(core.handle(Self.request(.discover, mac: "52:54:00:00:00:06"), now: 5).reply == nil)
+        // An offer that lapses frees its address without any request: seen once the second is over.
+        #expect(core.handle(Self.request(.discover, mac: "52:54:00:00:00:06"), now: 5 + 61).reply?.yiaddr == IPv4Address("192.168.122.101"))
+    }
+
     @Test func rangeLeaseTimesApply() throws {
         var core = DHCPServerCore(pool: try Self.pool(), leases: [])
         let outcome = core.handle(Self.select(IPv4Address("192.168.122.150")!), now: 0)
