@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# DHCP and DNS throughput of Patchbay and of dnsmasq configured as libvirt configures it, on the
-# same topology, in one run (BENCHMARKS.md has the results and how to read them).
+# DHCP and DNS throughput of Patchbay, of dnsmasq configured as libvirt configures it, and (for
+# DNS) of unbound as a forwarding cache, on the same topology, in one run (BENCHMARKS.md has the
+# results and how to read them). Each DNS line gives the server's CPU time per 1,000 answers and
+# dnsperf's own, because on two cores the client takes a share of what the server could use: that
+# share, and the CPU, are what makes the same run give other figures on another machine.
 #
 #   Benchmarks/dhcp-dns.sh            # RATE=2000 DHCP exchanges/s offered, DURATION=10 s per run
 #
@@ -30,7 +33,7 @@ cleanup() {
 trap cleanup EXIT
 
 hosts=100
-echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores; RATE=$RATE/s DURATION=${DURATION}s; $(dnsmasq --version | head -1); $(perfdhcp -v 2>&1 | head -1 | tr -d '\n') perfdhcp; dnsperf $(dnsperf -h 2>&1 | grep -o 'Version [0-9.]*' | head -1)"
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)); RATE=$RATE/s DURATION=${DURATION}s; $(dnsmasq --version | head -1); $(perfdhcp -v 2>&1 | head -1 | tr -d '\n') perfdhcp; dnsperf $(dnsperf -h 2>&1 | grep -o 'Version [0-9.]*' | head -1)"
 
 # --- topology -------------------------------------------------------------------------------
 for ns in $SRV $CLI $UP; do ip netns add $ns; ip -n $ns link set lo up; done
@@ -43,12 +46,12 @@ ip -n $SRV link set vup up
 ip -n $UP addr add 198.51.100.2/24 dev eth0
 ip -n $UP link set eth0 up
 
-# The upstream: names www1..www100.upstream.example, TTL 0 (dnsmasq's local-ttl) so neither
-# server under test can answer forwarded names from a cache.
+# The upstream: names www1..www100.upstream.example with a TTL of 300 s, so that every server
+# under test can answer forwarded names from its cache after the first query.
 upstream_args=()
 for i in $(seq $hosts); do upstream_args+=("--host-record=www$i.upstream.example,198.51.100.$((i % 200 + 10))"); done
 ip netns exec $UP dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
-    --listen-address=198.51.100.2 --user=root --pid-file="$work/up.pid" "${upstream_args[@]}" &
+    --listen-address=198.51.100.2 --user=root --pid-file="$work/up.pid" --local-ttl=300 "${upstream_args[@]}" &
 pids+=($!)
 
 # Query files: local names (<dns><host> entries) and forwarded names.
@@ -91,14 +94,26 @@ dhcp_run() {
     echo "dhcp $label: rate=${rate}/s acks=$acks drops(DO/RA)=$drops $(python3 Benchmarks/dhcp_latency.py "$work/$label.pcap" | tr '\n' ' ')"
 }
 
+# CPU time (user + system, in clock ticks) process $1 has used so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# dnsperf against the server (pid $3) for DURATION seconds; prints qps and the CPU cost of the
+# server and of dnsperf per 1,000 answers.
 dns_run() {
-    local label=$1 file=$2
-    ip netns exec $CLI dnsperf -s 10.200.0.1 -d "$work/$file" -l "$DURATION" -c 4 -q 200 > "$work/$label.dnsperf" 2>&1 || true
-    local qps lost latency
+    local label=$1 file=$2 server=$3
+    local before
+    before=$(cpu_ticks "$server")
+    ip netns exec $CLI bash -c 'dnsperf "$@"; awk "{print \$16 + \$17}" /proc/$$/stat > '"$work/$label.client-cpu" \
+        _ -s 10.200.0.1 -d "$work/$file" -l "$DURATION" -c 4 -q 200 > "$work/$label.dnsperf" 2>&1 || true
+    local used=$(( $(cpu_ticks "$server") - before ))
+    local qps lost latency answered
     qps=$(grep 'Queries per second' "$work/$label.dnsperf" | awk '{printf "%.0f", $4}')
     lost=$(grep 'Queries lost' "$work/$label.dnsperf" | awk '{print $3, $4}')
     latency=$(grep 'Average Latency' "$work/$label.dnsperf" | awk '{printf "%.2f", $4 * 1000}')
-    echo "dns $label: qps=$qps lost=$lost avg_latency_ms=$latency"
+    answered=$(grep 'Queries completed' "$work/$label.dnsperf" | awk '{print $3}')
+    local tick_ms=$(( 1000 / $(getconf CLK_TCK) ))
+    per1000() { awk -v u="$1" -v t="$tick_ms" -v a="${answered:-0}" 'BEGIN { printf "%.1f", a ? u * t * 1000 / a : 0 }'; }
+    echo "dns $label: qps=$qps lost=$lost avg_latency_ms=$latency cpu_ms_per_1000_answers: server=$(per1000 "$used") dnsperf=$(per1000 "$(cat "$work/$label.client-cpu" 2>/dev/null || echo 0)")"
 }
 
 # --- Patchbay ---------------------------------------------------------------------------------
@@ -110,14 +125,15 @@ for _ in $(seq 100); do "$bin/patchbay" net-list > /dev/null 2>&1 && break; slee
 "$bin/patchbay" net-define "$work/bench.xml" > /dev/null
 "$bin/patchbay" net-start bench > /dev/null
 attach
-dns_run patchbay-local local.txt
-dns_run patchbay-forwarded forwarded.txt
+daemon=$(pgrep -n -f "$bin/patchbayd")
+dns_run patchbay-local local.txt "$daemon"
+dns_run patchbay-forwarded forwarded.txt "$daemon"
 rss=$(ps -o rss= -p "$(pgrep -n -f "$bin/patchbayd")" | tr -d ' ')
 echo "patchbayd resident memory after the DNS runs: $((rss / 1024)) MiB"
 dhcp_run patchbay
 stored=$("$bin/patchbay" net-dhcp-leases bench --json | grep -c '"ipAddress"')
 echo "dhcp patchbay: leases in the store after the run: $stored (every ACK was committed before it was sent)"
-dns_run patchbay-local-after-dhcp local.txt
+dns_run patchbay-local-after-dhcp local.txt "$daemon"
 rss=$(ps -o rss= -p "$(pgrep -n -f "$bin/patchbayd")" | tr -d ' ')
 echo "patchbayd resident memory after the runs: $((rss / 1024)) MiB"
 "$bin/patchbay" net-destroy bench > /dev/null
@@ -161,12 +177,12 @@ dnsmasq_run() {
         sleep 0.1
     done
     if [ "$label" = dnsmasq-no-ping ]; then
-        dns_run dnsmasq-local local.txt
-        dns_run dnsmasq-forwarded forwarded.txt
+        dns_run dnsmasq-local local.txt $pid
+        dns_run dnsmasq-forwarded forwarded.txt $pid
     fi
     dhcp_run "$label"
     if [ "$label" = dnsmasq-no-ping ]; then
-        dns_run dnsmasq-local-after-dhcp local.txt
+        dns_run dnsmasq-local-after-dhcp local.txt $pid
     fi
     kill $pid; wait $pid 2>/dev/null || true
 }
@@ -177,3 +193,42 @@ dnsmasq_run() {
 dnsmasq_run dnsmasq-no-ping --leasefile-ro --no-ping
 dnsmasq_run dnsmasq-no-ping-leasefile --dhcp-leasefile="$work/dnsmasq.leases" --no-ping
 dnsmasq_run dnsmasq-libvirt --leasefile-ro
+
+# --- unbound as a forwarding cache (DNS only), the same names as local data --------------------
+{
+    cat <<CONF
+server:
+    interface: 10.200.0.1
+    access-control: 10.200.0.0/16 allow
+    do-daemonize: no
+    username: ""
+    chroot: ""
+    directory: "$work"
+    pidfile: "$work/unbound.pid"
+    use-syslog: no
+    logfile: ""
+    verbosity: 0
+    do-ip6: no
+    num-threads: $(nproc)
+    so-reuseport: yes
+    module-config: "iterator"
+    local-zone: "bench.test." static
+CONF
+    for i in $(seq $hosts); do echo "    local-data: \"h$i.bench.test. A 10.200.0.$((i + 10))\""; done
+    cat <<CONF
+forward-zone:
+    name: "."
+    forward-addr: 198.51.100.2
+CONF
+} > "$work/unbound.conf"
+ip netns exec $SRV unbound -d -c "$work/unbound.conf" > "$work/unbound.log" 2>&1 &
+unbound=$!
+pids+=($unbound)
+for _ in $(seq 100); do
+    [ -n "$(ip netns exec $CLI dig +short +tries=1 +time=1 @10.200.0.1 h1.bench.test 2>/dev/null)" ] && break
+    sleep 0.1
+done
+dns_run unbound-local local.txt $unbound
+dns_run unbound-forwarded forwarded.txt $unbound
+rss=$(ps -o rss= -p $unbound | tr -d ' ')
+echo "unbound resident memory after the DNS runs: $((rss / 1024)) MiB"

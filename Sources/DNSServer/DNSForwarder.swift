@@ -23,6 +23,11 @@ import PatchbayModel
 ///
 /// TCP queries share one connection per upstream, pipelined (RFC 7766 §6.2.1), instead of a new
 /// connection each.
+///
+/// Caching: answers are kept in a `DNSAnswerCache` for as long as their TTLs say, and a query for
+/// a question already on its way to an upstream waits for that answer instead of being sent
+/// again (at most `maximumWaiters` per question; the host's own queries are never joined to
+/// another, so that the loop check above still sees them).
 final class DNSForwarder: @unchecked Sendable {
     /// A query to forward, and who asked.
     struct Request: Sendable {
@@ -32,6 +37,17 @@ final class DNSForwarder: @unchecked Sendable {
         var client: IPAddress
         /// The host itself asked (see `DNSZone.isHostItself`).
         var clientIsHost: Bool
+        /// The question as the cache knows it; nil: neither cached nor joined to another query.
+        var cacheKey: DNSAnswerCache.Key? = nil
+        /// The largest reply the client can take (its EDNS size over UDP).
+        var maximumSize: Int = 512
+    }
+
+    /// A client whose query joined one already on its way upstream.
+    struct Waiter {
+        var query: [UInt8]
+        var maximumSize: Int
+        var promise: EventLoopPromise<[UInt8]>
     }
 
     struct Pending {
@@ -46,6 +62,9 @@ final class DNSForwarder: @unchecked Sendable {
         var countsForLoops: Bool
         var promise: EventLoopPromise<[UInt8]>
         var timeout: Scheduled<Void>?
+        var cacheKey: DNSAnswerCache.Key?
+        var maximumSize: Int
+        var waiters: [Waiter] = []
     }
 
     final class Slot: @unchecked Sendable {
@@ -64,6 +83,7 @@ final class DNSForwarder: @unchecked Sendable {
     static let queriesPerSocket = 512
     static let maximumPending = 4096
     static let maximumPendingPerClient = 256
+    static let maximumWaiters = 64
 
     let loop: any EventLoop
     let timeout: TimeAmount
@@ -79,6 +99,9 @@ final class DNSForwarder: @unchecked Sendable {
     private var socketAddresses: [DNSUpstream: SocketAddress] = [:]
     private var closed = false
     private lazy var tcp = DNSTCPUpstreams(loop: loop, timeout: timeout)
+    private var cache = DNSAnswerCache()
+    /// The pending query asking each question now, for joining.
+    private var asking: [DNSAnswerCache.Key: UInt16] = [:]
 
     init(loop: any EventLoop, timeout: TimeAmount = .seconds(2)) {
         self.loop = loop
@@ -144,6 +167,11 @@ final class DNSForwarder: @unchecked Sendable {
                 promise.fail(ForwardingError.closed)
                 return promise.futureResult
             }
+            if let hit = self.cachedAnswer(request) {
+                promise.succeed(hit)
+                return promise.futureResult
+            }
+            if self.join(request, promise: promise) { return promise.futureResult }
             if let refusal = self.admit(request) {
                 promise.fail(refusal)
                 return promise.futureResult
@@ -156,7 +184,9 @@ final class DNSForwarder: @unchecked Sendable {
             let clientID = UInt16(request.query[0]) << 8 | UInt16(request.query[1])
             self.perClient[request.client, default: 0] += 1
             self.pending[id] = Pending(clientID: clientID, client: request.client, questions: request.questions, query: outgoing,
-                                       upstreams: upstreams, index: 0, slot: nil, countsForLoops: false, promise: promise)
+                                       upstreams: upstreams, index: 0, slot: nil, countsForLoops: false, promise: promise,
+                                       cacheKey: request.cacheKey, maximumSize: request.maximumSize)
+            if let key = request.cacheKey, !request.clientIsHost { self.asking[key] = id }
             self.send(id)
             return promise.futureResult
         }
@@ -166,6 +196,35 @@ final class DNSForwarder: @unchecked Sendable {
     /// share the loop, so every UDP query does), which saves a task and its future per query.
     private func onLoop<T: Sendable>(_ body: @escaping @Sendable () -> EventLoopFuture<T>) -> EventLoopFuture<T> {
         loop.inEventLoop ? body() : loop.flatSubmit(body)
+    }
+
+    /// The kept answer to `request`, with its ID, question and TTLs made the client's; only on
+    /// the forwarder's loop (the UDP server's channels share it, so they can ask without a hop).
+    func cachedAnswer(_ request: Request) -> [UInt8]? {
+        guard let key = request.cacheKey else { return nil }
+        return cache.answer(key, query: request.query, maximumSize: request.maximumSize, now: Self.seconds())
+    }
+
+    /// Forgets every kept answer (the network's upstream servers changed).
+    func flushCache() {
+        loop.execute { self.cache.flush() }
+    }
+
+    /// The cache's counters, read on the loop.
+    func cacheStatistics() -> EventLoopFuture<(entries: Int, bytes: Int, hits: UInt64, misses: UInt64)> {
+        loop.submit { (self.cache.count, self.cache.bytes, self.cache.hits, self.cache.misses) }
+    }
+
+    static func seconds() -> Int64 { Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000_000) }
+
+    /// Joins `request` to the query already asking its question, when there is one it can share
+    /// an answer with (one that allows a reply at least as large).
+    private func join(_ request: Request, promise: EventLoopPromise<[UInt8]>) -> Bool {
+        guard !request.clientIsHost, let key = request.cacheKey, let id = asking[key], var entry = pending[id],
+              entry.waiters.count < Self.maximumWaiters, entry.maximumSize <= request.maximumSize else { return false }
+        entry.waiters.append(Waiter(query: request.query, maximumSize: request.maximumSize, promise: promise))
+        pending[id] = entry
+        return true
     }
 
     /// Why `request` may not be forwarded now, if it may not.
@@ -273,7 +332,27 @@ final class DNSForwarder: @unchecked Sendable {
         leaveSlot(&entry)
         let left = (perClient[entry.client] ?? 1) - 1
         perClient[entry.client] = left > 0 ? left : nil
+        if let key = entry.cacheKey, asking[key] == id { asking[key] = nil }
         entry.promise.completeWith(result)
+        for waiter in entry.waiters {
+            switch result {
+            case .success(let reply): waiter.promise.succeed(Self.reply(reply, as: waiter.query, questions: entry.questions))
+            case .failure(let error): waiter.promise.fail(error)
+            }
+        }
+    }
+
+    /// `reply` with the ID and question section of `query` (which asked the same question,
+    /// perhaps in other letter case).
+    static func reply(_ reply: [UInt8], as query: [UInt8], questions: [DNSQuestion]) -> [UInt8] {
+        var copy = reply
+        copy[0] = query[0]
+        copy[1] = query[1]
+        let end = DNSHeader.length + questions.reduce(0) { $0 + $1.name.labels.reduce(1) { $0 + $1.count + 1 } + 4 }
+        if end <= copy.count, end <= query.count {
+            for index in DNSHeader.length..<end { copy[index] = query[index] }
+        }
+        return copy
     }
 
     fileprivate func received(_ envelope: AddressedEnvelope<ByteBuffer>, on channel: any Channel) {
@@ -288,6 +367,7 @@ final class DNSForwarder: @unchecked Sendable {
         var reply = bytes
         reply[0] = UInt8(entry.clientID >> 8)
         reply[1] = UInt8(entry.clientID & 0xFF)
+        if let key = entry.cacheKey { cache.store(reply, for: key, now: Self.seconds()) }
         finish(id, with: .success(reply))
     }
 
@@ -316,6 +396,7 @@ final class DNSForwarder: @unchecked Sendable {
     func forwardTCP(_ request: Request, to upstreams: [DNSUpstream]) -> EventLoopFuture<[UInt8]> {
         onLoop {
             guard !self.closed else { return self.loop.makeFailedFuture(ForwardingError.closed) }
+            if let hit = self.cachedAnswer(request) { return self.loop.makeSucceededFuture(hit) }
             if let refusal = self.admit(request) { return self.loop.makeFailedFuture(refusal) }
             self.perClient[request.client, default: 0] += 1
             return self.tcp.forward(request.query, to: upstreams).always { _ in

@@ -32,7 +32,11 @@ struct DNSQueryProcessor: Sendable {
         case .answer(let message):
             return .reply(message.encoded(maxSize: transport == .udp ? query.maximumUDPResponseSize : Int(UInt16.max)))
         case .forward(let upstreams):
-            let request = DNSForwarder.Request(query: bytes, questions: query.questions, client: client, clientIsHost: local)
+            let maximumSize = transport == .udp ? query.maximumUDPResponseSize : Int(UInt16.max)
+            let request = DNSForwarder.Request(query: bytes, questions: query.questions, client: client, clientIsHost: local,
+                                               cacheKey: DNSAnswerCache.key(for: query), maximumSize: maximumSize)
+            // A UDP query is read on the forwarder's loop: a kept answer goes back at once.
+            if transport == .udp, forwarder.loop.inEventLoop, let hit = forwarder.cachedAnswer(request) { return .reply(hit) }
             let future = transport == .udp ? forwarder.forward(request, to: upstreams) : forwarder.forwardTCP(request, to: upstreams)
             return .later(future.flatMapErrorThrowing { _ in DNSResponder.reply(to: query, code: .servFail).encoded() })
         }

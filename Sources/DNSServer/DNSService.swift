@@ -108,8 +108,14 @@ public final class DNSService: Sendable {
     }
 
     /// Serves `zone` from now on (a `net-update` of the network's DNS data), on the same sockets.
+    /// Kept answers are forgotten when the servers they came from change.
     public func replaceZone(_ zone: DNSZone) {
-        self.zone.withLockedValue { $0 = zone }
+        let sameServers = self.zone.withLockedValue { old in
+            defer { old = zone }
+            return old.upstreams == zone.upstreams
+                && old.domainForwarders.map { "\($0.domain) \($0.upstreams)" } == zone.domainForwarders.map { "\($0.domain) \($0.upstreams)" }
+        }
+        if !sameServers { forwarder.flushCache() }
     }
 
     /// Publishes or withdraws lease names as DHCP grants, releases and reclaims them.

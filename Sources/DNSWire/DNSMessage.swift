@@ -73,7 +73,7 @@ public struct DNSMessage: Sendable, Hashable {
         return (header, try readQuestions(&reader, count: header.questionCount))
     }
 
-    private static func readQuestions(_ reader: inout DNSReader, count: UInt16) throws(DNSWireError) -> [DNSQuestion] {
+    static func readQuestions(_ reader: inout DNSReader, count: UInt16) throws(DNSWireError) -> [DNSQuestion] {
         var questions: [DNSQuestion] = []
         for index in 0..<Int(count) {
             try expectEntry(reader, index: index, of: count, section: "question")

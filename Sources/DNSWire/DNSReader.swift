@@ -70,6 +70,11 @@ struct DNSReader {
         Array(bytes[try take(count, what)])
     }
 
+    /// Steps over `count` bytes without reading them.
+    mutating func skip(_ count: Int, _ what: String) throws(DNSWireError) {
+        _ = try take(count, what)
+    }
+
     mutating func rest() -> [UInt8] {
         defer { offset = end }
         return Array(bytes[offset..<end])

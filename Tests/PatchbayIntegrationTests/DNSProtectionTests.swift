@@ -138,27 +138,6 @@ extension IntegrationTests {
             </network>
             """
 
-        /// `upstream.py LOG READY`: a DNS server on the upstream address that answers every A
-        /// question with 198.51.100.80 and appends "source-port id name" to LOG for each query.
-        static let upstreamServer = #"""
-            import os, socket, struct, sys
-            log, ready = open(sys.argv[1], "w", buffering=1), sys.argv[2]
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            s.bind(("198.51.100.2", 53))
-            open(ready, "w").close()
-            while True:
-                data, peer = s.recvfrom(4096)
-                if len(data) < 12: continue
-                end, labels = 12, []
-                while data[end]:
-                    labels.append(data[end + 1:end + 1 + data[end]].decode()); end += 1 + data[end]
-                question = data[12:end + 5]
-                log.write("%d %d %s\n" % (peer[1], struct.unpack("!H", data[:2])[0], ".".join(labels)))
-                reply = data[:2] + b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" + question
-                reply += b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x00\x00\x04" + socket.inet_aton("198.51.100.80")
-                s.sendto(reply, peer)
-            """#
-
         /// `ask.py COUNT OUT`: asks the network's server for COUNT distinct forwarded names, query
         /// i under ID i, at most 50 outstanding, and writes how many came back answered to OUT.
         static let asker = #"""
@@ -191,12 +170,8 @@ extension IntegrationTests {
                 try daemon.ok(["net-define", try daemon.file("fwd.xml", Self.forwarding)])
                 try daemon.ok(["net-start", "fwd"])
                 try await daemon.withUpstream(routes: ["10.74.0.0/24"]) { upstream in
-                    let log = daemon.directory + "/upstream.log", ready = daemon.directory + "/upstream.ready"
-                    let server = try ChildProcess("ip", ["netns", "exec", upstream.namespace.name, "python3",
-                                                         try daemon.file("upstream.py", Self.upstreamServer), log, ready],
-                                                  outputPath: daemon.directory + "/upstream.out")
+                    let (server, log) = try await UpstreamDNSServer.start(daemon, in: upstream, ttl: 0)
                     defer { server.stop() }
-                    #expect(await DHCPClientTests.waitFor(ready, seconds: 10), "\(DHCPClientTests.contents(daemon.directory + "/upstream.out"))")
                     let count = 4400
                     try await daemon.withGuest(on: "pbdnsf0", mac: "52:54:00:74:00:02") { guest in
                         try guest.configure(address: "10.74.0.2/24", gateway: "10.74.0.1")
