@@ -67,15 +67,18 @@ public enum NetworkXMLFormatter {
         line += " mode='\(forward.mode.rawValue)'"
         if forward.mode == .hostdev { line += forward.managed ? " managed='yes'" : " managed='no'" }
         let nat = forward.mode == .nat ? forward.nat.flatMap { $0.isEmpty ? nil : $0 } : nil
+        // libvirt's shortforward test looks at the driver name only, so a lone `<driver model>`
+        // comes out after a self-closed `<forward/>`, which no parser reads back; here the model
+        // keeps `<forward>` open too.
         let short = forward.interfaces.isEmpty && forward.pciAddresses.isEmpty && forward.pf == nil
-            && nat == nil && forward.driverName == nil
+            && nat == nil && forward.driverName == nil && forward.driverModel == nil
         if short {
             out.line(line + "/>")
             return
         }
         out.line(line + ">")
         out.indent {
-            if let driver = forward.driverName { out.line("<driver name='\(driver)'/>") }
+            if let driver = hostdevDriver(name: forward.driverName, model: forward.driverModel) { out.line(driver) }
             if let nat { formatNAT(nat, into: out) }
             if let pf = forward.pf { out.line("<pf dev='\(escape(pf))'/>") }
             if forward.pf == nil || !options.contains(.inactive) {
@@ -90,6 +93,13 @@ public enum NetworkXMLFormatter {
             }
         }
         out.line("</forward>")
+    }
+
+    /// virDeviceHostdevPCIDriverInfoFormat: `<driver name='…' model='…'/>` with the attributes
+    /// that are set, nothing when neither is.
+    static func hostdevDriver(name: String?, model: String?) -> String? {
+        guard name != nil || model != nil else { return nil }
+        return "<driver" + (name.map { " name='\($0)'" } ?? "") + (model.map { " model='\(escape($0))'" } ?? "") + "/>"
     }
 
     static func formatNAT(_ nat: NATDefinition, into out: Output) {

@@ -148,6 +148,7 @@ struct DefinitionGenerator {
                     PCIAddress(domain: UInt32(g.int(0...0xFFFF)), bus: UInt8(g.int(0...255)), slot: UInt8(g.int(0...31)), function: UInt8(g.int(0...7)))
                 }.filter { seen.insert($0).inserted }
                 forward.driverName = maybe { $0.pick(["vfio", "kvm", "xen"]) }
+                forward.driverModel = maybe { $0.pick(["vfio_pci", "mlx5_vfio_pci", "a&b'c"]) }
             default:
                 forward.pf = maybe { "eth" + $0.word() }
             }
