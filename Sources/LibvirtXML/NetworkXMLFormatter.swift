@@ -27,7 +27,8 @@ public enum NetworkXMLFormatter {
             out.line("<uuid>\(def.uuid)</uuid>")
             if let title = def.title { out.line("<title>\(escape(title))</title>") }
             if let description = def.description { out.line("<description>\(escape(description))</description>") }
-            if let metadata = def.metadata { out.raw(XMLWriter.format(metadata), indent: out.depth) }
+            // Foreign XML is written as libxml2 serializes it, not in libvirt's own style.
+            if let metadata = def.metadata { out.line(LibXML2Writer.format(metadata, level: out.depth)) }
             formatForward(def.forward, options: options, into: out)
             formatBridge(def, into: out)
             if let mtu = def.mtu { out.line("<mtu size='\(mtu)'/>") }
@@ -308,13 +309,6 @@ public enum NetworkXMLFormatter {
             depth += 1
             body()
             depth -= 1
-        }
-
-        /// Already formatted lines (metadata), shifted to `indent` levels.
-        func raw(_ lines: String, indent: Int) {
-            for line in lines.split(separator: "\n", omittingEmptySubsequences: false) where !line.isEmpty {
-                text += String(repeating: "  ", count: indent) + line + "\n"
-            }
         }
     }
 }

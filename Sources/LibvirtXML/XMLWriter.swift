@@ -44,25 +44,32 @@ public enum XMLWriter {
     /// characters other than tab, newline and carriage return are dropped (they cannot appear in
     /// XML 1.0 at all).
     public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for scalar in s.unicodeScalars {
+        s.escaping { scalar in
             switch scalar {
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "&": out += "&amp;"
-            case "'": out += "&apos;"
-            case "\"": out += "&quot;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
-            default:
-                if scalar.value >= 0x20 { out.unicodeScalars.append(scalar) }
+            case "<": "&lt;"
+            case ">": "&gt;"
+            case "&": "&amp;"
+            case "'": "&apos;"
+            case "\"": "&quot;"
+            case "\t", "\n", "\r": nil
+            default: scalar.value < 0x20 ? "" : nil
             }
         }
-        return out
     }
 }
 
 extension String {
+    /// Each scalar replaced by what `replacement` gives for it, kept when it gives nil: the one
+    /// loop behind every writer's escaping.
+    func escaping(_ replacement: (Unicode.Scalar) -> String?) -> String {
+        var out = ""
+        out.reserveCapacity(utf8.count)
+        for scalar in unicodeScalars {
+            if let replaced = replacement(scalar) { out += replaced } else { out.unicodeScalars.append(scalar) }
+        }
+        return out
+    }
+
     fileprivate func trimmingWhitespace() -> String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),

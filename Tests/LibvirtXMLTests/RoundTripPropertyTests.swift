@@ -101,11 +101,24 @@ struct DefinitionGenerator {
         return def
     }
 
+    /// What libvirt keeps of `<metadata>`: children each in a namespace of its own, with
+    /// attributes, text, nested elements and comments below them.
     mutating func metadata() -> XMLElement {
         var root = XMLElement(name: "metadata")
-        for _ in 0..<int(1...2) {
-            var child = XMLElement(name: "app:" + word(), attributes: [XMLAttribute(name: "xmlns:app", value: "http://example.com/" + word())])
-            if bool() { child.children = [.text(text("abc xyz", length: 1...5).trimmedForXML())] }
+        for i in 0..<int(1...3) {
+            let prefix = "app\(i)"
+            var child = XMLElement(name: prefix + ":" + word(), attributes: [XMLAttribute(name: "xmlns:" + prefix, value: "http://example.com/\(i)/" + word())])
+            if bool() { child.attributes.append(XMLAttribute(name: "value", value: text())) }
+            switch int(0...3) {
+            case 0: child.children = [.text(text("abc xyz<>&'\"é", length: 1...5).trimmedForXML())]
+            case 1:
+                child.children = list(3) { g in
+                    .element(XMLElement(name: prefix + ":" + g.word(), attributes: g.bool() ? [XMLAttribute(name: "n", value: g.text())] : []))
+                }
+                if bool() { child.children.append(.comment(" note ")) }
+            case 2: child.children = [.text("a "), .element(XMLElement(name: prefix + ":b")), .text(" c")]
+            default: break
+            }
             root.children.append(.element(child))
         }
         return root
