@@ -88,9 +88,7 @@ public enum NetworkXMLFormatter {
                     if !options.contains(.inactive) && interface.connections > 0 { entry += " connections='\(interface.connections)'" }
                     out.line(entry + "/>")
                 }
-                for pci in forward.pciAddresses {
-                    out.line("<address type='pci' domain='0x\(hex(pci.domain, 4))' bus='0x\(hex(UInt32(pci.bus), 2))' slot='0x\(hex(UInt32(pci.slot), 2))' function='0x\(pci.function)'/>")
-                }
+                for pci in forward.pciAddresses { out.line(pciAddress(pci, withType: true)) }
             }
         }
         out.line("</forward>")
@@ -101,6 +99,12 @@ public enum NetworkXMLFormatter {
     static func hostdevDriver(name: String?, model: String?) -> String? {
         guard name != nil || model != nil else { return nil }
         return "<driver" + (name.map { " name='\($0)'" } ?? "") + (model.map { " model='\(escape($0))'" } ?? "") + "/>"
+    }
+
+    /// virPCIDeviceAddressFormat: a pool entry says its type, a port's plug does not.
+    static func pciAddress(_ pci: PCIAddress, withType: Bool) -> String {
+        "<address" + (withType ? " type='pci'" : "")
+            + " domain='0x\(hex(pci.domain, 4))' bus='0x\(hex(UInt32(pci.bus), 2))' slot='0x\(hex(UInt32(pci.slot), 2))' function='0x\(pci.function)'/>"
     }
 
     static func formatNAT(_ nat: NATDefinition, into out: Output) {
@@ -241,8 +245,9 @@ public enum NetworkXMLFormatter {
         out.line("</vlan>")
     }
 
-    static func formatBandwidth(_ bandwidth: BandwidthDefinition, into out: Output) {
-        out.line("<bandwidth>")
+    /// virNetDevBandwidthFormat; only a port has a `classID`.
+    static func formatBandwidth(_ bandwidth: BandwidthDefinition, classID: UInt32? = nil, into out: Output) {
+        out.line(classID.map { "<bandwidth classID='\($0)'>" } ?? "<bandwidth>")
         out.indent {
             for (name, rate) in [("inbound", bandwidth.inbound), ("outbound", bandwidth.outbound)] {
                 guard let rate, (rate.average ?? 0) > 0 || (rate.floor ?? 0) > 0 else { continue }
