@@ -144,19 +144,20 @@ public enum NetworkValidator {
         switch mode {
         case .none:
             break
-        case .nat, .route:
+        case .nat, .route, .open:
+            // libvirt counts every pool entry here, PCI addresses as much as netdevs (forward.nifs).
+            let pool = def.forward.interfaces.count + def.forward.pciAddresses.count
             if def.ips.isEmpty {
                 throw NetworkXMLError("\(mode.rawValue) forwarding requested, but no IP address provided for network '\(def.name)'",
                                       element: "forward", attribute: "mode", value: mode.rawValue, position: at)
             }
-            if def.forward.interfaces.count > 1 {
+            if pool > 1 {
                 throw NetworkXMLError("multiple forwarding interfaces specified for network '\(def.name)', only one is supported",
                                       element: "forward", position: at)
             }
-        case .open:
-            if let dev = def.forward.interfaces.first?.dev {
+            if mode == .open && pool > 0 {
                 throw NetworkXMLError("forward dev not allowed for network '\(def.name)' with forward mode='open'",
-                                      element: "forward", attribute: "dev", value: dev, position: at)
+                                      element: "forward", attribute: "dev", value: def.forward.interfaces.first?.dev, position: at)
             }
         case .private, .vepa, .passthrough, .hostdev, .bridge:
             let bridgeAt = map[.bridge]
