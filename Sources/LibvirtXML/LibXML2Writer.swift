@@ -42,7 +42,13 @@ public enum LibXML2Writer {
             out += "/>"
             return
         }
-        let childrenFormatted = formatted && !element.children.contains { if case .text = $0 { true } else { false } }
+        // xmlNodeDumpOutputInternal: text or CDATA among the children turns formatting off.
+        let childrenFormatted = formatted && !element.children.contains { node in
+            switch node {
+            case .text, .cdata: true
+            default: false
+            }
+        }
         out += childrenFormatted ? ">\n" : ">"
         for child in element.children {
             switch child {
@@ -53,6 +59,11 @@ public enum LibXML2Writer {
             case .comment(let c):
                 if childrenFormatted { out += indent(level + 1) }
                 out += "<!--" + c + "-->"
+            case .cdata(let c):
+                out += "<![CDATA[" + c + "]]>"
+            case .processingInstruction(let target, let data):
+                if childrenFormatted { out += indent(level + 1) }
+                out += XMLWriter.processingInstruction(target, data)
             }
             if childrenFormatted { out += "\n" }
         }

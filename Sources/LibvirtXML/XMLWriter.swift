@@ -18,7 +18,12 @@ public enum XMLWriter {
         for attribute in element.attributes {
             out += " " + attribute.name + "='" + escape(attribute.value) + "'"
         }
-        let hasElements = element.children.contains { if case .text = $0 { false } else { true } }
+        let hasElements = element.children.contains { node in
+            switch node {
+            case .text, .cdata: false
+            default: true
+            }
+        }
         let text = element.textContent
         if !hasElements {
             if text.allSatisfy(\.isWhitespace) || text.isEmpty {
@@ -33,11 +38,17 @@ public enum XMLWriter {
             switch child {
             case .element(let e): write(e, depth: depth + 1, into: &out, keepOpen: keepOpen)
             case .comment(let c): out += indent + "  <!--" + c + "-->\n"
-            case .text(let t):
+            case .processingInstruction(let target, let data): out += indent + "  " + processingInstruction(target, data) + "\n"
+            case .text(let t), .cdata(let t):
                 if !t.allSatisfy(\.isWhitespace) { out += indent + "  " + escape(t.trimmingWhitespace()) + "\n" }
             }
         }
         out += indent + "</" + element.name + ">\n"
+    }
+
+    /// `<?target data?>`, or `<?target?>` without data, as libxml2 writes one.
+    static func processingInstruction(_ target: String, _ data: String?) -> String {
+        "<?" + target + (data.map { " " + $0 } ?? "") + "?>"
     }
 
     /// libvirt's virBufferEscapeString: `<`, `>`, `&`, `'` and `"` become entities, and control

@@ -102,7 +102,7 @@ struct DefinitionGenerator {
     }
 
     /// What libvirt keeps of `<metadata>`: children each in a namespace of its own, with
-    /// attributes, text, nested elements and comments below them.
+    /// attributes, text, CDATA, nested elements, comments and processing instructions below them.
     mutating func metadata() -> XMLElement {
         var root = XMLElement(name: "metadata")
         for i in 0..<int(1...3) {
@@ -116,7 +116,8 @@ struct DefinitionGenerator {
                     .element(XMLElement(name: prefix + ":" + g.word(), attributes: g.bool() ? [XMLAttribute(name: "n", value: g.text())] : []))
                 }
                 if bool() { child.children.append(.comment(" note ")) }
-            case 2: child.children = [.text("a "), .element(XMLElement(name: prefix + ":b")), .text(" c")]
+                if bool() { child.children.append(.processingInstruction(target: "pi", data: bool() ? "x y" : nil)) }
+            case 2: child.children = [.text("a "), .element(XMLElement(name: prefix + ":b")), .cdata("<c> & d"), .text(" e")]
             default: break
             }
             root.children.append(.element(child))
