@@ -6,7 +6,8 @@ extension NetworkUpdater {
     static func ipIndex(_ parentIndex: Int?, in def: NetworkDefinition, what: String) throws(NetworkXMLError) -> Int {
         if let parentIndex, parentIndex >= 0 {
             guard def.ips.indices.contains(parentIndex) else {
-                throw NetworkXMLError("couldn't update \(what) - no <ip> element found at index \(parentIndex) in network '\(def.name)'")
+                throw NetworkXMLError("couldn't update \(what) - no <ip> element found at index \(parentIndex) in network '\(def.name)'",
+                                      element: "ip")
             }
             return parentIndex
         }
@@ -14,7 +15,7 @@ extension NetworkUpdater {
             ?? def.ips.indices.first {
             return index
         }
-        throw NetworkXMLError("couldn't update \(what) - no <ip> element found in network '\(def.name)'")
+        throw NetworkXMLError("couldn't update \(what) - no <ip> element found in network '\(def.name)'", element: "ip")
     }
 
     /// virNetworkDefUpdateCheckMultiDHCP: adding to one `<ip>` is refused while another of its
@@ -22,7 +23,7 @@ extension NetworkUpdater {
     static func checkSingleDHCP(_ def: NetworkDefinition, _ index: Int) throws(NetworkXMLError) {
         let ip = def.ips[index]
         if def.ips.indices.contains(where: { $0 != index && def.ips[$0].isIPv4 == ip.isIPv4 && def.ips[$0].dhcp.isEnabled }) {
-            throw NetworkXMLError("dhcp is supported only for a single \(ip.isIPv4 ? "IPv4" : "IPv6") address on each network")
+            throw NetworkXMLError("dhcp is supported only for a single \(ip.isIPv4 ? "IPv4" : "IPv6") address on each network", element: "dhcp")
         }
     }
 

@@ -355,6 +355,8 @@ import Testing
                                          parentIndex: testCase.parentIndex, to: def)
             }
             #expect(error?.message == message)
+            // Each refusal names the element it is about, except that of a whole section.
+            #expect((error?.element != nil) == !message.hasPrefix("can't update"), "\(error?.description ?? "")")
             #expect(def == before, "a refused update changes nothing")
         }
     }
