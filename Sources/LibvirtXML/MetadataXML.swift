@@ -26,7 +26,7 @@ extension XMLElement {
     var namespaceDeclarations: [String: String] {
         var result: [String: String] = [:]
         for attribute in attributes where attribute.isNamespaceDeclaration {
-            result[attribute.name == "xmlns" ? "" : String(attribute.name.dropFirst("xmlns:".count))] = attribute.value
+            result[attribute.declaredPrefix] = attribute.value
         }
         return result
     }
