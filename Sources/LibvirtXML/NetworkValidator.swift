@@ -45,31 +45,11 @@ public enum NetworkValidator {
             }
             var ranges: [(start: IPAddress, end: IPAddress, index: Int)] = []
             for (j, range) in ip.dhcp.ranges.enumerated() {
-                let at = map[.dhcpRange(ip: i, j)]
                 let text = "\(range.start) - \(range.end)"
                 func fail(_ message: String) -> NetworkXMLError {
-                    NetworkXMLError(message, element: "range", value: text, position: at)
+                    NetworkXMLError(message, element: "range", value: text, position: map[.dhcpRange(ip: i, j)])
                 }
-                guard range.start.isIPv4 == range.end.isIPv4, range.start.isIPv4 == ip.isIPv4 else {
-                    throw fail("mismatch of address family in range \(text) for network \(ip.address)")
-                }
-                guard range.start.isInSubnet(of: ip.address, prefixLength: prefix), range.end.isInSubnet(of: ip.address, prefixLength: prefix) else {
-                    throw fail("range \(text) is not entirely within network \(ip.address)/\(prefix)")
-                }
-                if case .v4(let network) = ip.address {
-                    let mask = IPv4Address.netmask(prefixLength: prefix).value
-                    if case .v4(let start) = range.start, start.value == network.value & mask, prefix < 31 {
-                        throw fail("start of range \(text) in network \(ip.address)/\(prefix) is the network address")
-                    }
-                    if case .v4(let end) = range.end, end.value == network.value | ~mask, prefix < 31 {
-                        throw fail("end of range \(text) in network \(ip.address)/\(prefix) is the broadcast address")
-                    }
-                }
-                guard range.start <= range.end else { throw fail("range \(text) is reversed") }
-                // libvirt's legacy limit: a range spans at most 65536 addresses.
-                let sameHigh = range.start.isIPv4 ? range.start.bytes.prefix(2) == range.end.bytes.prefix(2)
-                                                  : range.start.bytes.prefix(14) == range.end.bytes.prefix(14)
-                guard sameHigh else { throw fail("range \(text) is too large (> 65535)") }
+                if let problem = rangeProblem(range, in: ip, prefix: prefix) { throw fail(problem) }
                 if let other = ranges.first(where: { range.start <= $0.end && $0.start <= range.end }) {
                     throw fail("range \(text) overlaps range \(other.start) - \(other.end)")
                 }
@@ -77,6 +57,33 @@ public enum NetworkValidator {
             }
             try validateDHCPHosts(ip, index: i, prefix: prefix, map)
         }
+    }
+
+    /// virSocketAddrGetRange (src/util/virsocketaddr.c) with the network given, as libvirt
+    /// checks a range when it reads one, in a definition or in `net-update`: nil when the range
+    /// is usable on `ip`, else why not.
+    static func rangeProblem(_ range: DHCPRange, in ip: IPDefinition, prefix: Int) -> String? {
+        let text = "\(range.start) - \(range.end)"
+        guard range.start.isIPv4 == range.end.isIPv4, range.start.isIPv4 == ip.isIPv4 else {
+            return "mismatch of address family in range \(text) for network \(ip.address)"
+        }
+        guard range.start.isInSubnet(of: ip.address, prefixLength: prefix), range.end.isInSubnet(of: ip.address, prefixLength: prefix) else {
+            return "range \(text) is not entirely within network \(ip.address)/\(prefix)"
+        }
+        if case .v4(let network) = ip.address, prefix < 31 {
+            let mask = IPv4Address.netmask(prefixLength: prefix).value
+            if case .v4(let start) = range.start, start.value == network.value & mask {
+                return "start of range \(text) in network \(ip.address)/\(prefix) is the network address"
+            }
+            if case .v4(let end) = range.end, end.value == network.value | ~mask {
+                return "end of range \(text) in network \(ip.address)/\(prefix) is the broadcast address"
+            }
+        }
+        guard range.start <= range.end else { return "range \(text) is reversed" }
+        // libvirt's legacy limit: a range spans at most 65536 addresses.
+        let sameHigh = range.start.isIPv4 ? range.start.bytes.prefix(2) == range.end.bytes.prefix(2)
+                                          : range.start.bytes.prefix(14) == range.end.bytes.prefix(14)
+        return sameHigh ? nil : "range \(text) is too large (> 65535)"
     }
 
     /// No two reservations of one `<dhcp>` may claim the same MAC, DUID, name or address:
@@ -137,19 +144,20 @@ public enum NetworkValidator {
         switch mode {
         case .none:
             break
-        case .nat, .route:
+        case .nat, .route, .open:
+            // libvirt counts every pool entry here, PCI addresses as much as netdevs (forward.nifs).
+            let pool = def.forward.interfaces.count + def.forward.pciAddresses.count
             if def.ips.isEmpty {
                 throw NetworkXMLError("\(mode.rawValue) forwarding requested, but no IP address provided for network '\(def.name)'",
                                       element: "forward", attribute: "mode", value: mode.rawValue, position: at)
             }
-            if def.forward.interfaces.count > 1 {
+            if pool > 1 {
                 throw NetworkXMLError("multiple forwarding interfaces specified for network '\(def.name)', only one is supported",
                                       element: "forward", position: at)
             }
-        case .open:
-            if let dev = def.forward.interfaces.first?.dev {
+            if mode == .open && pool > 0 {
                 throw NetworkXMLError("forward dev not allowed for network '\(def.name)' with forward mode='open'",
-                                      element: "forward", attribute: "dev", value: dev, position: at)
+                                      element: "forward", attribute: "dev", value: def.forward.interfaces.first?.dev, position: at)
             }
         case .private, .vepa, .passthrough, .hostdev, .bridge:
             let bridgeAt = map[.bridge]

@@ -27,7 +27,8 @@ public enum NetworkXMLFormatter {
             out.line("<uuid>\(def.uuid)</uuid>")
             if let title = def.title { out.line("<title>\(escape(title))</title>") }
             if let description = def.description { out.line("<description>\(escape(description))</description>") }
-            if let metadata = def.metadata { out.raw(XMLWriter.format(metadata), indent: out.depth) }
+            // Foreign XML is written as libxml2 serializes it, not in libvirt's own style.
+            if let metadata = def.metadata { out.line(LibXML2Writer.format(metadata, level: out.depth)) }
             formatForward(def.forward, options: options, into: out)
             formatBridge(def, into: out)
             if let mtu = def.mtu { out.line("<mtu size='\(mtu)'/>") }
@@ -67,15 +68,18 @@ public enum NetworkXMLFormatter {
         line += " mode='\(forward.mode.rawValue)'"
         if forward.mode == .hostdev { line += forward.managed ? " managed='yes'" : " managed='no'" }
         let nat = forward.mode == .nat ? forward.nat.flatMap { $0.isEmpty ? nil : $0 } : nil
+        // libvirt's shortforward test looks at the driver name only, so a lone `<driver model>`
+        // comes out after a self-closed `<forward/>`, which no parser reads back; here the model
+        // keeps `<forward>` open too.
         let short = forward.interfaces.isEmpty && forward.pciAddresses.isEmpty && forward.pf == nil
-            && nat == nil && forward.driverName == nil
+            && nat == nil && forward.driverName == nil && forward.driverModel == nil
         if short {
             out.line(line + "/>")
             return
         }
         out.line(line + ">")
         out.indent {
-            if let driver = forward.driverName { out.line("<driver name='\(driver)'/>") }
+            if let driver = hostdevDriver(name: forward.driverName, model: forward.driverModel) { out.line(driver) }
             if let nat { formatNAT(nat, into: out) }
             if let pf = forward.pf { out.line("<pf dev='\(escape(pf))'/>") }
             if forward.pf == nil || !options.contains(.inactive) {
@@ -84,12 +88,23 @@ public enum NetworkXMLFormatter {
                     if !options.contains(.inactive) && interface.connections > 0 { entry += " connections='\(interface.connections)'" }
                     out.line(entry + "/>")
                 }
-                for pci in forward.pciAddresses {
-                    out.line("<address type='pci' domain='0x\(hex(pci.domain, 4))' bus='0x\(hex(UInt32(pci.bus), 2))' slot='0x\(hex(UInt32(pci.slot), 2))' function='0x\(pci.function)'/>")
-                }
+                for pci in forward.pciAddresses { out.line(pciAddress(pci, withType: true)) }
             }
         }
         out.line("</forward>")
+    }
+
+    /// virDeviceHostdevPCIDriverInfoFormat: `<driver name='…' model='…'/>` with the attributes
+    /// that are set, nothing when neither is.
+    static func hostdevDriver(name: String?, model: String?) -> String? {
+        guard name != nil || model != nil else { return nil }
+        return "<driver" + (name.map { " name='\($0)'" } ?? "") + (model.map { " model='\(escape($0))'" } ?? "") + "/>"
+    }
+
+    /// virPCIDeviceAddressFormat: a pool entry says its type, a port's plug does not.
+    static func pciAddress(_ pci: PCIAddress, withType: Bool) -> String {
+        "<address" + (withType ? " type='pci'" : "")
+            + " domain='0x\(hex(pci.domain, 4))' bus='0x\(hex(UInt32(pci.bus), 2))' slot='0x\(hex(UInt32(pci.slot), 2))' function='0x\(pci.function)'/>"
     }
 
     static func formatNAT(_ nat: NATDefinition, into out: Output) {
@@ -230,8 +245,9 @@ public enum NetworkXMLFormatter {
         out.line("</vlan>")
     }
 
-    static func formatBandwidth(_ bandwidth: BandwidthDefinition, into out: Output) {
-        out.line("<bandwidth>")
+    /// virNetDevBandwidthFormat; only a port has a `classID`.
+    static func formatBandwidth(_ bandwidth: BandwidthDefinition, classID: UInt32? = nil, into out: Output) {
+        out.line(classID.map { "<bandwidth classID='\($0)'>" } ?? "<bandwidth>")
         out.indent {
             for (name, rate) in [("inbound", bandwidth.inbound), ("outbound", bandwidth.outbound)] {
                 guard let rate, (rate.average ?? 0) > 0 || (rate.floor ?? 0) > 0 else { continue }
@@ -298,13 +314,6 @@ public enum NetworkXMLFormatter {
             depth += 1
             body()
             depth -= 1
-        }
-
-        /// Already formatted lines (metadata), shifted to `indent` levels.
-        func raw(_ lines: String, indent: Int) {
-            for line in lines.split(separator: "\n", omittingEmptySubsequences: false) where !line.isEmpty {
-                text += String(repeating: "  ", count: indent) + line + "\n"
-            }
         }
     }
 }

@@ -25,7 +25,7 @@ extension NetworkXMLParser {
         }
         for (i, host) in dns.children("host").enumerated() {
             map[.dnsHost(i)] = host.position
-            def.hosts.append(try parseDNSHost(host, partialOkay: false))
+            def.hosts.append(try parseDNSHost(host))
         }
         for (i, srv) in dns.children("srv").enumerated() {
             map[.dnsSRV(i)] = srv.position
@@ -38,16 +38,24 @@ extension NetworkXMLParser {
         return def
     }
 
-    static func parseDNSHost(_ host: ElementReader, partialOkay: Bool) throws(NetworkXMLError) -> DNSHostRecord {
+    static func parseDNSHost(_ host: ElementReader) throws(NetworkXMLError) -> DNSHostRecord {
+        if host.children("hostname").isEmpty { throw host.error("missing hostname in DNS host record") }
+        let pattern = try parseDNSHostPattern(host)
+        guard let ip = pattern.ip else { throw host.error("missing IP address in DNS host record", attribute: "ip") }
+        return DNSHostRecord(ip: ip, hostnames: pattern.hostnames)
+    }
+
+    /// virNetworkDNSHostDefParseXML with partialOkay, for `net-update` to find records by: an
+    /// address, hostnames, or both, but not neither; an empty `<hostname>` is never allowed.
+    static func parseDNSHostPattern(_ host: ElementReader) throws(NetworkXMLError) -> (ip: IPAddress?, hostnames: [String]) {
         let names = host.children("hostname").map(\.element.textContent)
-        if names.contains(where: \.isEmpty) || (names.isEmpty && !partialOkay) {
-            throw host.error("missing hostname in DNS host record")
-        }
+        if names.contains(where: \.isEmpty) { throw host.error("missing hostname in DNS host record") }
         guard let ipText = host.string("ip") else {
-            throw host.error("missing IP address in DNS host record", attribute: "ip")
+            if names.isEmpty { throw host.error("missing ip and hostname in DNS host record") }
+            return (nil, names)
         }
         guard let ip = IPAddress(ipText) else { throw host.error("invalid IP address in DNS host record", attribute: "ip", value: ipText) }
-        return DNSHostRecord(ip: ip, hostnames: names)
+        return (ip, names)
     }
 
     static func parseSRV(_ srv: ElementReader, partialOkay: Bool) throws(NetworkXMLError) -> DNSSRVRecord {

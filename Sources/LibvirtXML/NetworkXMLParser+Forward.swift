@@ -15,11 +15,7 @@ extension NetworkXMLParser {
         }
         def.managed = forward.string("managed")?.lowercased() == "yes"
         if let driver = forward.child("driver") {
-            let name = driver.string("name")
-            if let name, !["default", "kvm", "vfio", "xen"].contains(name) {
-                throw driver.error("unknown driver; expected 'kvm', 'vfio' or 'xen'", attribute: "name", value: name)
-            }
-            def.driverName = name == "default" ? nil : name
+            (def.driverName, def.driverModel) = try parseHostdevDriver(driver)
         }
 
         let interfaces = forward.children("interface")
@@ -78,6 +74,17 @@ extension NetworkXMLParser {
             def.pf = try pf.required("dev")
         }
         return def
+    }
+
+    /// virDeviceHostdevPCIDriverInfoParseXML (src/conf/device_conf.c): `name` is one of the
+    /// enum's non-default values (VIR_XML_PROP_NONZERO, so libvirt refuses an explicit
+    /// 'default' too), `model` any string, kept as written.
+    static func parseHostdevDriver(_ driver: ElementReader) throws(NetworkXMLError) -> (name: String?, model: String?) {
+        let name = driver.string("name")
+        if let name, !["kvm", "vfio", "xen"].contains(name) {
+            throw driver.error("unknown driver name; expected 'kvm', 'vfio' or 'xen'", attribute: "name", value: name)
+        }
+        return (name, driver.string("model"))
     }
 
     /// virPCIDeviceAddressParseXML: base-0 integers within the PCI limits.

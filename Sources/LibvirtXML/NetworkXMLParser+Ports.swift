@@ -1,20 +1,23 @@
 import PatchbayModel
 
 extension NetworkXMLParser {
-    /// virNetDevBandwidthParse with floor not allowed: network-wide and portgroup bandwidth
-    /// cannot reserve a floor (that is for guest interfaces).
-    static func parseBandwidth(_ bandwidth: ElementReader) throws(NetworkXMLError) -> BandwidthDefinition? {
-        if bandwidth.string("classID") != nil {
+    /// virNetDevBandwidthParse. A network and its portgroups can neither name a tc class nor
+    /// reserve a floor (that is for the ports guests use); a port can do both, the floor for
+    /// inbound traffic only.
+    static func parseBandwidth(_ bandwidth: ElementReader, allowClassID: Bool = false, allowFloor: Bool = false)
+        throws(NetworkXMLError) -> BandwidthDefinition? {
+        if !allowClassID && bandwidth.string("classID") != nil {
             throw bandwidth.error("classID attribute not supported on <bandwidth> in this usage context", attribute: "classID")
         }
-        let def = BandwidthDefinition(inbound: try bandwidth.child("inbound").flatMap { r throws(NetworkXMLError) in try parseRate(r) },
-                                      outbound: try bandwidth.child("outbound").flatMap { r throws(NetworkXMLError) in try parseRate(r) })
+        let def = BandwidthDefinition(
+            inbound: try bandwidth.child("inbound").flatMap { r throws(NetworkXMLError) in try parseRate(r, allowFloor: allowFloor) },
+            outbound: try bandwidth.child("outbound").flatMap { r throws(NetworkXMLError) in try parseRate(r, allowFloor: false) })
         return def.inbound == nil && def.outbound == nil ? nil : def
     }
 
     /// A rate whose average and floor are both 0 limits nothing; libvirt accepts it and then
     /// writes nothing for it, so it is read as absent to keep the round trip stable.
-    static func parseRate(_ rate: ElementReader) throws(NetworkXMLError) -> BandwidthRate? {
+    static func parseRate(_ rate: ElementReader, allowFloor: Bool) throws(NetworkXMLError) -> BandwidthRate? {
         let def = BandwidthRate(average: try rate.unsigned("average", maximum: 1 << 54),
                                 peak: try rate.unsigned("peak", maximum: 1 << 54),
                                 burst: try rate.unsigned("burst", maximum: UInt64(UInt32.max >> 10)),
@@ -23,7 +26,7 @@ extension NetworkXMLParser {
         if (def.peak != nil || def.burst != nil) && def.average == nil {
             throw rate.error("'peak' and 'burst' require the 'average' attribute")
         }
-        if def.floor != nil { throw rate.error("the floor attribute is not supported for this config", attribute: "floor") }
+        if def.floor != nil && !allowFloor { throw rate.error("the floor attribute is not supported for this config", attribute: "floor") }
         return (def.average ?? 0) == 0 && (def.floor ?? 0) == 0 ? nil : def
     }
 

@@ -123,7 +123,7 @@ public enum NetworkXMLParser {
             def.forward = try parseForward(forward, map: &map)
         }
         if let metadata = root.firstChild(named: "metadata") {
-            def.metadata = metadata.removingIndentation()
+            def.metadata = MetadataXML.read(metadata, root: root)
         }
         def.dnsmasqOptions = try parseDnsmasqOptions(root)
         return ParsedNetwork(definition: def, sourceMap: map)
@@ -187,22 +187,5 @@ public enum NetworkXMLParser {
             }
         }
         return options
-    }
-}
-
-extension XMLElement {
-    /// The tree without whitespace-only text between child elements: the formatter indents
-    /// metadata itself, so the indentation it was read with is not content.
-    func removingIndentation() -> XMLElement {
-        var copy = self
-        let hasElements = children.contains { if case .element = $0 { true } else { false } }
-        copy.children = children.compactMap { node in
-            switch node {
-            case .element(let child): return .element(child.removingIndentation())
-            case .text(let text) where hasElements && text.allSatisfy(\.isWhitespace): return nil
-            default: return node
-            }
-        }
-        return copy
     }
 }

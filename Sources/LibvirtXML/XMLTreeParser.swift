@@ -128,17 +128,26 @@ public enum XMLTreeParser {
             }
         }
 
-        mutating func processingInstruction() throws(XMLSyntaxError) {
+        /// `<?target data?>`: the target, and the data after the whitespace that follows it (nil
+        /// when the instruction ends right after the target), as libxml2's xmlParsePI reads it.
+        @discardableResult
+        mutating func processingInstruction() throws(XMLSyntaxError) -> (target: String, data: String?) {
             let start = position
             skip("<?")
-            while !atEnd {
-                if hasPrefix("?>") {
-                    skip("?>")
-                    return
-                }
-                advance()
+            let targetStart = index
+            while let b = peek(), !isWhitespace(b), !hasPrefix("?>") { advance() }
+            let target = String(decoding: bytes[targetStart..<index], as: UTF8.self)
+            guard !target.isEmpty else { throw error("processing instruction without a target", at: start) }
+            var data: String?
+            if !hasPrefix("?>") {
+                skipWhitespace()
+                let from = index
+                while !atEnd && !hasPrefix("?>") { advance() }
+                data = String(decoding: bytes[from..<index], as: UTF8.self)
             }
-            throw error("unterminated processing instruction", at: start)
+            guard hasPrefix("?>") else { throw error("unterminated processing instruction", at: start) }
+            skip("?>")
+            return (target, data)
         }
 
         mutating func comment() throws(XMLSyntaxError) -> String {
@@ -198,21 +207,25 @@ public enum XMLTreeParser {
                         let body = try comment()
                         stack[stack.count - 1].children.append(.comment(body))
                     } else if hasPrefix("<![CDATA[") {
+                        flushText(&stack, &text)
                         let start = position
                         skip("<![CDATA[")
+                        let from = index
                         var closed = false
                         while !atEnd {
                             if hasPrefix("]]>") {
-                                skip("]]>")
                                 closed = true
                                 break
                             }
-                            text.append(bytes[index])
                             advance()
                         }
                         guard closed else { throw error("unterminated CDATA section", at: start) }
+                        stack[stack.count - 1].children.append(.cdata(String(decoding: bytes[from..<index], as: UTF8.self)))
+                        skip("]]>")
                     } else if hasPrefix("<?") {
-                        try processingInstruction()
+                        flushText(&stack, &text)
+                        let (target, data) = try processingInstruction()
+                        stack[stack.count - 1].children.append(.processingInstruction(target: target, data: data))
                     } else if hasPrefix("<!") {
                         throw error("markup declarations are not accepted inside elements")
                     } else {

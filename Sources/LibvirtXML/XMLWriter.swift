@@ -18,7 +18,12 @@ public enum XMLWriter {
         for attribute in element.attributes {
             out += " " + attribute.name + "='" + escape(attribute.value) + "'"
         }
-        let hasElements = element.children.contains { if case .text = $0 { false } else { true } }
+        let hasElements = element.children.contains { node in
+            switch node {
+            case .text, .cdata: false
+            default: true
+            }
+        }
         let text = element.textContent
         if !hasElements {
             if text.allSatisfy(\.isWhitespace) || text.isEmpty {
@@ -33,36 +38,49 @@ public enum XMLWriter {
             switch child {
             case .element(let e): write(e, depth: depth + 1, into: &out, keepOpen: keepOpen)
             case .comment(let c): out += indent + "  <!--" + c + "-->\n"
-            case .text(let t):
+            case .processingInstruction(let target, let data): out += indent + "  " + processingInstruction(target, data) + "\n"
+            case .text(let t), .cdata(let t):
                 if !t.allSatisfy(\.isWhitespace) { out += indent + "  " + escape(t.trimmingWhitespace()) + "\n" }
             }
         }
         out += indent + "</" + element.name + ">\n"
     }
 
+    /// `<?target data?>`, or `<?target?>` without data, as libxml2 writes one.
+    static func processingInstruction(_ target: String, _ data: String?) -> String {
+        "<?" + target + (data.map { " " + $0 } ?? "") + "?>"
+    }
+
     /// libvirt's virBufferEscapeString: `<`, `>`, `&`, `'` and `"` become entities, and control
     /// characters other than tab, newline and carriage return are dropped (they cannot appear in
     /// XML 1.0 at all).
     public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for scalar in s.unicodeScalars {
+        s.escaping { scalar in
             switch scalar {
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "&": out += "&amp;"
-            case "'": out += "&apos;"
-            case "\"": out += "&quot;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
-            default:
-                if scalar.value >= 0x20 { out.unicodeScalars.append(scalar) }
+            case "<": "&lt;"
+            case ">": "&gt;"
+            case "&": "&amp;"
+            case "'": "&apos;"
+            case "\"": "&quot;"
+            case "\t", "\n", "\r": nil
+            default: scalar.value < 0x20 ? "" : nil
             }
         }
-        return out
     }
 }
 
 extension String {
+    /// Each scalar replaced by what `replacement` gives for it, kept when it gives nil: the one
+    /// loop behind every writer's escaping.
+    func escaping(_ replacement: (Unicode.Scalar) -> String?) -> String {
+        var out = ""
+        out.reserveCapacity(utf8.count)
+        for scalar in unicodeScalars {
+            if let replaced = replacement(scalar) { out += replaced } else { out.unicodeScalars.append(scalar) }
+        }
+        return out
+    }
+
     fileprivate func trimmingWhitespace() -> String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),

@@ -141,14 +141,15 @@ extension NetworkEngine {
         return ports
     }
 
-    /// `net-port-dumpxml`: libvirt's `<networkport>` document.
+    /// `net-port-dumpxml`: libvirt's `<networkport>` document. The ports Patchbay makes are on
+    /// the bridges its networks create, so the plug is libvirt's `network` type with that
+    /// bridge and its MAC table manager (networkAllocatePort, src/network/bridge_driver.c).
     public func portXML(network name: String, uuid: NetworkUUID) async throws(PatchbayError) -> String {
         let port = try await port(network: name, uuid: uuid)
-        let bridge = try await requireRecord(name).current.bridge.name ?? ""
-        var lines = ["<networkport>", "  <uuid>\(port.uuid)</uuid>", "  <owner>", "    <name>\(XMLWriter.escape(port.ownerName))</name>"]
-        if let ownerUUID = port.ownerUUID { lines.append("    <uuid>\(ownerUUID)</uuid>") }
-        lines += ["  </owner>", "  <mac address='\(port.mac)'/>", "  <plug type='network' bridge='\(XMLWriter.escape(bridge))'/>", "</networkport>"]
-        return lines.joined(separator: "\n") + "\n"
+        let bridge = try await requireRecord(name).current.bridge
+        let plug = NetworkPortDefinition.Plug.network(bridge: bridge.name ?? "", macTableManager: bridge.macTableManager)
+        return NetworkPortXMLFormatter.format(NetworkPortDefinition(uuid: port.uuid, ownerName: port.ownerName, ownerUUID: port.ownerUUID,
+                                                                    mac: port.mac, plug: plug))
     }
 
     /// `net-port-delete`: marked first, then the device (if it is the port's own), then the

@@ -35,6 +35,12 @@ public indirect enum XMLNode: Sendable, Hashable, Codable {
     case element(XMLElement)
     case text(String)
     case comment(String)
+    /// `<![CDATA[…]]>`: text to everything that reads values, kept apart so that foreign XML
+    /// (`<metadata>`) is written back as it came, as libxml2 does.
+    case cdata(String)
+    /// `<?target data?>` inside an element, kept for the same reason; `data` is nil for
+    /// `<?target?>`.
+    case processingInstruction(target: String, data: String?)
 }
 
 /// An element with its attributes in document order and its children, each with the position
@@ -84,9 +90,14 @@ public struct XMLElement: Sendable, Hashable, Codable {
         childElements.first { $0.name == name }
     }
 
-    /// The concatenated text of the direct text children.
+    /// The concatenated text of the direct text and CDATA children.
     public var textContent: String {
-        children.map { if case .text(let t) = $0 { t } else { "" } }.joined()
+        children.map { node in
+            switch node {
+            case .text(let t), .cdata(let t): t
+            default: ""
+            }
+        }.joined()
     }
 
     /// Replaces the value in place (keeping the attribute's position in the order) or appends.

@@ -62,11 +62,14 @@ import Testing
 }
 
 enum Conformance {
-    static var root: URL {
+    static var root: URL { folder("libvirt-network-xml") }
+
+    /// One of the data sets in ../shared/conformance, beside the package root.
+    static func folder(_ name: String) -> URL {
         var url = URL(fileURLWithPath: #filePath)
         while !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
             url.deleteLastPathComponent()
         }
-        return url.deletingLastPathComponent().appendingPathComponent("shared/conformance/libvirt-network-xml")
+        return url.deletingLastPathComponent().appendingPathComponent("shared/conformance/\(name)")
     }
 }

@@ -101,11 +101,25 @@ struct DefinitionGenerator {
         return def
     }
 
+    /// What libvirt keeps of `<metadata>`: children each in a namespace of its own, with
+    /// attributes, text, CDATA, nested elements, comments and processing instructions below them.
     mutating func metadata() -> XMLElement {
         var root = XMLElement(name: "metadata")
-        for _ in 0..<int(1...2) {
-            var child = XMLElement(name: "app:" + word(), attributes: [XMLAttribute(name: "xmlns:app", value: "http://example.com/" + word())])
-            if bool() { child.children = [.text(text("abc xyz", length: 1...5).trimmedForXML())] }
+        for i in 0..<int(1...3) {
+            let prefix = "app\(i)"
+            var child = XMLElement(name: prefix + ":" + word(), attributes: [XMLAttribute(name: "xmlns:" + prefix, value: "http://example.com/\(i)/" + word())])
+            if bool() { child.attributes.append(XMLAttribute(name: "value", value: text())) }
+            switch int(0...3) {
+            case 0: child.children = [.text(text("abc xyz<>&'\"é", length: 1...5).trimmedForXML())]
+            case 1:
+                child.children = list(3) { g in
+                    .element(XMLElement(name: prefix + ":" + g.word(), attributes: g.bool() ? [XMLAttribute(name: "n", value: g.text())] : []))
+                }
+                if bool() { child.children.append(.comment(" note ")) }
+                if bool() { child.children.append(.processingInstruction(target: "pi", data: bool() ? "x y" : nil)) }
+            case 2: child.children = [.text("a "), .element(XMLElement(name: prefix + ":b")), .cdata("<c> & d"), .text(" e")]
+            default: break
+            }
             root.children.append(.element(child))
         }
         return root
@@ -148,6 +162,7 @@ struct DefinitionGenerator {
                     PCIAddress(domain: UInt32(g.int(0...0xFFFF)), bus: UInt8(g.int(0...255)), slot: UInt8(g.int(0...31)), function: UInt8(g.int(0...7)))
                 }.filter { seen.insert($0).inserted }
                 forward.driverName = maybe { $0.pick(["vfio", "kvm", "xen"]) }
+                forward.driverModel = maybe { $0.pick(["vfio_pci", "mlx5_vfio_pci", "a&b'c"]) }
             default:
                 forward.pf = maybe { "eth" + $0.word() }
             }

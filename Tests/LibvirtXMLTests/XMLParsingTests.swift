@@ -36,6 +36,16 @@ import Testing
         #expect(root.textContent == "x & y😀<raw>&")
     }
 
+    /// Kept as nodes of their own for foreign XML; to values they are text.
+    @Test func cdataAndProcessingInstructionsAreNodes() throws {
+        let root = try XMLTreeParser.parse("<a>x<![CDATA[<y>]]>z<?target  some data ?><?bare?><b/></a>")
+        #expect(root.children == [.text("x"), .cdata("<y>"), .text("z"), .processingInstruction(target: "target", data: "some data "),
+                                  .processingInstruction(target: "bare", data: nil), .element(XMLElement(name: "b"))])
+        #expect(root.textContent == "x<y>z")
+        let error = #expect(throws: XMLSyntaxError.self) { try XMLTreeParser.parse("<a><? x?></a>") }
+        #expect(error?.message == "processing instruction without a target")
+    }
+
     @Test func attributeWhitespaceIsNormalised() throws {
         #expect(try XMLTreeParser.parse("<a v='1\t2\n3'/>").attribute("v") == "1 2 3")
     }

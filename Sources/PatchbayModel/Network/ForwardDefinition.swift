@@ -6,6 +6,10 @@ public struct ForwardDefinition: Sendable, Hashable, Codable {
     public var managed: Bool = false
     /// `<driver name>` for hostdev pools (vfio, kvm, xen); nil is libvirt's "default".
     public var driverName: String?
+    /// `<driver model>`: the kernel's VFIO variant driver to bind the devices to (for example
+    /// `mlx5_vfio_pci`) instead of plain `vfio-pci`. libvirt 10.0 added it with
+    /// virDeviceHostdevPCIDriverInfo (src/conf/device_conf.c), shared with `<hostdev>`.
+    public var driverModel: String?
     /// Netdev pool entries (`<interface dev>`; `dev=` on `<forward>` is the first of them).
     public var interfaces: [ForwardInterface] = []
     /// PCI pool entries (`<address type='pci'>`), for hostdev mode.
