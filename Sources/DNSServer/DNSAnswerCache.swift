@@ -1,4 +1,5 @@
 import DNSWire
+import NIOCore
 
 /// Upstream answers kept for as long as their TTLs allow, per network, so a name asked for again
 /// is answered without asking the upstream. No I/O and no clock of its own: the forwarder feeds it
@@ -28,6 +29,14 @@ public struct DNSAnswerCache: Sendable {
         var type: UInt16
         var `class`: UInt16
         var flags: UInt8
+
+        /// The name's bytes in one piece (an array hashes element by element).
+        public func hash(into hasher: inout Hasher) {
+            name.withUnsafeBytes { hasher.combine(bytes: $0) }
+            hasher.combine(type)
+            hasher.combine(`class`)
+            hasher.combine(flags)
+        }
     }
 
     struct Entry {
@@ -124,9 +133,19 @@ public struct DNSAnswerCache: Sendable {
         self.bytes += bytes.count
     }
 
-    /// The kept answer to `query` (whose raw bytes are `queryBytes`) as the client must receive
-    /// it, or nil. `maximumSize` is what the client can take over its transport.
-    public mutating func answer(_ key: Key, query queryBytes: [UInt8], maximumSize: Int, now: Int64) -> [UInt8]? {
+    /// The kept answer to the query whose bytes are `query`, as the client must receive it, or
+    /// nil. `maximumSize` is what the client can take over its transport.
+    public mutating func answer(_ key: Key, query: [UInt8], maximumSize: Int, now: Int64) -> [UInt8]? {
+        query.withUnsafeBytes { raw in
+            answer(key, query: raw, maximumSize: maximumSize, now: now, allocator: ByteBufferAllocator())
+                .map { Array($0.readableBytesView) }
+        }
+    }
+
+    /// The same, written straight into a buffer from `allocator` (a channel's), which is what
+    /// goes out: one copy of the kept bytes, patched in place.
+    public mutating func answer(_ key: Key, query: UnsafeRawBufferPointer, maximumSize: Int, now: Int64,
+                                allocator: ByteBufferAllocator) -> ByteBuffer? {
         guard let entry = entries[key] else {
             misses += 1
             return nil
@@ -138,22 +157,19 @@ public struct DNSAnswerCache: Sendable {
         }
         // The client's question must occupy exactly the bytes the kept one does (same name, so
         // same length unless the client compressed it, which nobody does in a question).
-        guard entry.bytes.count <= maximumSize, queryBytes.count >= entry.questionEnd else {
+        guard entry.bytes.count <= maximumSize, query.count >= entry.questionEnd else {
             misses += 1
             return nil
         }
         hits += 1
-        var reply = entry.bytes
-        reply[0] = queryBytes[0]
-        reply[1] = queryBytes[1]
-        for index in DNSHeader.length..<entry.questionEnd { reply[index] = queryBytes[index] }
+        var reply = allocator.buffer(capacity: entry.bytes.count)
+        reply.writeBytes(entry.bytes)
+        // The client's ID and question, as it sent them.
+        reply.setBytes(UnsafeRawBufferPointer(rebasing: query[0..<2]), at: 0)
+        reply.setBytes(UnsafeRawBufferPointer(rebasing: query[DNSHeader.length..<entry.questionEnd]), at: DNSHeader.length)
         let elapsed = UInt32(clamping: now - entry.storedAt)
         for field in entry.ttls {
-            let left = field.ttl > elapsed ? field.ttl - elapsed : 0
-            reply[field.offset] = UInt8(left >> 24)
-            reply[field.offset + 1] = UInt8(left >> 16 & 0xFF)
-            reply[field.offset + 2] = UInt8(left >> 8 & 0xFF)
-            reply[field.offset + 3] = UInt8(left & 0xFF)
+            reply.setInteger(field.ttl > elapsed ? field.ttl - elapsed : 0, at: field.offset)
         }
         return reply
     }

@@ -205,6 +205,12 @@ final class DNSForwarder: @unchecked Sendable {
         return cache.answer(key, query: request.query, maximumSize: request.maximumSize, now: Self.seconds())
     }
 
+    /// The kept answer for the query in `query`, in a buffer of `allocator`'s; on the loop only.
+    func cachedAnswer(_ key: DNSAnswerCache.Key, query: UnsafeRawBufferPointer, maximumSize: Int,
+                      allocator: ByteBufferAllocator) -> ByteBuffer? {
+        cache.answer(key, query: query, maximumSize: maximumSize, now: Self.seconds(), allocator: allocator)
+    }
+
     /// Forgets every kept answer (the network's upstream servers changed).
     func flushCache() {
         loop.execute { self.cache.flush() }

@@ -10,6 +10,8 @@ struct DNSQueryProcessor: Sendable {
 
     enum Outcome {
         case reply([UInt8])
+        /// An answer already in a buffer of the channel's allocator.
+        case buffer(ByteBuffer)
         case later(EventLoopFuture<[UInt8]>)
         case none
     }
@@ -19,11 +21,18 @@ struct DNSQueryProcessor: Sendable {
     let network: String
 
     func process(_ bytes: [UInt8], from client: IPAddress, over transport: Transport) -> Outcome {
+        bytes.withUnsafeBytes { process($0, from: client, over: transport, allocator: ByteBufferAllocator()) }
+    }
+
+    /// `bytes` is valid only for the call (a UDP query is read straight from the channel's
+    /// receive buffer); it is copied only when the query goes upstream.
+    func process(_ bytes: UnsafeRawBufferPointer, from client: IPAddress, over transport: Transport,
+                 allocator: ByteBufferAllocator) -> Outcome {
         let (allowed, local) = zone.withLockedValue { ($0.isAllowed(client: client), $0.isHostItself(client)) }
         guard allowed else { return .none }
         let query: DNSMessage
         do { query = try DNSMessage.parse(bytes) } catch {
-            return DNSResponder.formatError(for: bytes).map(Outcome.reply) ?? .none
+            return DNSResponder.formatError(for: Array(bytes)).map(Outcome.reply) ?? .none
         }
         let decision = zone.withLockedValue { DNSResponder.decide(query, zone: $0, client: client) }
         switch decision {
@@ -33,10 +42,14 @@ struct DNSQueryProcessor: Sendable {
             return .reply(message.encoded(maxSize: transport == .udp ? query.maximumUDPResponseSize : Int(UInt16.max)))
         case .forward(let upstreams):
             let maximumSize = transport == .udp ? query.maximumUDPResponseSize : Int(UInt16.max)
-            let request = DNSForwarder.Request(query: bytes, questions: query.questions, client: client, clientIsHost: local,
-                                               cacheKey: DNSAnswerCache.key(for: query), maximumSize: maximumSize)
+            let key = DNSAnswerCache.key(for: query)
             // A UDP query is read on the forwarder's loop: a kept answer goes back at once.
-            if transport == .udp, forwarder.loop.inEventLoop, let hit = forwarder.cachedAnswer(request) { return .reply(hit) }
+            if transport == .udp, let key, forwarder.loop.inEventLoop,
+               let hit = forwarder.cachedAnswer(key, query: bytes, maximumSize: maximumSize, allocator: allocator) {
+                return .buffer(hit)
+            }
+            let request = DNSForwarder.Request(query: Array(bytes), questions: query.questions, client: client, clientIsHost: local,
+                                               cacheKey: key, maximumSize: maximumSize)
             let future = transport == .udp ? forwarder.forward(request, to: upstreams) : forwarder.forwardTCP(request, to: upstreams)
             return .later(future.flatMapErrorThrowing { _ in DNSResponder.reply(to: query, code: .servFail).encoded() })
         }

@@ -145,13 +145,16 @@ final class DNSUDPHandler: ChannelInboundHandler, Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         guard let client = envelope.remoteAddress.patchbayAddress else { return }
-        let bytes = Array(envelope.data.readableBytesView)
-        switch processor.process(bytes, from: client, over: .udp) {
+        let allocator = context.channel.allocator
+        let outcome = envelope.data.withUnsafeReadableBytes { processor.process($0, from: client, over: .udp, allocator: allocator) }
+        switch outcome {
         case .none:
             return
         case .reply(let reply):
             context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: ByteBuffer(bytes: reply))),
                           promise: nil)
+        case .buffer(let reply):
+            context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: reply)), promise: nil)
         case .later(let future):
             let channel = context.channel, remote = envelope.remoteAddress, forwarder = processor.forwarder
             future.whenSuccess { reply in
@@ -202,6 +205,8 @@ final class DNSTCPHandler: ChannelInboundHandler, @unchecked Sendable {
             context.close(promise: nil)
         case .reply(let reply):
             context.writeAndFlush(wrapOutboundOut(.tcpFramed(reply)), promise: nil)
+        case .buffer(let reply):
+            context.writeAndFlush(wrapOutboundOut(.tcpFramed(Array(reply.readableBytesView))), promise: nil)
         case .later(let future):
             let channel = context.channel
             inFlight += 1

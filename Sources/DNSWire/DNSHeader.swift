@@ -94,6 +94,10 @@ public struct DNSHeader: Sendable, Hashable {
 
     /// Reads the header at the start of `bytes`.
     public static func parse(_ bytes: [UInt8]) throws(DNSWireError) -> DNSHeader {
+        try bytes.withDNSBytes { (raw) throws(DNSWireError) in try parse(raw) }
+    }
+
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(DNSWireError) -> DNSHeader {
         guard bytes.count >= length else {
             throw DNSWireError(.truncatedHeader, "\(bytes.count) bytes is shorter than the 12-byte header", offset: 0)
         }

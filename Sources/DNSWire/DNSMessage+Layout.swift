@@ -15,6 +15,10 @@ extension DNSMessage {
     /// The layout of `bytes`, walked with the same checks as `parse` for names, counts and
     /// lengths; RDATA is skipped, not read (call `parse` first when its content matters).
     public static func layout(_ bytes: [UInt8]) throws(DNSWireError) -> DNSMessageLayout {
+        try bytes.withDNSBytes { (raw) throws(DNSWireError) in try layout(raw) }
+    }
+
+    public static func layout(_ bytes: UnsafeRawBufferPointer) throws(DNSWireError) -> DNSMessageLayout {
         let header = try DNSHeader.parse(bytes)
         var reader = DNSReader(bytes, offset: DNSHeader.length)
         _ = try readQuestions(&reader, count: header.questionCount)

@@ -54,6 +54,11 @@ public struct DNSMessage: Sendable, Hashable {
     /// server can answer any failure here with FORMERR. Bytes after the last record are
     /// ignored: they carry nothing the message means.
     public static func parse(_ bytes: [UInt8]) throws(DNSWireError) -> DNSMessage {
+        try bytes.withDNSBytes { (raw) throws(DNSWireError) in try parse(raw) }
+    }
+
+    /// `parse` of bytes that stay valid only for the call, such as a channel's receive buffer.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(DNSWireError) -> DNSMessage {
         let header = try DNSHeader.parse(bytes)
         var reader = DNSReader(bytes, offset: DNSHeader.length)
         var message = DNSMessage(header: header)
@@ -68,6 +73,10 @@ public struct DNSMessage: Sendable, Hashable {
     /// (a forwarder matching an upstream's answer to its query); the records after it are not
     /// read.
     public static func parseQuestions(_ bytes: [UInt8]) throws(DNSWireError) -> (header: DNSHeader, questions: [DNSQuestion]) {
+        try bytes.withDNSBytes { (raw) throws(DNSWireError) in try parseQuestions(raw) }
+    }
+
+    public static func parseQuestions(_ bytes: UnsafeRawBufferPointer) throws(DNSWireError) -> (header: DNSHeader, questions: [DNSQuestion]) {
         let header = try DNSHeader.parse(bytes)
         var reader = DNSReader(bytes, offset: DNSHeader.length)
         return (header, try readQuestions(&reader, count: header.questionCount))

@@ -6,12 +6,14 @@ struct DNSReader {
     /// most 127 labels, so more jumps than this are an attack (each costs a pass over the chain).
     static let maximumPointers = 128
 
-    let bytes: [UInt8]
+    /// The message, borrowed for the length of one parse (a UDP server parses straight out of
+    /// the buffer the datagram was read into).
+    let bytes: UnsafeRawBufferPointer
     var offset: Int
     /// While reading RDATA: where it ends and where its RDLENGTH field sits (for errors).
     private var rdata: (end: Int, lengthOffset: Int)?
 
-    init(_ bytes: [UInt8], offset: Int = 0) {
+    init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0) {
         self.bytes = bytes
         self.offset = offset
     }
@@ -63,7 +65,8 @@ struct DNSReader {
 
     mutating func uint32(_ what: String) throws(DNSWireError) -> UInt32 {
         let range = try take(4, what)
-        return range.reduce(0) { $0 << 8 | UInt32(bytes[$1]) }
+        let at = range.lowerBound
+        return UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
     }
 
     mutating func bytes(_ count: Int, _ what: String) throws(DNSWireError) -> [UInt8] {
@@ -149,5 +152,13 @@ struct DNSReader {
                                    offset: position)
             }
         }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// `withUnsafeBytes` for a body that throws `DNSWireError` (the standard library's rethrows
+    /// an untyped error).
+    func withDNSBytes<T>(_ body: (UnsafeRawBufferPointer) throws(DNSWireError) -> T) throws(DNSWireError) -> T {
+        try withUnsafeBytes { raw in Result { () throws(DNSWireError) in try body(raw) } }.get()
     }
 }
