@@ -72,10 +72,7 @@ let package = Package(
             exclude: ["openapi.json"]),
         .target(
             name: "PatchbayClient",
-            dependencies: ["PatchbayModel",
-                           .product(name: "NIOCore", package: "swift-nio"),
-                           .product(name: "NIOPosix", package: "swift-nio"),
-                           .product(name: "NIOHTTP1", package: "swift-nio")]),
+            dependencies: ["PatchbayModel", "CPatchbay"]),
         .target(
             name: "PatchbayCommands",
             dependencies: ["PatchbayModel", "PatchbayClient",

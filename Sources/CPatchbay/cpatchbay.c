@@ -19,6 +19,7 @@
 #include <grp.h>
 #include <sys/auxv.h>
 #include <sys/ioctl.h>
+#include <sys/un.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -460,4 +461,16 @@ int cpatchbay_drop_privileges(void) {
     if (setresuid(uid, uid, uid) < 0) return -errno;
     if (geteuid() != uid || getegid() != gid) return -EPERM;
     return 0;
+}
+
+int cpatchbay_unix_socket_address(int fd, const char *path, int bind_it) {
+    struct sockaddr_un address;
+    memset(&address, 0, sizeof(address));
+    address.sun_family = AF_UNIX;
+    size_t length = strlen(path);
+    if (length >= sizeof(address.sun_path)) return -ENAMETOOLONG;
+    memcpy(address.sun_path, path, length);
+    int rc = bind_it ? bind(fd, (struct sockaddr *)&address, sizeof(address))
+                     : connect(fd, (struct sockaddr *)&address, sizeof(address));
+    return rc == 0 ? 0 : -errno;
 }

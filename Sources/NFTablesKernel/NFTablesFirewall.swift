@@ -111,6 +111,11 @@ public final class NFTablesFirewall: FirewallApplying {
 
     private func finish(_ state: FirewallState, _ opened: [(ForeignForwardChain, String)]) {
         applied.withLock { $0 = state }
+        // The state file is written by the next job on this thread, after the caller has its
+        // answer: listing both tables and writing the file was half of a network start's
+        // firewall time. Jobs run in order, so the next transaction still starts from it, and a
+        // daemon killed before it finds the previous file and re-applies (see `writeState`).
+        thread.submit { self.writeState(state) }
         for (chain, bridge) in opened {
             let network = state.coexistence.first { $0.value == bridge }?.key ?? bridge
             logger.warning("""
@@ -119,7 +124,6 @@ public final class NFTablesFirewall: FirewallApplying {
                 removed when the network stops (patchbayd --no-firewall-coexistence turns this off)
                 """)
         }
-        writeState(state)
     }
 
     /// Other programs' tables that can hold a forward base chain: read alone, so the cost of a

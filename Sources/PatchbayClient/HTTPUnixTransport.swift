@@ -1,61 +1,143 @@
-import Foundation
-import NIOCore
-import NIOHTTP1
-import NIOPosix
+import CPatchbay
+import FoundationEssentials
+import Glibc
 import PatchbayModel
 
-/// One HTTP/1.1 exchange over the daemon's unix socket. The CLI makes one request per run, so a
-/// connection per request keeps this small and leaves nothing open between commands.
+/// The request methods the API uses.
+enum HTTPVerb: String, Sendable {
+    case GET, POST, PUT, DELETE
+}
+
+/// One HTTP/1.1 exchange over the daemon's unix socket, with plain blocking system calls on the
+/// calling thread. The CLI makes one request per run and does nothing while it waits, so this
+/// is all it needs; an event loop group (two threads started, then stopped) was most of what a
+/// `patchbay net-list` cost beyond curl's (BENCHMARKS.md).
 struct HTTPUnixTransport: Sendable {
     let socketPath: String
+    /// How long the daemon may take to answer one request.
+    var timeoutSeconds = 120
 
     struct Reply: Sendable {
         var status: Int
         var body: Data
     }
 
-    func send(method: HTTPMethod, path: String, body: Data?) async throws(PatchbayError) -> Reply {
-        do {
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(.seconds(5))
-                .connect(unixDomainSocketPath: socketPath) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
-                    }
-                }
-            return try await channel.executeThenClose { inbound, outbound in
-                var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
-                head.headers.add(name: "Host", value: "patchbayd")
-                head.headers.add(name: "Connection", value: "close")
-                head.headers.add(name: "Content-Length", value: String(body?.count ?? 0))
-                if body != nil { head.headers.add(name: "Content-Type", value: "application/json") }
-                var parts: [HTTPClientRequestPart] = [.head(head)]
-                if let body { parts.append(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-                parts.append(.end(nil))
-                // One write: the daemon answers (and, asked to, closes) as soon as it has the whole
-                // request, and a later separate write of the end would then find the channel closed
-                // although the answer is already on its way.
-                do { try await outbound.write(contentsOf: parts) } catch {
-                    // The answer, if it came, is read below; only without one is this an error.
-                }
+    func send(method: HTTPVerb, path: String, body: Data?) async throws(PatchbayError) -> Reply {
+        let fd = try connect()
+        defer { close(fd) }
+        var head = "\(method.rawValue) \(path) HTTP/1.1\r\nHost: patchbayd\r\nConnection: close\r\nContent-Length: \(body?.count ?? 0)\r\n"
+        if body != nil { head += "Content-Type: application/json\r\n" }
+        head += "\r\n"
+        // One write for the whole request: the daemon answers (and closes) as soon as it has it.
+        var request = Array(head.utf8)
+        if let body { request.append(contentsOf: body) }
+        try write(request, to: fd)
+        return try HTTPReplyReader.parse(try readAll(fd), socketPath: socketPath)
+    }
 
-                var status = 0
-                var collected = ByteBuffer()
-                for try await part in inbound {
-                    switch part {
-                    case .head(let responseHead): status = Int(responseHead.status.code)
-                    case .body(var chunk): collected.writeBuffer(&chunk)
-                    case .end: return Reply(status: status, body: Data(collected.readableBytesView))
-                    }
-                }
-                throw PatchbayError(.unavailable, "patchbayd closed the connection before answering")
+    private func unreachable(_ cause: String) -> PatchbayError {
+        PatchbayError(.unavailable, "cannot reach patchbayd at \(socketPath) (is it running? set --socket or PATCHBAY_SOCKET)", cause: cause)
+    }
+
+    private func connect() throws(PatchbayError) -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw unreachable(String(cString: strerror(errno))) }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let rc = cpatchbay_unix_socket_address(fd, socketPath, 0)
+        guard rc == 0 else {
+            close(fd)
+            if rc == -ENAMETOOLONG {
+                throw PatchbayError(.invalidArgument, "the socket path '\(socketPath)' is longer than a unix socket path can be (107 bytes)")
             }
-        } catch let error as PatchbayError {
-            throw error
-        } catch {
-            throw PatchbayError(.unavailable, "cannot reach patchbayd at \(socketPath) (is it running? set --socket or PATCHBAY_SOCKET)",
-                                cause: "\(error)")
+            throw unreachable(String(cString: strerror(-rc)))
         }
+        return fd
+    }
+
+    private func write(_ bytes: [UInt8], to fd: Int32) throws(PatchbayError) {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                // The daemon may have answered and closed before taking the whole request (a
+                // refusal); the answer, if any, is read next.
+                return
+            }
+            sent += n
+        }
+    }
+
+    private func readAll(_ fd: Int32) throws(PatchbayError) -> [UInt8] {
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK {
+                    throw PatchbayError(.unavailable, "patchbayd at \(socketPath) did not answer within \(timeoutSeconds) s")
+                }
+                throw unreachable(String(cString: strerror(errno)))
+            }
+            if n == 0 { return received }
+            received.append(contentsOf: chunk[..<n])
+        }
+    }
+}
+
+/// Reads an HTTP/1.1 response that ended with the connection (the request asked for
+/// `Connection: close`): the status line, the headers, and a body framed by Content-Length, by
+/// chunks, or by the end of the connection (RFC 9112 §6.3).
+enum HTTPReplyReader {
+    static func parse(_ bytes: [UInt8], socketPath: String) throws(PatchbayError) -> HTTPUnixTransport.Reply {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        guard let headEnd = bytes.firstRange(of: separator) else {
+            throw PatchbayError(.unavailable, "patchbayd at \(socketPath) closed the connection before answering")
+        }
+        let head = String(decoding: bytes[..<headEnd.lowerBound], as: UTF8.self)
+        let lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
+        let statusFields = lines.first?.split(separator: " ") ?? []
+        guard statusFields.count >= 2, statusFields[0].hasPrefix("HTTP/1."), let status = Int(statusFields[1]) else {
+            throw PatchbayError(.unavailable, "patchbayd at \(socketPath) sent no HTTP status line", cause: String(lines.first ?? ""))
+        }
+        var contentLength: Int?
+        var chunked = false
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].lowercased()
+            let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
+            if name == "content-length" { contentLength = Int(value) }
+            if name == "transfer-encoding" && value.lowercased().contains("chunked") { chunked = true }
+        }
+        let rest = bytes[headEnd.upperBound...]
+        if chunked { return .init(status: status, body: Data(try dechunk(rest, socketPath: socketPath))) }
+        if let contentLength {
+            guard rest.count >= contentLength else {
+                throw PatchbayError(.unavailable, "patchbayd at \(socketPath) closed the connection in the middle of its answer")
+            }
+            return .init(status: status, body: Data(rest.prefix(contentLength)))
+        }
+        return .init(status: status, body: Data(rest))
+    }
+
+    /// RFC 9112 §7.1: size in hex (extensions after ';'), CRLF, data, CRLF; a size of 0 ends it.
+    static func dechunk(_ bytes: ArraySlice<UInt8>, socketPath: String) throws(PatchbayError) -> [UInt8] {
+        var body: [UInt8] = []
+        var position = bytes.startIndex
+        let crlf: [UInt8] = [13, 10]
+        while true {
+            guard let lineEnd = bytes[position...].firstRange(of: crlf) else { break }
+            let sizeText = String(decoding: bytes[position..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
+            guard let size = Int(sizeText.filter { $0 != " " && $0 != "\t" }, radix: 16), size >= 0 else { break }
+            if size == 0 { return body }
+            let start = lineEnd.upperBound
+            guard bytes.endIndex - start >= size + 2 else { break }
+            body.append(contentsOf: bytes[start..<(start + size)])
+            position = start + size + 2
+        }
+        throw PatchbayError(.unavailable, "patchbayd at \(socketPath) sent a malformed chunked answer")
     }
 }

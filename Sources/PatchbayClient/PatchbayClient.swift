@@ -1,5 +1,6 @@
-import Foundation
-import NIOHTTP1
+import FoundationEssentials
+import Glibc
+
 import PatchbayModel
 
 /// The typed client of patchbayd's API that the CLI uses. Every method either returns the
@@ -104,11 +105,11 @@ public struct PatchbayClient: Sendable {
 
     // MARK: - Plumbing
 
-    private func call<T: Decodable>(_ method: HTTPMethod, _ path: String) async throws(PatchbayError) -> T {
+    private func call<T: Decodable>(_ method: HTTPVerb, _ path: String) async throws(PatchbayError) -> T {
         try decode(T.self, try await raw(method, path, body: nil))
     }
 
-    private func call<T: Decodable>(_ method: HTTPMethod, _ path: String, body: some Encodable) async throws(PatchbayError) -> T {
+    private func call<T: Decodable>(_ method: HTTPVerb, _ path: String, body: some Encodable) async throws(PatchbayError) -> T {
         let data: Data
         do { data = try JSONEncoder().encode(body) } catch {
             throw PatchbayError(.internal, "cannot encode the request", cause: "\(error)")
@@ -116,7 +117,7 @@ public struct PatchbayClient: Sendable {
         return try decode(T.self, try await raw(method, path, body: data))
     }
 
-    private func raw(_ method: HTTPMethod, _ path: String, body: Data?) async throws(PatchbayError) -> HTTPUnixTransport.Reply {
+    private func raw(_ method: HTTPVerb, _ path: String, body: Data?) async throws(PatchbayError) -> HTTPUnixTransport.Reply {
         let reply = try await transport.send(method: method, path: path, body: body)
         guard (200..<300).contains(reply.status) else {
             if let decoded = try? JSONDecoder().decode(ErrorResponse.self, from: reply.body) { throw decoded.error }
@@ -132,9 +133,19 @@ public struct PatchbayClient: Sendable {
         }
     }
 
+    /// A name as one path segment (RFC 3986 §3.3 pchar): unreserved characters, sub-delims, ':'
+    /// and '@' stay, every other byte of its UTF-8 is percent-encoded.
     private func escape(_ name: String) -> String {
-        var allowed = CharacterSet.urlPathAllowed
-        allowed.remove(charactersIn: "/?#%")
-        return name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name
+        let kept = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@".utf8)
+        var escaped = ""
+        for byte in name.utf8 {
+            if kept.contains(byte) {
+                escaped.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                let hex = Array("0123456789ABCDEF".utf8)
+                escaped += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]], as: UTF8.self)
+            }
+        }
+        return escaped
     }
 }

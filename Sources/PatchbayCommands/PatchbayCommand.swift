@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import PatchbayModel
 
 /// `patchbay`: the CLI, a client of patchbayd with virsh's verbs.
@@ -29,18 +30,18 @@ public struct PatchbayCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-            Foundation.exit(0)
+            Glibc.exit(0)
         } catch let error as PatchbayError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            Foundation.exit(1)
+            POSIXIO.writeStandardError("error: \(error.description)\n")
+            Glibc.exit(1)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error))
-                Foundation.exit(0)
+                Glibc.exit(0)
             }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-            Foundation.exit(code == .validationFailure ? 2 : 1)
+            POSIXIO.writeStandardError(fullMessage(for: error) + "\n")
+            Glibc.exit(code == .validationFailure ? 2 : 1)
         }
     }
 }

@@ -55,15 +55,9 @@ let request = HelperRequest(bridge: bridge, vnetHeader: useVnet, owner: ownerOve
 
 let connection = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
 guard connection >= 0 else { fail("cannot create a socket: \(String(cString: strerror(errno)))") }
-var address = sockaddr_un()
-address.sun_family = sa_family_t(AF_UNIX)
-let pathBytes = Array(socketPath.utf8)
-guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else { fail("socket path \(socketPath) is too long") }
-withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, byte) in pathBytes.enumerated() { raw[i] = byte } }
-let connected = withUnsafePointer(to: &address) {
-    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(connection, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-}
-guard connected == 0 else { fail("cannot reach patchbayd at \(socketPath): \(String(cString: strerror(errno)))") }
+let connected = cpatchbay_unix_socket_address(connection, socketPath, 0)
+if connected == -ENAMETOOLONG { fail("socket path \(socketPath) is too long") }
+guard connected == 0 else { fail("cannot reach patchbayd at \(socketPath): \(String(cString: strerror(-connected)))") }
 _ = cpatchbay_set_receive_timeout(connection, 30_000)
 
 let body = Array((try? JSONEncoder().encode(request)) ?? Data()) + [UInt8(ascii: "\n")]

@@ -1,3 +1,4 @@
+import CPatchbay
 import Foundation
 import PatchbayModel
 
@@ -74,17 +75,9 @@ struct DaemonFiles {
         guard FileManager.default.fileExists(atPath: socketPath) else { return }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let pathBytes = Array(socketPath.utf8)
-        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        let connected = cpatchbay_unix_socket_address(fd, socketPath, 0)
+        if connected == -ENAMETOOLONG {
             throw PatchbayError(.invalidArgument, "socket path \(socketPath) is too long")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in pathBytes.enumerated() { raw[i] = byte }
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         if connected == 0 {
             throw PatchbayError(.operationInvalid, "another daemon is serving \(socketPath)")

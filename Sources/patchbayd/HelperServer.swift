@@ -27,19 +27,13 @@ final class HelperServer: Sendable {
         unlink(socketPath)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw PatchbayError(.kernel, "cannot create the helper socket", cause: String(cString: strerror(errno))) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(socketPath.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        let bound = cpatchbay_unix_socket_address(fd, socketPath, 1)
+        if bound == -ENAMETOOLONG {
             close(fd)
             throw PatchbayError(.invalidArgument, "helper socket path \(socketPath) is too long")
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, byte) in bytes.enumerated() { raw[i] = byte } }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
         guard bound == 0, chmod(socketPath, 0o666) == 0, listen(fd, 64) == 0 else {
-            let error = String(cString: strerror(errno))
+            let error = String(cString: strerror(bound < 0 ? -bound : errno))
             close(fd)
             throw PatchbayError(.kernel, "cannot listen on the helper socket \(socketPath)", cause: error)
         }

@@ -17,6 +17,9 @@ int cpatchbay_netlink_open(const char *netns_path, uint32_t groups, uint32_t *po
 
 /* Sets SO_RCVTIMEO so a lost reply cannot block a caller forever. */
 int cpatchbay_set_receive_timeout(int fd, int milliseconds);
+/* Connects (bind == 0) or binds (bind != 0) fd to the unix socket at path; 0, -ENAMETOOLONG when
+ * the path does not fit sun_path, or -errno. */
+int cpatchbay_unix_socket_address(int fd, const char *path, int bind);
 
 /* Flags for cpatchbay_tap_create. */
 #define CPATCHBAY_TAP_VNET_HDR 0x1

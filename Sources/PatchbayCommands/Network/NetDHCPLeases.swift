@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import PatchbayModel
 
 struct NetDHCPLeases: AsyncParsableCommand {
@@ -23,11 +24,8 @@ struct NetDHCPLeases: AsyncParsableCommand {
         }
         // virsh's columns; the expiry in local time as "YYYY-MM-DD HH:MM:SS".
         var table = VirshTable("Expiry Time", "MAC address", "Protocol", "IP address", "Hostname", "Client ID or DUID")
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        formatter.locale = Locale(identifier: "en_US_POSIX")
         for lease in leases {
-            let expiry = lease.expiryTime.map { formatter.string(from: Date(timeIntervalSince1970: TimeInterval($0))) } ?? "never"
+            let expiry = lease.expiryTime.map { POSIXIO.localTime(Int64($0)) } ?? "never"
             table.append(expiry, lease.mac, lease.protocolName, "\(lease.ipAddress)/\(lease.prefix)", lease.hostname ?? "-", lease.clientID ?? "-")
         }
         print(table.render(), terminator: "")

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import PatchbayModel
 
 struct NetDefine: AsyncParsableCommand {
@@ -12,7 +13,7 @@ struct NetDefine: AsyncParsableCommand {
     func run() async throws {
         let xml: String
         if file == "-" {
-            xml = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            xml = String(decoding: POSIXIO.readStandardInput(), as: UTF8.self)
         } else {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw PatchbayError(.invalidArgument, "cannot read network XML file '\(file)'")

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import PatchbayModel
 
 /// `net-edit`: the persistent definition in $VISUAL or $EDITOR, defined again on save. An edit
@@ -15,7 +16,7 @@ struct NetEdit: AsyncParsableCommand {
         let client = connection.client
         let original = try await client.networkXML(network, inactive: true)
         let directory = try Self.privateDirectory()
-        let file = directory.appendingPathComponent("\(network.replacingOccurrences(of: "/", with: "_")).xml")
+        let file = directory.appendingPathComponent("\(String(network.map { $0 == "/" ? "_" : $0 })).xml")
         try Self.createPrivateFile(file.path, contents: original)
 
         let environment = ProcessInfo.processInfo.environment
@@ -68,11 +69,6 @@ struct NetEdit: AsyncParsableCommand {
 
     /// Runs the editor through the shell, as virsh does, so "$EDITOR" may carry arguments.
     private func runEditor(_ editor: String, file: String) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "\(editor) \"$1\"", "sh", file]
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        try POSIXIO.runShell("\(editor) \"$1\"", arguments: ["sh", file])
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import PatchbayClient
 
 /// How every command finds the daemon: `--socket`, else $PATCHBAY_SOCKET, else the default path.

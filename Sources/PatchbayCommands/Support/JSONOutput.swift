@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// `--json` output: sorted keys and pretty printing, so scripts and diffs both read it well.
 enum JSONOutput {
