@@ -42,6 +42,10 @@ fuzz-xml:
 fuzz-dns:
 	scripts/fuzz.sh FuzzDNSWire $(FUZZ_SECONDS) Fuzz/FuzzDNSWire/seeds
 
+.PHONY: fuzz-http-reply
+fuzz-http-reply:
+	scripts/fuzz.sh FuzzHTTPReply $(FUZZ_SECONDS) Fuzz/FuzzHTTPReply/seeds
+
 .PHONY: fuzz-dhcp
 fuzz-dhcp:
 	scripts/fuzz.sh FuzzDHCPWire $(FUZZ_SECONDS) Fuzz/FuzzDHCPWire/seeds

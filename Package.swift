@@ -139,6 +139,9 @@ if ProcessInfo.processInfo.environment["PATCHBAY_FUZZ"] != nil {
     package.products.append(.executable(name: "FuzzHelperACL", targets: ["FuzzHelperACL"]))
     package.targets.append(.executableTarget(name: "FuzzHelperACL", dependencies: ["PatchbayModel"],
                                              path: "Fuzz/FuzzHelperACL"))
+    package.products.append(.executable(name: "FuzzHTTPReply", targets: ["FuzzHTTPReply"]))
+    package.targets.append(.executableTarget(name: "FuzzHTTPReply", dependencies: ["PatchbayClient"],
+                                             path: "Fuzz/FuzzHTTPReply"))
     package.products.append(.executable(name: "FuzzDNSWire", targets: ["FuzzDNSWire"]))
     package.targets.append(.executableTarget(name: "FuzzDNSWire", dependencies: ["DNSWire", "PatchbayModel"],
                                              path: "Fuzz/FuzzDNSWire"))

@@ -13,7 +13,18 @@ public func fuzzDNSWire(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     // The forwarder's reply check reads the header and questions alone: whatever parses whole
     // must give it the same header and questions.
     let questionsOnly = try? DNSMessage.parseQuestions(bytes)
+    // The cache's layout walk: never a crash, and on any message that parses, one TTL offset per
+    // record, each pointing at that record's TTL.
+    let layout = try? DNSMessage.layout(bytes)
     guard let message = try? DNSMessage.parse(bytes) else { return 0 }
+    let records = message.answers + message.authority + message.additional
+    guard let layout, layout.ttlOffsets.count == records.count else {
+        fatalError("layout disagrees with parse:\n\(message)\n\(String(describing: layout))")
+    }
+    for (record, offset) in zip(records, layout.ttlOffsets) {
+        let ttl = bytes[offset..<offset + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        if ttl != record.ttl { fatalError("layout's TTL offset \(offset) holds \(ttl), the record says \(record.ttl)") }
+    }
     guard let questionsOnly, questionsOnly.header == message.header, questionsOnly.questions == message.questions else {
         fatalError("parseQuestions disagrees with parse:\n\(message)\n\(String(describing: questionsOnly))")
     }

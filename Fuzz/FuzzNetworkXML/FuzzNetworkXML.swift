@@ -7,6 +7,7 @@ import PatchbayModel
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzNetworkXML(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+    fuzzNetworkPortXML(text)
     let fixedUUID = NetworkUUID("81ff0d90-c91e-6742-64da-4a736edb9a9b")!
     guard let parsed = try? NetworkXML.read(text, level: .document, generateUUID: { fixedUUID }) else { return 0 }
     let formatted = NetworkXML.format(parsed.definition)
@@ -20,6 +21,19 @@ public func fuzzNetworkXML(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         fatalError("formatted output does not read back: \(error)\n\(formatted)")
     }
     return 0
+}
+
+/// The network port reader (`net-port-dumpxml`'s format) under the same rule: refused, or a
+/// definition whose formatted XML reads back to the same text.
+func fuzzNetworkPortXML(_ text: String) {
+    guard let port = try? NetworkPortXMLParser.parse(text) else { return }
+    let formatted = NetworkPortXMLFormatter.format(port)
+    do {
+        let again = NetworkPortXMLFormatter.format(try NetworkPortXMLParser.parse(formatted))
+        if again != formatted { fatalError("port format → parse → format changed the text:\n--- first\n\(formatted)--- second\n\(again)") }
+    } catch {
+        fatalError("formatted port XML does not read back: \(error)\n\(formatted)")
+    }
 }
 
 /// SwiftPM links executables with `main` aliased to `<Target>_main`; libFuzzer brings the real

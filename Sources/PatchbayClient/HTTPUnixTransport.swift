@@ -12,14 +12,14 @@ enum HTTPVerb: String, Sendable {
 /// calling thread. The CLI makes one request per run and does nothing while it waits, so this
 /// is all it needs; an event loop group (two threads started, then stopped) was most of what a
 /// `patchbay net-list` cost beyond curl's (BENCHMARKS.md).
-struct HTTPUnixTransport: Sendable {
+public struct HTTPUnixTransport: Sendable {
     let socketPath: String
     /// How long the daemon may take to answer one request.
     var timeoutSeconds = 120
 
-    struct Reply: Sendable {
-        var status: Int
-        var body: Data
+    public struct Reply: Sendable {
+        public var status: Int
+        public var body: Data
     }
 
     func send(method: HTTPVerb, path: String, body: Data?) async throws(PatchbayError) -> Reply {
@@ -91,8 +91,8 @@ struct HTTPUnixTransport: Sendable {
 /// Reads an HTTP/1.1 response that ended with the connection (the request asked for
 /// `Connection: close`): the status line, the headers, and a body framed by Content-Length, by
 /// chunks, or by the end of the connection (RFC 9112 §6.3).
-enum HTTPReplyReader {
-    static func parse(_ bytes: [UInt8], socketPath: String) throws(PatchbayError) -> HTTPUnixTransport.Reply {
+public enum HTTPReplyReader {
+    public static func parse(_ bytes: [UInt8], socketPath: String) throws(PatchbayError) -> HTTPUnixTransport.Reply {
         let separator: [UInt8] = [13, 10, 13, 10]
         guard let headEnd = bytes.firstRange(of: separator) else {
             throw PatchbayError(.unavailable, "patchbayd at \(socketPath) closed the connection before answering")
@@ -124,7 +124,7 @@ enum HTTPReplyReader {
     }
 
     /// RFC 9112 §7.1: size in hex (extensions after ';'), CRLF, data, CRLF; a size of 0 ends it.
-    static func dechunk(_ bytes: ArraySlice<UInt8>, socketPath: String) throws(PatchbayError) -> [UInt8] {
+    public static func dechunk(_ bytes: ArraySlice<UInt8>, socketPath: String) throws(PatchbayError) -> [UInt8] {
         var body: [UInt8] = []
         var position = bytes.startIndex
         let crlf: [UInt8] = [13, 10]
