@@ -101,6 +101,12 @@ struct DHCPLeaseTable {
         return nil
     }
 
+    /// The ranges changed (a `net-update`): what was learnt about them by index no longer holds.
+    mutating func rangesChanged() {
+        cursors = [:]
+        exhausted = [:]
+    }
+
     mutating func offer(_ address: IPv4Address, to client: ClientKey, origin: DHCPOrigin?, now: Int64) {
         if let previous = offerByClient[client], previous != address {
             offers[previous] = nil

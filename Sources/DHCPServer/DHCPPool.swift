@@ -8,6 +8,12 @@ public struct DHCPPool: Sendable, Hashable {
         public var last: IPv4Address
         /// nil: the default lease time; 0: infinite.
         public var leaseSeconds: UInt64?
+
+        public init(first: IPv4Address, last: IPv4Address, leaseSeconds: UInt64? = nil) {
+            self.first = first
+            self.last = last
+            self.leaseSeconds = leaseSeconds
+        }
     }
 
     public struct Reservation: Sendable, Hashable {

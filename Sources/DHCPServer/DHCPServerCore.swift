@@ -34,6 +34,7 @@ public struct DHCPServerCore: Sendable {
     /// A new configuration for the same network (a `net-update` of its hosts or ranges): the
     /// leases and offers stay; an address the new pool no longer has is NAKed at its next renewal.
     public mutating func reconfigure(_ pool: DHCPPool) {
+        if pool.ranges != self.pool.ranges { table.rangesChanged() }
         self.pool = pool
     }
 

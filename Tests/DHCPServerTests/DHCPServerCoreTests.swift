@@ -124,6 +124,12 @@ import Testing
         #expect(core.handle(Self.request(.discover, mac: "52:54:00:00:00:06"), now: 5).reply == nil)
         // An offer that lapses frees its address without any request: seen once the second is over.
         #expect(core.handle(Self.request(.discover, mac: "52:54:00:00:00:06"), now: 5 + 61).reply?.yiaddr == IPv4Address("192.168.122.101"))
+        // A range added by a net-update is used at once, in the same second.
+        #expect(core.handle(Self.request(.discover, mac: "52:54:00:00:00:07"), now: 66).reply == nil)
+        var pool = core.pool
+        pool.ranges.append(DHCPPool.Range(first: IPv4Address("192.168.122.160")!, last: IPv4Address("192.168.122.160")!))
+        core.reconfigure(pool)
+        #expect(core.handle(Self.request(.discover, mac: "52:54:00:00:00:07"), now: 66).reply?.yiaddr == IPv4Address("192.168.122.160"))
     }
 
     @Test func rangeLeaseTimesApply() throws {
