@@ -54,7 +54,13 @@ extension IPAddress {
 
     /// Whether both addresses are of one family and share the first `prefixLength` bits.
     public func isInSubnet(of network: IPAddress, prefixLength: Int) -> Bool {
-        isIPv4 == network.isIPv4 && masked(to: prefixLength) == network.masked(to: prefixLength)
+        // IPv4 as integers: every DNS query is checked against the network's subnets, and
+        // masking byte arrays allocated twice per check.
+        if case .v4(let address) = self, case .v4(let subnet) = network {
+            let mask = IPv4Address.netmask(prefixLength: max(0, min(32, prefixLength))).value
+            return address.value & mask == subnet.value & mask
+        }
+        return isIPv4 == network.isIPv4 && masked(to: prefixLength) == network.masked(to: prefixLength)
     }
 }
 
