@@ -115,3 +115,23 @@ import Testing
         #expect(PatchbayError(.kernel, "create bridge virbr0", cause: "File exists").description == "create bridge virbr0: File exists")
     }
 }
+
+@Suite struct SubnetTests {
+    /// The integer fast path for IPv4 agrees with masking bytes, at every prefix length, and
+    /// never matches across families.
+    @Test func subnetMembershipAgreesWithMasking() {
+        var generator = SystemRandomNumberGenerator()
+        for prefix in 0...32 {
+            for _ in 0..<50 {
+                let network = IPAddress.v4(IPv4Address(UInt32.random(in: 0 ... .max, using: &generator)))
+                let near = IPAddress.v4(IPv4Address(UInt32.random(in: 0 ... .max, using: &generator)))
+                let expected = near.masked(to: prefix) == network.masked(to: prefix)
+                #expect(near.isInSubnet(of: network, prefixLength: prefix) == expected)
+                #expect(network.isInSubnet(of: network, prefixLength: prefix))
+            }
+        }
+        #expect(IPAddress("10.0.0.1")!.isInSubnet(of: IPAddress("10.0.0.0")!, prefixLength: 8))
+        #expect(!IPAddress("11.0.0.1")!.isInSubnet(of: IPAddress("10.0.0.0")!, prefixLength: 8))
+        #expect(!IPAddress("::ffff:10.0.0.1")!.isInSubnet(of: IPAddress("10.0.0.0")!, prefixLength: 8))
+    }
+}
