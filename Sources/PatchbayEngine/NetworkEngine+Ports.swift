@@ -202,27 +202,21 @@ extension NetworkEngine {
     /// second; returns the ports removed.
     @discardableResult
     public func sweepVanishedPorts() async -> [NetworkPort] {
-        let ports: [NetworkPort]
-        let links: [LinkSnapshot]
+        let vanished: [NetworkPort]
         do {
-            ports = try await store.portsThatMayVanish().filter { $0.phase == nil }
+            let ports = try await store.portsThatMayVanish().filter { $0.phase == nil }
             guard !ports.isEmpty else { return [] }
-            links = try await self.links.links()
+            vanished = try await self.vanished(ports)
         } catch {
             logger.warning("port sweep: cannot read ports or links", metadata: ["error": "\(error)"])
             return []
         }
-        let byIndex = Dictionary(links.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
-        let byName = Dictionary(links.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var removed: [NetworkPort] = []
-        for port in ports where !Self.isAlive(port, byIndex: byIndex, byName: byName) {
+        for port in vanished {
             let gone: Bool? = try? await withNetworkLock(port.network) { () async throws(PatchbayError) -> Bool in
                 // Looked at again under the lock: the port may have been deleted or re-made.
                 guard let current = try await store.port(uuid: port.uuid), current.network == port.network,
-                      current.phase == nil else { return false }
-                let fresh = try await self.links.links()
-                guard !Self.isAlive(current, byIndex: Dictionary(fresh.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a }),
-                                    byName: Dictionary(fresh.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })) else { return false }
+                      current.phase == nil, try await !isAlive(current) else { return false }
                 try await store.delete(port: current.uuid)
                 return true
             }
@@ -232,6 +226,32 @@ extension NetworkEngine {
             }
         }
         return removed
+    }
+
+    /// Above this many ports that may vanish, the sweep dumps every link once instead of looking
+    /// each port's device up.
+    static let sweepLookupLimit = 32
+
+    /// The ports whose device is gone. Few of them (a veth or two beside a thousand TAPs
+    /// Patchbay keeps) are looked up one by one, so the sweep does not dump every link each
+    /// second; many are checked against one dump, which then costs less than their lookups.
+    private func vanished(_ ports: [NetworkPort]) async throws(PatchbayError) -> [NetworkPort] {
+        guard ports.count <= Self.sweepLookupLimit else {
+            let links = try await self.links.links()
+            let byIndex = Dictionary(links.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
+            let byName = Dictionary(links.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            return ports.filter { !Self.isAlive($0, byIndex: byIndex, byName: byName) }
+        }
+        var gone: [NetworkPort] = []
+        for port in ports where try await !isAlive(port) { gone.append(port) }
+        return gone
+    }
+
+    /// Whether the port's device is still there and still the port's: one lookup, by index (and
+    /// tag) or, for a port stored before indexes were, by name.
+    private func isAlive(_ port: NetworkPort) async throws(PatchbayError) -> Bool {
+        if let index = port.interfaceIndex { return try await links.link(index: index).map { $0.tag == port.tag } ?? false }
+        return try await links.link(named: port.device) != nil
     }
 
     static func isAlive(_ port: NetworkPort, byIndex: [Int32: LinkSnapshot], byName: [String: LinkSnapshot]) -> Bool {
