@@ -6,8 +6,9 @@ import PatchbayModel
 public protocol BridgePortControlling: Sendable {
     /// The interface index of the bridge `name`, nil when it does not exist.
     func bridgeIndex(named name: String) throws(PatchbayError) -> Int32?
-    /// Every bridge port of the namespace, by the index of its bridge.
-    func portsByBridge() throws(PatchbayError) -> [Int32: [BridgePortStatus]]
+    /// The ports of the bridge `index` as of now. Called every round for every guarded bridge,
+    /// so it must not cost a dump of every port: the kernel's follows link events.
+    func ports(ofBridge index: Int32) throws(PatchbayError) -> [BridgePortStatus]
     func setPortState(index: Int32, _ state: BridgePortState) throws(PatchbayError)
     /// The port on which `bridgeIndex` learned `mac`, nil when it has not.
     func learnedPort(of mac: MACAddress, bridgeIndex: Int32) throws(PatchbayError) -> Int32?
@@ -15,4 +16,10 @@ public protocol BridgePortControlling: Sendable {
     /// The next loop probe frame delivered to any device, and that device's index; nil when none
     /// came within `milliseconds`.
     func receiveProbe(waitingUpTo milliseconds: Int32) throws(PatchbayError) -> (interfaceIndex: Int32, frame: [UInt8])?
+    /// Ends the threads the control runs of its own, if any (when the guard stops).
+    func stop()
+}
+
+extension BridgePortControlling {
+    public func stop() {}
 }

@@ -49,8 +49,11 @@ public final class LoopGuard: Sendable {
         thread.start()
     }
 
-    /// Ends the thread after its current wait (at most half a second).
-    public func stop() { stopped.store(true, ordering: .relaxed) }
+    /// Ends the thread after its current wait (at most half a second), and the control's.
+    public func stop() {
+        stopped.store(true, ordering: .relaxed)
+        control.stop()
+    }
 
     private func run() {
         var state = RoundState(core: LoopGuardCore(recoveryRounds: recoveryRounds))
@@ -83,11 +86,6 @@ public final class LoopGuard: Sendable {
     /// One round: enable ports whose loop is gone, probe every port that may carry traffic.
     func round(_ state: inout RoundState) {
         let bridges = wanted.withLock { $0 }
-        let portsByBridge: [Int32: [BridgePortStatus]]
-        do { portsByBridge = try control.portsByBridge() } catch {
-            logger.warning("loop guard: cannot list bridge ports", metadata: ["error": "\(error)"])
-            return
-        }
         var guarded: [Int32: GuardedBridge] = [:]
         for entry in bridges {
             if let index = try? control.bridgeIndex(named: entry.bridge) { guarded[index] = entry }
@@ -96,7 +94,11 @@ public final class LoopGuard: Sendable {
         state.networks = guarded.mapValues(\.network)
         state.core.startRound()
         for (bridge, entry) in guarded.sorted(by: { $0.key < $1.key }) {
-            let ports = portsByBridge[bridge] ?? []
+            let ports: [BridgePortStatus]
+            do { ports = try control.ports(ofBridge: bridge) } catch {
+                logger.warning("loop guard: cannot list bridge ports", metadata: ["network": "\(entry.network)", "error": "\(error)"])
+                continue
+            }
             let uplinks = Set(ports.filter { entry.uplinks.contains($0.name) }.map(\.index))
             let (actions, probe) = state.core.beginRound(bridge: bridge, ports: ports, uplinks: uplinks)
             for action in actions { apply(action, &state) }

@@ -161,11 +161,20 @@ extension NetlinkSession {
     /// `bridgeIndex`, or of every bridge when nil, each with the index of its bridge.
     public func bridgePortStatuses(ofBridge bridgeIndex: Int32? = nil) throws(NetlinkError) -> [(bridge: Int32, port: BridgePortStatus)] {
         try bridgePorts().compactMap { link in
-            guard let master = link.masterIndex, master != link.index, bridgeIndex == nil || master == bridgeIndex,
-                  let state = link.bridgePort?.state.flatMap(BridgePortState.init(rawValue:)) else { return nil }
-            let upWithLink = NetlinkConstants.IFF_UP | NetlinkConstants.IFF_LOWER_UP
-            return (master, BridgePortStatus(index: link.index, name: link.name, state: state,
-                                             carrier: link.flags & upWithLink == upWithLink))
+            guard let port = link.bridgePortStatus, bridgeIndex == nil || port.bridge == bridgeIndex else { return nil }
+            return port
         }
+    }
+}
+
+extension Link {
+    /// The device as a port of its bridge, with that bridge's index: nil when it is no bridge
+    /// port (or the message did not say its state). A dump entry and a link event alike.
+    public var bridgePortStatus: (bridge: Int32, port: BridgePortStatus)? {
+        guard let master = masterIndex, master != index, let state = bridgePort?.state.flatMap(BridgePortState.init(rawValue:)) else {
+            return nil
+        }
+        let upWithLink = NetlinkConstants.IFF_UP | NetlinkConstants.IFF_LOWER_UP
+        return (master, BridgePortStatus(index: index, name: name, state: state, carrier: flags & upWithLink == upWithLink))
     }
 }

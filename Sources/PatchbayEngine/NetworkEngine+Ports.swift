@@ -30,12 +30,13 @@ extension NetworkEngine {
                   bridge.tag == .network(live.uuid) || record.legacyUntagged else {
                 throw PatchbayError(.operationInvalid, "the bridge '\(bridgeName)' of network '\(name)' is missing or not Patchbay's; restart the network")
             }
-            let existing = try await store.ports()
-            if let mac = request.mac, let clash = existing.first(where: { $0.mac == mac }) {
+            // One indexed lookup per check, never a read of every port: creating the 10,000th
+            // port costs what the first did.
+            if let mac = request.mac, let clash = try await store.port(withMAC: mac) {
                 throw PatchbayError(.alreadyExists, "MAC address \(mac) is already used by port \(clash.uuid) of \(clash.ownerName) on network '\(clash.network)'")
             }
             var mac = request.mac ?? MACAddress.randomLibvirt()
-            while request.mac == nil && existing.contains(where: { $0.mac == mac }) { mac = MACAddress.randomLibvirt() }
+            while request.mac == nil, try await store.port(withMAC: mac) != nil { mac = MACAddress.randomLibvirt() }
 
             var port = NetworkPort(uuid: NetworkUUID.random(), network: name, ownerName: owner, ownerUUID: request.ownerUUID, mac: mac,
                                    type: request.type, device: "", role: request.role ?? .guest, queues: queues,
@@ -44,12 +45,12 @@ extension NetworkEngine {
             port.phase = .creating
             switch request.type {
             case .tap where request.device != nil:
-                try await prepareAdoption(&port, device: request.device ?? "", existing: existing)
+                try await prepareAdoption(&port, device: request.device ?? "")
             case .tap:
                 guard request.namespace == nil else {
                     throw PatchbayError(.invalidArgument, "--netns is for veth ports; a TAP port is opened by QEMU on the host")
                 }
-                port.device = try await freeDeviceName(existing)
+                port.device = try await freeDeviceName()
                 port.temporaryDevice = OwnershipTag.temporaryDeviceName()
             case .veth:
                 guard let namespace = request.namespace else {
@@ -60,7 +61,7 @@ extension NetworkEngine {
                     throw PatchbayError(.notFound, "network namespace '\(namespace)' does not exist (no /run/netns/\(namespace))")
                 }
                 guard request.queues == nil || queues == 1 else { throw PatchbayError(.invalidArgument, "queues are for TAP ports") }
-                port.device = try await freeDeviceName(existing)
+                port.device = try await freeDeviceName()
                 port.temporaryDevice = OwnershipTag.temporaryDeviceName()
                 port.namespace = namespace
                 port.peerName = request.peerName ?? "eth0"
@@ -90,11 +91,11 @@ extension NetworkEngine {
     /// An adopted TAP must exist and be a TAP, and may not be another live port's device. A
     /// stored port with the same device name whose device is gone, or is another device now (the
     /// kernel reuses `vnetN` as soon as QEMU closes one), is stale and is dropped.
-    private func prepareAdoption(_ port: inout NetworkPort, device: String, existing: [NetworkPort]) async throws(PatchbayError) {
+    private func prepareAdoption(_ port: inout NetworkPort, device: String) async throws(PatchbayError) {
         guard device.hasPrefix("vnet") || device.hasPrefix("tap"), let link = try await links.link(named: device), link.kind == "tun" else {
             throw PatchbayError(.notFound, "no TAP device '\(device)' to adopt")
         }
-        if let holder = existing.first(where: { $0.device == device }) {
+        if let holder = try await store.port(withDevice: device) {
             if holder.interfaceIndex == link.index && link.tag == holder.tag {
                 throw PatchbayError(.alreadyExists, "device '\(device)' already belongs to port \(holder.uuid) on network '\(holder.network)'")
             }
@@ -102,7 +103,7 @@ extension NetworkEngine {
             logger.info("dropped a stale port whose device name the kernel reused",
                         metadata: ["network": "\(holder.network)", "port": "\(holder.uuid)", "device": "\(device)"])
         }
-        if case .port(let owner)? = link.tag, existing.contains(where: { $0.uuid == owner && $0.device != device }) {
+        if case .port(let owner)? = link.tag, let tagged = try await store.port(uuid: owner), tagged.device != device {
             throw PatchbayError(.alreadyExists, "device '\(device)' carries the tag of port \(owner)")
         }
         port.device = device
@@ -110,10 +111,16 @@ extension NetworkEngine {
         port.adopted = true
     }
 
-    /// The first `vnetN` that neither the kernel nor any stored port has.
-    private func freeDeviceName(_ existing: [NetworkPort]) async throws(PatchbayError) -> String {
-        let taken = Set(try await links.links().map(\.name)).union(existing.map(\.device))
-        return (0...).lazy.map { "vnet\($0)" }.first { !taken.contains($0) } ?? "vnet0"
+    /// A `vnetN` that neither the kernel nor any stored port has: the candidates after the last
+    /// one handed out (`DeviceNameCounter`), each checked with one link lookup and one store
+    /// lookup, rather than a dump of every link and a read of every port. Two creations never
+    /// test the same candidate; a device someone makes under the name between the check and
+    /// the creation fails that creation, as it did before.
+    private func freeDeviceName() async throws(PatchbayError) -> String {
+        while true {
+            let candidate = deviceNames.candidate()
+            if try await links.link(named: candidate) == nil, try await store.port(withDevice: candidate) == nil { return candidate }
+        }
     }
 
     /// `net-port-list`, with each port's state read from the kernel.
@@ -195,27 +202,21 @@ extension NetworkEngine {
     /// second; returns the ports removed.
     @discardableResult
     public func sweepVanishedPorts() async -> [NetworkPort] {
-        let ports: [NetworkPort]
-        let links: [LinkSnapshot]
+        let vanished: [NetworkPort]
         do {
-            ports = try await store.ports().filter { $0.phase == nil && ($0.adopted || $0.type == .veth) }
+            let ports = try await store.portsThatMayVanish().filter { $0.phase == nil }
             guard !ports.isEmpty else { return [] }
-            links = try await self.links.links()
+            vanished = try await self.vanished(ports)
         } catch {
             logger.warning("port sweep: cannot read ports or links", metadata: ["error": "\(error)"])
             return []
         }
-        let byIndex = Dictionary(links.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
-        let byName = Dictionary(links.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var removed: [NetworkPort] = []
-        for port in ports where !Self.isAlive(port, byIndex: byIndex, byName: byName) {
+        for port in vanished {
             let gone: Bool? = try? await withNetworkLock(port.network) { () async throws(PatchbayError) -> Bool in
                 // Looked at again under the lock: the port may have been deleted or re-made.
-                guard let current = try await store.ports(network: port.network).first(where: { $0.uuid == port.uuid }),
-                      current.phase == nil else { return false }
-                let fresh = try await self.links.links()
-                guard !Self.isAlive(current, byIndex: Dictionary(fresh.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a }),
-                                    byName: Dictionary(fresh.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })) else { return false }
+                guard let current = try await store.port(uuid: port.uuid), current.network == port.network,
+                      current.phase == nil, try await !isAlive(current) else { return false }
                 try await store.delete(port: current.uuid)
                 return true
             }
@@ -225,6 +226,32 @@ extension NetworkEngine {
             }
         }
         return removed
+    }
+
+    /// Above this many ports that may vanish, the sweep dumps every link once instead of looking
+    /// each port's device up.
+    static let sweepLookupLimit = 32
+
+    /// The ports whose device is gone. Few of them (a veth or two beside a thousand TAPs
+    /// Patchbay keeps) are looked up one by one, so the sweep does not dump every link each
+    /// second; many are checked against one dump, which then costs less than their lookups.
+    private func vanished(_ ports: [NetworkPort]) async throws(PatchbayError) -> [NetworkPort] {
+        guard ports.count <= Self.sweepLookupLimit else {
+            let links = try await self.links.links()
+            let byIndex = Dictionary(links.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
+            let byName = Dictionary(links.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            return ports.filter { !Self.isAlive($0, byIndex: byIndex, byName: byName) }
+        }
+        var gone: [NetworkPort] = []
+        for port in ports where try await !isAlive(port) { gone.append(port) }
+        return gone
+    }
+
+    /// Whether the port's device is still there and still the port's: one lookup, by index (and
+    /// tag) or, for a port stored before indexes were, by name.
+    private func isAlive(_ port: NetworkPort) async throws(PatchbayError) -> Bool {
+        if let index = port.interfaceIndex { return try await links.link(index: index).map { $0.tag == port.tag } ?? false }
+        return try await links.link(named: port.device) != nil
     }
 
     static func isAlive(_ port: NetworkPort, byIndex: [Int32: LinkSnapshot], byName: [String: LinkSnapshot]) -> Bool {
@@ -260,7 +287,7 @@ extension NetworkEngine {
     }
 
     func port(network name: String, uuid: NetworkUUID) async throws(PatchbayError) -> NetworkPort {
-        guard let port = try await store.ports(network: name).first(where: { $0.uuid == uuid }) else {
+        guard let port = try await store.port(uuid: uuid), port.network == name else {
             if try await store.network(named: name) == nil { throw PatchbayError(.notFound, "network '\(name)' not found") }
             throw PatchbayError(.notFound, "network '\(name)' has no port \(uuid)")
         }

@@ -58,6 +58,7 @@ extension NetworkEngine {
     private func settlePorts() async -> [String] {
         var report: [String] = []
         let ports = (try? await store.ports()) ?? []
+        deviceNames.continueAfter(ports.map(\.device))
         for port in ports where port.phase != nil {
             do {
                 try await withNetworkLock(port.network) { () async throws(PatchbayError) in

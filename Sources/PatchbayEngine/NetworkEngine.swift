@@ -10,7 +10,8 @@ import PatchbayStore
 /// re-reads the record after every await before it writes. An operation writes its intent
 /// (`NetworkIntent`) before its first kernel step and clears it with its outcome, so a daemon
 /// killed in between finishes or undoes it at the next start (`recover()`). The engine keeps no
-/// state of its own besides the locks: the store is the source of truth.
+/// state of its own besides the locks and where the search for a free device name goes on from:
+/// the store is the source of truth.
 public final class NetworkEngine: Sendable {
     let store: any PatchbayStore
     let links: any LinkManaging
@@ -23,6 +24,8 @@ public final class NetworkEngine: Sendable {
     let guardedBridgesChanged: @Sendable ([GuardedBridge]) -> Void
     let logger: Logger
     let locks = KeyedLock()
+    /// Where the search for a free `vnetN` goes on from.
+    let deviceNames = DeviceNameCounter()
 
     public init(store: any PatchbayStore, links: any LinkManaging, services: any NetworkServices = NoNetworkServices(),
                 firewall: any FirewallApplying, loopProtection: LoopProtection = .loopGuard, faults: FaultPoints = .none,

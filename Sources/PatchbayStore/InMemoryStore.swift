@@ -89,8 +89,22 @@ public final class InMemoryStore: PatchbayStore {
 
     // MARK: Ports
 
-    public func ports() -> [NetworkPort] {
-        state.withLock { $0.ports.values.sorted { ($0.network, $0.uuid.description) < ($1.network, $1.uuid.description) } }
+    public func ports() -> [NetworkPort] { sortedPorts { _ in true } }
+
+    // The engine tests' store scans its dictionary: what must not scan is the daemon's store.
+    public func ports(network: String) -> [NetworkPort] { sortedPorts { $0.network == network } }
+
+    public func port(uuid: NetworkUUID) -> NetworkPort? { state.withLock { $0.ports[uuid] } }
+
+    public func port(withMAC mac: MACAddress) -> NetworkPort? { sortedPorts { $0.mac == mac }.first }
+
+    public func port(withDevice device: String) -> NetworkPort? { sortedPorts { $0.device == device }.first }
+
+    public func portsThatMayVanish() -> [NetworkPort] { sortedPorts(where: Self.mayVanish) }
+
+    /// In the order SQLiteStore returns them, network then UUID.
+    private func sortedPorts(where include: (NetworkPort) -> Bool) -> [NetworkPort] {
+        state.withLock { $0.ports.values.filter(include).sorted { ($0.network, $0.uuid.description) < ($1.network, $1.uuid.description) } }
     }
 
     public func insert(_ port: NetworkPort) throws(PatchbayError) {

@@ -5,7 +5,8 @@ import PatchbayStore
 
 /// A port row keeps the port as JSON: the record is small, read whole, and grows fields without
 /// migrations. MAC and device are columns too, so inserts can check uniqueness in their own
-/// transaction.
+/// transaction, and lookups by either are one indexed read; `mayVanish` picks out the ports the
+/// sweep watches.
 struct PortRow: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "port"
     var uuid: String
@@ -13,6 +14,7 @@ struct PortRow: Codable, FetchableRecord, PersistableRecord {
     var json: String
     var mac: String?
     var device: String?
+    var mayVanish: Bool
 
     init(_ port: NetworkPort) throws {
         uuid = port.uuid.description
@@ -20,18 +22,46 @@ struct PortRow: Codable, FetchableRecord, PersistableRecord {
         json = String(decoding: try JSONEncoder().encode(SQLiteStore.storable(port)), as: UTF8.self)
         mac = port.mac.description
         device = port.device
+        mayVanish = SQLiteStore.mayVanish(port)
+    }
+
+    /// The stored port; a row that cannot be read is an error, never a port left out.
+    func port() throws(PatchbayError) -> NetworkPort {
+        do { return try JSONDecoder().decode(NetworkPort.self, from: Data(json.utf8)) } catch {
+            throw PatchbayError(.storage, "the stored record of port \(uuid) on network '\(network)' cannot be read", cause: "\(error)")
+        }
     }
 }
 
 extension SQLiteStore {
     public func ports() async throws(PatchbayError) -> [NetworkPort] {
-        let rows = try await read("read network ports") { db in try PortRow.order(Column("network"), Column("uuid")).fetchAll(db) }
-        return try rows.map { row throws(PatchbayError) in
-            do { return try JSONDecoder().decode(NetworkPort.self, from: Data(row.json.utf8)) } catch {
-                throw PatchbayError(.storage, "the stored record of port \(row.uuid) on network '\(row.network)' cannot be read",
-                                    cause: "\(error)")
-            }
-        }
+        try await ports("read network ports") { PortRow.all() }
+    }
+
+    public func ports(network: String) async throws(PatchbayError) -> [NetworkPort] {
+        try await ports("read the ports of network '\(network)'") { PortRow.filter(Column("network") == network) }
+    }
+
+    public func port(uuid: NetworkUUID) async throws(PatchbayError) -> NetworkPort? {
+        try await ports("read port \(uuid)") { PortRow.filter(key: uuid.description) }.first
+    }
+
+    public func port(withMAC mac: MACAddress) async throws(PatchbayError) -> NetworkPort? {
+        try await ports("read the port with MAC address \(mac)") { PortRow.filter(Column("mac") == mac.description).limit(1) }.first
+    }
+
+    public func port(withDevice device: String) async throws(PatchbayError) -> NetworkPort? {
+        try await ports("read the port with device '\(device)'") { PortRow.filter(Column("device") == device).limit(1) }.first
+    }
+
+    public func portsThatMayVanish() async throws(PatchbayError) -> [NetworkPort] {
+        try await ports("read adopted and veth ports") { PortRow.filter(Column("mayVanish") == true) }
+    }
+
+    /// The ports `request` selects, in network then UUID order.
+    private func ports(_ what: String, _ request: @escaping @Sendable () -> QueryInterfaceRequest<PortRow>) async throws(PatchbayError) -> [NetworkPort] {
+        let rows = try await read(what) { db in try request().order(Column("network"), Column("uuid")).fetchAll(db) }
+        return try rows.map { row throws(PatchbayError) in try row.port() }
     }
 
     public func insert(_ port: NetworkPort) async throws(PatchbayError) {

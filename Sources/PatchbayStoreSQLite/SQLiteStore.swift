@@ -123,6 +123,15 @@ public final class SQLiteStore: PatchbayStore {
             try db.create(index: "port_by_device", on: "port", columns: ["device"])
             try db.alter(table: "lease") { t in t.add(column: "origin", .text) }
         }
+        migrator.registerMigration("v6: ports that may vanish") { db in
+            // The port sweep reads only adopted TAPs and veth pairs, every second: a column and
+            // an index keep it from reading (and decoding) every TAP Patchbay keeps.
+            try db.alter(table: "port") { t in t.add(column: "mayVanish", .boolean).notNull().defaults(to: false) }
+            try db.execute(sql: """
+                UPDATE port SET mayVanish = IFNULL(json_extract(json, '$.adopted') = 1 OR json_extract(json, '$.type') = 'veth', 0)
+                """)
+            try db.create(index: "port_by_may_vanish", on: "port", columns: ["mayVanish"])
+        }
         return migrator
     }
 

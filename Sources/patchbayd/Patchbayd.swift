@@ -165,7 +165,7 @@ struct Patchbayd: AsyncParsableCommand {
         // guard stops before it leaves a bridge unprotected.
         var loopGuard: LoopGuard?
         if protection == .loopGuard {
-            loopGuard = LoopGuard(control: try KernelBridgePortControl(), interval: .milliseconds(loopProbeIntervalMilliseconds), logger: logger)
+            loopGuard = LoopGuard(control: try KernelBridgePortControl(logger: logger), interval: .milliseconds(loopProbeIntervalMilliseconds), logger: logger)
         }
         let guardian = loopGuard
         let engine = NetworkEngine(store: store, links: KernelLinks(session: session), services: services, firewall: firewall,

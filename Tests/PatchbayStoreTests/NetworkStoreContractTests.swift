@@ -134,6 +134,49 @@ import Testing
         #expect(read.state == nil)
     }
 
+    /// The lookups port creation and the sweep make instead of reading every port.
+    @Test(arguments: Kind.allCases) func portsAreFoundByUUIDMACDeviceAndNetwork(_ kind: Kind) async throws {
+        let store = try kind.make()
+        let a = Self.port("alpha", mac: "52:54:00:00:00:10", device: "vnet0")
+        let b = Self.port("beta", mac: "52:54:00:00:00:11", device: "vnet1")
+        let c = Self.port("alpha", mac: "52:54:00:00:00:12", device: "vnet2")
+        for port in [a, b, c] { try await store.insert(port) }
+        #expect(try await store.port(uuid: b.uuid) == b)
+        #expect(try await store.port(uuid: NetworkUUID.random()) == nil)
+        #expect(try await store.port(withMAC: MACAddress("52:54:00:00:00:12")!) == c)
+        #expect(try await store.port(withMAC: MACAddress("52:54:00:00:00:13")!) == nil)
+        #expect(try await store.port(withDevice: "vnet1") == b)
+        #expect(try await store.port(withDevice: "vnet3") == nil)
+        #expect(try await store.ports(network: "alpha") == [a, c].sorted { $0.uuid.description < $1.uuid.description })
+        #expect(try await store.ports(network: "gamma").isEmpty)
+        // After an update the lookups find the port by its new keys only.
+        var moved = b
+        moved.mac = MACAddress("52:54:00:00:00:21")!
+        moved.device = "vnet21"
+        try await store.update(moved)
+        #expect(try await store.port(withDevice: "vnet1") == nil)
+        #expect(try await store.port(withMAC: MACAddress("52:54:00:00:00:11")!) == nil)
+        #expect(try await store.port(withDevice: "vnet21") == moved)
+        try await store.delete(port: moved.uuid)
+        #expect(try await store.port(uuid: moved.uuid) == nil)
+        #expect(try await store.port(withMAC: moved.mac) == nil)
+    }
+
+    @Test(arguments: Kind.allCases) func portsThatMayVanishAreAdoptedTAPsAndVeths(_ kind: Kind) async throws {
+        let store = try kind.make()
+        let kept = Self.port("alpha", mac: "52:54:00:00:00:10", device: "vnet0")
+        var adopted = Self.port("alpha", mac: "52:54:00:00:00:11", device: "vnet1")
+        adopted.adopted = true
+        var veth = Self.port("beta", mac: "52:54:00:00:00:12", device: "vnet2")
+        veth.type = .veth
+        for port in [kept, adopted, veth] { try await store.insert(port) }
+        #expect(Set(try await store.portsThatMayVanish()) == [adopted, veth])
+        var nowAdopted = kept
+        nowAdopted.adopted = true
+        try await store.update(nowAdopted)
+        #expect(Set(try await store.portsThatMayVanish().map(\.uuid)) == [kept.uuid, adopted.uuid, veth.uuid])
+    }
+
     @Test(arguments: Kind.allCases) func overlappingForwardsAreRefused(_ kind: Kind) async throws {
         let store = try kind.make()
         func forward(_ network: String, _ start: UInt16, _ end: UInt16) -> PortForward {
@@ -201,6 +244,29 @@ import Testing
             try await store.insert(Self.port("old", mac: "52:54:00:12:34:56", device: "vnet9"))
         }
         #expect(clash?.code == .alreadyExists)
+        #expect(try await store.port(withDevice: "vnet0") == port)
+        #expect(try await store.portsThatMayVanish().isEmpty)
+    }
+
+    /// Version 6 marks the stored adopted TAPs and veth ports for the sweep.
+    @Test func aVersion5DatabaseMarksThePortsThatMayVanish() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pb-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let rows = [("11111111-2222-3333-4444-555555555501", "tap", "false"), ("11111111-2222-3333-4444-555555555502", "tap", "true"),
+                    ("11111111-2222-3333-4444-555555555503", "veth", "false")]
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteStore.migrator.migrate(queue, upTo: "v5: revisions, intents, port keys")
+            try await queue.write { db in
+                for (number, (uuid, type, adopted)) in rows.enumerated() {
+                    let json = #"{"uuid":"\#(uuid)","network":"old","ownerName":"vm1","mac":"52:54:00:12:34:5\#(number)","type":"\#(type)","device":"vnet\#(number)","queues":1,"adopted":\#(adopted)}"#
+                    try db.execute(sql: "INSERT INTO port (uuid, network, json, mac, device) VALUES (?, 'old', ?, ?, ?)",
+                                   arguments: [uuid, json, "52:54:00:12:34:5\(number)", "vnet\(number)"])
+                }
+            }
+        }
+        let store = try SQLiteStore(path: path)
+        #expect(try await store.portsThatMayVanish().map(\.uuid.description) == rows.dropFirst().map(\.0))
     }
 }
 
