@@ -101,7 +101,8 @@ let package = Package(
             dependencies: ["DHCPServer", "DHCPWire", "PatchbayModel", "PatchbayStore", "LibvirtXML", "PatchbayTestSupport"]),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire", "PatchbayModel"]),
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "LibvirtXML", "PatchbayModel"]),
-        .testTarget(name: "DNSServerTests", dependencies: ["DNSServer", "DNSWire", "PatchbayModel", "LibvirtXML"]),
+        .testTarget(name: "DNSServerTests", dependencies: ["DNSServer", "DNSWire", "PatchbayModel", "LibvirtXML",
+                                                           .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "PatchbayStoreTests",
             dependencies: ["PatchbayStore", "PatchbayStoreSQLite", "PatchbayModel", .product(name: "GRDB", package: "GRDB.swift")]),

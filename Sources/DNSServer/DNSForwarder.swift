@@ -211,6 +211,19 @@ final class DNSForwarder: @unchecked Sendable {
         cache.answer(key, query: query, maximumSize: maximumSize, now: Self.seconds(), allocator: allocator)
     }
 
+    private var localAnswers = DNSLocalAnswers()
+
+    /// A kept answer from the zone (see `DNSLocalAnswers`); on the loop only.
+    func localAnswer(_ key: DNSAnswerCache.Key, query: UnsafeRawBufferPointer, generation: UInt64,
+                     allocator: ByteBufferAllocator) -> ByteBuffer? {
+        localAnswers.answer(key, query: query, generation: generation, allocator: allocator)
+    }
+
+    /// Keeps an answer made from the zone of `generation`; on the loop only.
+    func keepLocalAnswer(_ bytes: [UInt8], questionEnd: Int, for key: DNSAnswerCache.Key, generation: UInt64) {
+        localAnswers.store(bytes, questionEnd: questionEnd, for: key, generation: generation)
+    }
+
     /// Forgets every kept answer (the network's upstream servers changed).
     func flushCache() {
         loop.execute { self.cache.flush() }

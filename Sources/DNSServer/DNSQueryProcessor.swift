@@ -2,6 +2,7 @@ import DNSWire
 import NIOConcurrencyHelpers
 import NIOCore
 import PatchbayModel
+import Synchronization
 
 /// The path of one query through a network's server, shared by its UDP and TCP listeners: read
 /// it, decide against the current zone, and either answer at once or forward it.
@@ -19,6 +20,9 @@ struct DNSQueryProcessor: Sendable {
     let zone: NIOLockedValueBox<DNSZone>
     let forwarder: DNSForwarder
     let network: String
+    /// Counts the zone's changes (`DNSService` bumps it): an answer kept from an older zone is
+    /// not handed out.
+    let zoneGeneration: ZoneGeneration
 
     func process(_ bytes: [UInt8], from client: IPAddress, over transport: Transport) -> Outcome {
         bytes.withUnsafeBytes { process($0, from: client, over: transport, allocator: ByteBufferAllocator()) }
@@ -34,17 +38,27 @@ struct DNSQueryProcessor: Sendable {
         do { query = try DNSMessage.parse(bytes) } catch {
             return DNSResponder.formatError(for: Array(bytes)).map(Outcome.reply) ?? .none
         }
+        let key = DNSAnswerCache.key(for: query)
+        let onLoop = transport == .udp && forwarder.loop.inEventLoop
+        let generation = zoneGeneration.value
+        if onLoop, let key, let kept = forwarder.localAnswer(key, query: bytes, generation: generation, allocator: allocator) {
+            return .buffer(kept)
+        }
         let decision = zone.withLockedValue { DNSResponder.decide(query, zone: $0, client: client) }
         switch decision {
         case .drop:
             return .none
         case .answer(let message):
-            return .reply(message.encoded(maxSize: transport == .udp ? query.maximumUDPResponseSize : Int(UInt16.max)))
+            let encoded = message.encoded(maxSize: transport == .udp ? query.maximumUDPResponseSize : Int(UInt16.max))
+            if onLoop, let key {
+                let questionEnd = DNSHeader.length + query.questions.reduce(0) { $0 + $1.name.labels.reduce(1) { $0 + $1.count + 1 } + 4 }
+                forwarder.keepLocalAnswer(encoded, questionEnd: questionEnd, for: key, generation: generation)
+            }
+            return .reply(encoded)
         case .forward(let upstreams):
             let maximumSize = transport == .udp ? query.maximumUDPResponseSize : Int(UInt16.max)
-            let key = DNSAnswerCache.key(for: query)
             // A UDP query is read on the forwarder's loop: a kept answer goes back at once.
-            if transport == .udp, let key, forwarder.loop.inEventLoop,
+            if onLoop, let key,
                let hit = forwarder.cachedAnswer(key, query: bytes, maximumSize: maximumSize, allocator: allocator) {
                 return .buffer(hit)
             }
@@ -66,4 +80,11 @@ extension SocketAddress {
         default: nil
         }
     }
+}
+
+/// The zone's change counter, shared by a network's service (which bumps it) and its listeners.
+final class ZoneGeneration: Sendable {
+    private let counter = Atomic<UInt64>(0)
+    var value: UInt64 { counter.load(ordering: .acquiring) }
+    func bump() { counter.add(1, ordering: .releasing) }
 }

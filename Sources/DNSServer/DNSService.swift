@@ -16,6 +16,7 @@ public final class DNSService: Sendable {
     public let network: String
     private let zone: NIOLockedValueBox<DNSZone>
     private let forwarder: DNSForwarder
+    private let zoneGeneration = ZoneGeneration()
     private let channels: NIOLockedValueBox<[any Channel]>
     /// Accepted TCP connections, by identity.
     let clients = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
@@ -41,7 +42,8 @@ public final class DNSService: Sendable {
             forwarder.close()
             throw DNSServiceError(network: network, what: "cannot open the forwarding socket", cause: "\(error)")
         }
-        let processor = DNSQueryProcessor(zone: service.zone, forwarder: forwarder, network: network)
+        let processor = DNSQueryProcessor(zone: service.zone, forwarder: forwarder, network: network,
+                                          zoneGeneration: service.zoneGeneration)
         for address in addresses {
             do {
                 // On the forwarder's loop: a forwarded query and its reply then never cross
@@ -115,6 +117,7 @@ public final class DNSService: Sendable {
             return old.upstreams == zone.upstreams
                 && old.domainForwarders.map { "\($0.domain) \($0.upstreams)" } == zone.domainForwarders.map { "\($0.domain) \($0.upstreams)" }
         }
+        zoneGeneration.bump()
         if !sameServers { forwarder.flushCache() }
     }
 
@@ -124,6 +127,7 @@ public final class DNSService: Sendable {
             for address in deletions { zone.remove(leaseAddress: address) }
             for lease in upserts { zone.update(lease: lease) }
         }
+        zoneGeneration.bump()
     }
 }
 

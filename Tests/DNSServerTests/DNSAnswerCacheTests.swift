@@ -1,5 +1,6 @@
 @testable import DNSServer
 import DNSWire
+import NIOCore
 import PatchbayModel
 import Testing
 
@@ -175,5 +176,31 @@ import Testing
         #expect(Array(bytes[layout.ttlOffsets[0]..<layout.ttlOffsets[0] + 4]) == [1, 2, 3, 4])
         #expect(Array(bytes[layout.ttlOffsets[1]..<layout.ttlOffsets[1] + 4]) == [5, 6, 7, 8])
         #expect(throws: DNSWireError.self) { try DNSMessage.layout(Array(bytes.dropLast(3))) }
+    }
+
+    /// Answers from the zone are kept until the zone changes, and go out with the asker's ID and
+    /// letter case; nothing over 512 bytes is kept.
+    @Test func localAnswersLastUntilTheZoneChanges() throws {
+        var local = DNSLocalAnswers()
+        let query = try Self.query("web.lab.test")
+        let key = try #require(DNSAnswerCache.key(for: query))
+        let reply = Self.reply(to: query, answers: [try Self.a("web.lab.test", "10.0.0.9", ttl: 0)])
+        local.store(reply, questionEnd: DNSHeader.length + 14 + 4, for: key, generation: 7)
+        let asked = try Self.query("WEB.lab.test", id: 0x4242).encoded()
+        let kept = try asked.withUnsafeBytes { raw in
+            try #require(local.answer(key, query: raw, generation: 7, allocator: ByteBufferAllocator()))
+        }
+        let message = try DNSMessage.parse(Array(kept.readableBytesView))
+        #expect(message.header.id == 0x4242)
+        #expect(message.questions.first?.name.description == "WEB.lab.test")
+        #expect(message.answers.map(\.data) == [.a(IPv4Address("10.0.0.9")!)])
+        asked.withUnsafeBytes { raw in
+            #expect(local.answer(key, query: raw, generation: 8, allocator: ByteBufferAllocator()) == nil)
+        }
+        let big = Self.reply(to: query, answers: try (1...40).map { try Self.a("web.lab.test", "10.0.0.\($0)", ttl: 0) })
+        local.store(big, questionEnd: DNSHeader.length + 14 + 4, for: key, generation: 9)
+        asked.withUnsafeBytes { raw in
+            #expect(local.answer(key, query: raw, generation: 9, allocator: ByteBufferAllocator()) == nil)
+        }
     }
 }
