@@ -18,6 +18,9 @@ RATE=${RATE:-2000}
 DURATION=${DURATION:-10}
 bin=${PATCHBAY_BIN_DIR:-$(swift build -c release --show-bin-path)}
 [ -x "$bin/patchbayd" ] || { echo "build first: swift build -c release" >&2; exit 1; }
+for tool in dnsmasq perfdhcp dnsperf unbound tcpdump dig; do
+    command -v $tool > /dev/null || { echo "needs $tool (Debian: dnsmasq kea-admin dnsperf unbound tcpdump dnsutils)" >&2; exit 1; }
+done
 SRV=pbbench-srv CLI=pbbench-cli UP=pbbench-up
 work=$(mktemp -d /tmp/pbbench.XXXXXX)
 pids=()
