@@ -31,7 +31,8 @@ struct DNSLocalAnswers {
     /// Keeps `bytes`, the answer to the question `key` made from zone `generation`; `questionEnd`
     /// is where its question section ends (the query's, which it repeats).
     mutating func store(_ bytes: [UInt8], questionEnd: Int, for key: DNSAnswerCache.Key, generation: UInt64) {
-        guard bytes.count <= Self.maximumSize, bytes.count >= questionEnd else { return }
+        // A truncated answer was cut to one client's size; another may take the whole one.
+        guard bytes.count <= Self.maximumSize, bytes.count >= questionEnd, bytes[2] & 0x02 == 0 else { return }
         if entries.count >= Self.maximumEntries {
             // Answers of older zones go first; if all are current, start over.
             entries = entries.filter { $0.value.generation == generation }
