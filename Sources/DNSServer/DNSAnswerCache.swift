@@ -60,8 +60,6 @@ public struct DNSAnswerCache: Sendable {
     private var orderStart = 0
     private var generation: UInt64 = 0
     public private(set) var bytes = 0
-    public private(set) var hits: UInt64 = 0
-    public private(set) var misses: UInt64 = 0
 
     /// 4,096 answers and 1 MiB per network: a few hundred distinct names is what a network of
     /// guests asks for; unbound's whole message cache defaults to 4 MB.
@@ -146,22 +144,14 @@ public struct DNSAnswerCache: Sendable {
     /// goes out: one copy of the kept bytes, patched in place.
     public mutating func answer(_ key: Key, query: UnsafeRawBufferPointer, maximumSize: Int, now: Int64,
                                 allocator: ByteBufferAllocator) -> ByteBuffer? {
-        guard let entry = entries[key] else {
-            misses += 1
-            return nil
-        }
+        guard let entry = entries[key] else { return nil }
         guard now < entry.expiresAt else {
             remove(key)
-            misses += 1
             return nil
         }
         // The client's question must occupy exactly the bytes the kept one does (same name, so
         // same length unless the client compressed it, which nobody does in a question).
-        guard entry.bytes.count <= maximumSize, query.count >= entry.questionEnd else {
-            misses += 1
-            return nil
-        }
-        hits += 1
+        guard entry.bytes.count <= maximumSize, query.count >= entry.questionEnd else { return nil }
         var reply = allocator.buffer(capacity: entry.bytes.count)
         reply.writeBytes(entry.bytes)
         // The client's ID and question, as it sent them.

@@ -229,11 +229,6 @@ final class DNSForwarder: @unchecked Sendable {
         loop.execute { self.cache.flush() }
     }
 
-    /// The cache's counters, read on the loop.
-    func cacheStatistics() -> EventLoopFuture<(entries: Int, bytes: Int, hits: UInt64, misses: UInt64)> {
-        loop.submit { (self.cache.count, self.cache.bytes, self.cache.hits, self.cache.misses) }
-    }
-
     static func seconds() -> Int64 { Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000_000) }
 
     /// Joins `request` to the query already asking its question, when there is one it can share
@@ -367,7 +362,7 @@ final class DNSForwarder: @unchecked Sendable {
         var copy = reply
         copy[0] = query[0]
         copy[1] = query[1]
-        let end = DNSHeader.length + questions.reduce(0) { $0 + $1.name.labels.reduce(1) { $0 + $1.count + 1 } + 4 }
+        let end = DNSMessage.questionSectionEnd(questions)
         if end <= copy.count, end <= query.count {
             for index in DNSHeader.length..<end { copy[index] = query[index] }
         }

@@ -51,7 +51,7 @@ struct DNSQueryProcessor: Sendable {
         case .answer(let message):
             let encoded = message.encoded(maxSize: transport == .udp ? query.maximumUDPResponseSize : Int(UInt16.max))
             if onLoop, let key {
-                let questionEnd = DNSHeader.length + query.questions.reduce(0) { $0 + $1.name.labels.reduce(1) { $0 + $1.count + 1 } + 4 }
+                let questionEnd = DNSMessage.questionSectionEnd(query.questions)
                 forwarder.keepLocalAnswer(encoded, questionEnd: questionEnd, for: key, generation: generation)
             }
             return .reply(encoded)

@@ -12,6 +12,12 @@ public struct DNSMessageLayout: Sendable, Hashable {
 }
 
 extension DNSMessage {
+    /// Where a question section of `questions` ends: the header, then each name in wire form
+    /// (uncompressed: a question's name is the first in its message) with QTYPE and QCLASS.
+    public static func questionSectionEnd(_ questions: [DNSQuestion]) -> Int {
+        DNSHeader.length + questions.reduce(0) { $0 + $1.name.wireLength + 4 }
+    }
+
     /// The layout of `bytes`, walked with the same checks as `parse` for names, counts and
     /// lengths; RDATA is skipped, not read (call `parse` first when its content matters).
     public static func layout(_ bytes: [UInt8]) throws(DNSWireError) -> DNSMessageLayout {
