@@ -17,7 +17,10 @@
 #include <sched.h>
 #include <string.h>
 #include <grp.h>
+#include <stdio.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/ioctl.h>
 #include <sys/un.h>
 #include <sys/resource.h>
@@ -230,6 +233,29 @@ int cpatchbay_tap_open(const char *name, int flags, char *name_out) {
     }
     memcpy(name_out, ifr.ifr_name, IFNAMSIZ);
     name_out[IFNAMSIZ - 1] = '\0';
+    return fd;
+}
+
+int cpatchbay_macvtap_open(unsigned int major_number, unsigned int minor_number, const char *scratch_dir, int flags) {
+    char path[4096];
+    if (snprintf(path, sizeof(path), "%s/.macvtap-%d-%u-%u", scratch_dir, (int)getpid(), major_number, minor_number) >= (int)sizeof(path))
+        return -ENAMETOOLONG;
+    unlink(path);
+    if (mknod(path, S_IFCHR | 0600, makedev(major_number, minor_number)) < 0) return -errno;
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    int err = fd < 0 ? -errno : 0;
+    unlink(path);
+    if (fd < 0) return err;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    if (flags & CPATCHBAY_TAP_VNET_HDR) ifr.ifr_flags |= IFF_VNET_HDR;
+    if (flags & CPATCHBAY_TAP_MULTI_QUEUE) ifr.ifr_flags |= IFF_MULTI_QUEUE;
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
     return fd;
 }
 

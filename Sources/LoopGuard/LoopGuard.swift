@@ -99,7 +99,7 @@ public final class LoopGuard: Sendable {
                 logger.warning("loop guard: cannot list bridge ports", metadata: ["network": "\(entry.network)", "error": "\(error)"])
                 continue
             }
-            let uplinks = Set(ports.filter { entry.uplinks.contains($0.name) }.map(\.index))
+            let uplinks = Set(ports.filter { entry.isUplink($0.name) }.map(\.index))
             let (actions, probe) = state.core.beginRound(bridge: bridge, ports: ports, uplinks: uplinks)
             for action in actions { apply(action, &state) }
             for port in probe {

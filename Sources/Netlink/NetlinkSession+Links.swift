@@ -70,6 +70,13 @@ extension NetlinkSession {
                     operation: operation)
     }
 
+    /// Equivalent to: `ip link add link LOWER name NAME address MAC type macvtap mode MODE`.
+    public func createMacvtap(name: String, lowerIndex: Int32, mode: NetworkPortDefinition.DirectMode,
+                              mac: MACAddress?) throws(NetlinkError) {
+        try execute(LinkRequest.createMacvtap(name: name, lowerIndex: lowerIndex, mode: mode, mac: mac),
+                    operation: "create macvtap \(name) (mode \(mode.rawValue))")
+    }
+
     /// Equivalent to: `ip tuntap add dev NAME mode tap [vnet_hdr] [multi_queue] [user U] [group G]`.
     /// The device is persistent; `name` may be a template such as "vnet%d". Returns the name the
     /// kernel chose. With `exclusive`, an existing device of that name is an error (EEXIST) rather

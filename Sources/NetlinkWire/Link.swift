@@ -23,6 +23,10 @@ public struct Link: Sendable, Hashable {
     /// IFLA_INFO_SLAVE_DATA of a bridge port: its STP state and learning flag.
     public var bridgePort: BridgePortAttributes?
     public var tun: TunAttributes?
+    /// IFLA_LINK: the device a macvlan/macvtap (or VLAN) sits on.
+    public var lowerIndex: Int32?
+    /// IFLA_MACVLAN_MODE of a macvlan/macvtap (MACVLAN_MODE_*).
+    public var macvlanMode: UInt32?
     public var statistics: LinkStatistics?
 
     public var isUp: Bool { flags & NetlinkConstants.IFF_UP != 0 }
@@ -61,6 +65,7 @@ public struct Link: Sendable, Hashable {
             masterIndex = Int32(bitPattern: master)
         }
         alias = attributes.first(NetlinkConstants.IFLA_IFALIAS)?.string
+        lowerIndex = attributes.first(NetlinkConstants.IFLA_LINK)?.uint32.map { Int32(bitPattern: $0) }
         operState = attributes.first(NetlinkConstants.IFLA_OPERSTATE)?.uint8
         carrier = attributes.first(NetlinkConstants.IFLA_CARRIER)?.uint8.map { $0 != 0 }
         // An AF_BRIDGE dump (`bridge link show`) carries the port attributes in IFLA_PROTINFO.
@@ -77,6 +82,7 @@ public struct Link: Sendable, Hashable {
                 switch kind {
                 case "bridge": bridge = BridgeAttributes(data)
                 case "tun": tun = TunAttributes(data)
+                case "macvtap", "macvlan": macvlanMode = data.first(NetlinkConstants.IFLA_MACVLAN_MODE)?.uint32
                 default: break
                 }
             }

@@ -151,4 +151,11 @@ extension NetlinkConstants {
     public static let NUD_REACHABLE: UInt16 = 0x02
     public static let NUD_STALE: UInt16 = 0x04
     public static let NUD_PERMANENT: UInt16 = 0x80
+
+    // <linux/if_link.h>: IFLA_MACVLAN_* (a macvlan/macvtap's IFLA_INFO_DATA) and enum macvlan_mode.
+    public static let IFLA_MACVLAN_MODE: UInt16 = 1
+    public static let MACVLAN_MODE_PRIVATE: UInt32 = 1
+    public static let MACVLAN_MODE_VEPA: UInt32 = 2
+    public static let MACVLAN_MODE_BRIDGE: UInt32 = 4
+    public static let MACVLAN_MODE_PASSTHRU: UInt32 = 8
 }

@@ -43,6 +43,12 @@ public protocol LinkManaging: Sendable {
     /// /run/netns) with `peerMAC`; returns the host end.
     func createVeth(name: String, peer: String, peerMAC: MACAddress, namespace: String) async throws(PatchbayError) -> LinkSnapshot
     func namespaceExists(_ name: String) async -> Bool
+    /// Creates a macvtap (down, without an alias) on the device `lowerIndex`, in `mode`, with
+    /// `mac`, and returns it.
+    func createMacvtap(name: String, lowerIndex: Int32, mode: NetworkPortDefinition.DirectMode, mac: MACAddress) async throws(PatchbayError) -> LinkSnapshot
+    /// When the process `pid` started (field 22 of /proc/PID/stat, in clock ticks since boot);
+    /// nil when there is no such process. A pid and its start time name one process for good.
+    func processStartTime(_ pid: Int32) async -> UInt64?
 
     /// The ports of the bridge with index `bridgeIndex`.
     func bridgePorts(ofBridge bridgeIndex: Int32) async throws(PatchbayError) -> [BridgePortStatus]
@@ -66,9 +72,15 @@ public struct LinkSnapshot: Sendable, Hashable {
     public var stp: Bool?
     /// Forward delay in centiseconds as the kernel reports it.
     public var forwardDelayCentiseconds: Int?
+    /// macvtap: the device it sits on (IFLA_LINK) and its mode.
+    public var lowerIndex: Int32?
+    public var directMode: NetworkPortDefinition.DirectMode?
 
     public init(name: String, index: Int32, kind: String?, mtu: Int? = nil, mac: MACAddress? = nil, isUp: Bool = false,
-                alias: String? = nil, masterIndex: Int32? = nil, stp: Bool? = nil, forwardDelayCentiseconds: Int? = nil) {
+                alias: String? = nil, masterIndex: Int32? = nil, stp: Bool? = nil, forwardDelayCentiseconds: Int? = nil,
+                lowerIndex: Int32? = nil, directMode: NetworkPortDefinition.DirectMode? = nil) {
+        self.lowerIndex = lowerIndex
+        self.directMode = directMode
         self.name = name
         self.index = index
         self.kind = kind

@@ -31,7 +31,9 @@ extension NetworkEngine {
                 try await commitFirewall()
                 firewallDone = clock.now
                 await faults.reach(.startFirewall)
-                try await services.start(definition)
+                // DHCP and DNS serve the networks Patchbay routes; a host bridge or a NIC's LAN has
+                // its own (and the validator leaves those networks no addresses to serve from).
+                if definition.forward.mode.createsBridge { try await services.start(definition) }
                 await faults.reach(.startServices)
                 servicesDone = clock.now
                 let stored = try await mutate(name) { (current: inout NetworkRecord) throws(PatchbayError) in
@@ -98,6 +100,9 @@ extension NetworkEngine {
     /// The steps of a stop after its intent is stored: services, firewall, bridge, then the
     /// record (gone when the network was transient).
     func finishStop(_ name: String, live: NetworkDefinition, adoptUntagged: Bool) async throws(PatchbayError) -> NetworkSummary? {
+        for note in await detachPorts(of: name, definition: live) {
+            logger.warning("\(note)", metadata: ["network": "\(name)"])
+        }
         await services.stop(name)
         await faults.reach(.destroyServices)
         try await commitFirewall()

@@ -4,19 +4,20 @@ import PatchbayStore
 
 extension NetworkEngine {
     /// `net-port-create`: a TAP (for QEMU), an existing TAP to adopt, or a veth pair (for a
-    /// namespace) on an active network's bridge. The record is stored first, in phase
-    /// `creating` and with the names it will use, then the device is made, tagged and plugged;
-    /// on failure nothing stays behind, and after a crash recovery removes what was half made.
-    /// `requestedBy` is the local user a bridge-helper request came from.
-    public func createPort(network name: String, _ request: CreatePortRequest, requestedBy: UInt32? = nil) async throws(PatchbayError) -> NetworkPort {
-        let port = try await withNetworkLock(name) { () async throws(PatchbayError) -> NetworkPort in
+    /// namespace) on an active network's bridge, whether Patchbay made it or the host has it
+    /// (`<forward mode='bridge'>`), or a macvtap on a NIC of a direct network's pool. The record is
+    /// stored first, in phase `creating` and with the names it will use, then the device is made,
+    /// tagged and plugged; on failure nothing stays behind, and after a crash recovery removes
+    /// what was half made. `requestedBy` is the local user a bridge-helper request came from;
+    /// `holder` the process (pid, start time) whose exit ends a macvtap the helper made for it.
+    public func createPort(network name: String, _ request: CreatePortRequest, requestedBy: UInt32? = nil,
+                           holder: (pid: Int32, startTime: UInt64)? = nil) async throws(PatchbayError) -> NetworkPort {
+        let (port, placement) = try await withNetworkLock(name) { () async throws(PatchbayError) -> (NetworkPort, PortPlacement) in
             let record = try await requireRecord(name)
             guard let live = record.live, record.intent == nil else {
                 throw PatchbayError(.operationInvalid, "network '\(name)' is not active")
             }
-            guard live.forward.mode.createsBridge, let bridgeName = live.bridge.name else {
-                throw PatchbayError(.operationInvalid, "network '\(name)' (forward mode '\(live.forward.mode.rawValue)') has no bridge of Patchbay's to attach ports to")
-            }
+            let placement = PortPlacement(live)
             let owner = request.ownerName.trimmingPrefixAndSuffixSpaces
             guard !owner.isEmpty, owner.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
                 throw PatchbayError(.invalidArgument, "the owner name '\(request.ownerName)' must be non-empty text without control characters")
@@ -26,10 +27,8 @@ extension NetworkEngine {
             if let mac = request.mac, mac.isMulticast {
                 throw PatchbayError(.invalidArgument, "\(mac) is a multicast address; a port needs a unicast MAC")
             }
-            guard let bridge = try await links.link(named: bridgeName),
-                  bridge.tag == .network(live.uuid) || record.legacyUntagged else {
-                throw PatchbayError(.operationInvalid, "the bridge '\(bridgeName)' of network '\(name)' is missing or not Patchbay's; restart the network")
-            }
+            let inherited = try PortInheritance(network: live, group: request.portGroup)
+            let bridge = try await portBridge(placement, record: record, live: live)
             // One indexed lookup per check, never a read of every port: creating the 10,000th
             // port costs what the first did.
             if let mac = request.mac, let clash = try await store.port(withMAC: mac) {
@@ -43,28 +42,19 @@ extension NetworkEngine {
                                    ownerUID: request.ownerUID, ownerGID: request.ownerGID)
             port.requestedBy = requestedBy
             port.phase = .creating
-            switch request.type {
-            case .tap where request.device != nil:
-                try await prepareAdoption(&port, device: request.device ?? "")
-            case .tap:
-                guard request.namespace == nil else {
-                    throw PatchbayError(.invalidArgument, "--netns is for veth ports; a TAP port is opened by QEMU on the host")
+            port.group = inherited.group
+            port.vlan = inherited.vlan
+            port.bandwidth = inherited.bandwidth
+            port.virtualPort = inherited.virtualPort
+            port.trustGuestRxFilters = inherited.trustGuestRxFilters
+            if case .direct(let mode, let pool) = placement {
+                try await prepareMacvtap(&port, request, live: live, mode: mode, pool: pool)
+                if let holder {
+                    port.holderPID = holder.pid
+                    port.holderStartTime = holder.startTime
                 }
-                port.device = try await freeDeviceName()
-                port.temporaryDevice = OwnershipTag.temporaryDeviceName()
-            case .veth:
-                guard let namespace = request.namespace else {
-                    throw PatchbayError(.invalidArgument, "a veth port needs --netns: the namespace that gets the other end")
-                }
-                guard !namespace.isEmpty, !namespace.contains("/"), namespace != ".", namespace != "..",
-                      await links.namespaceExists(namespace) else {
-                    throw PatchbayError(.notFound, "network namespace '\(namespace)' does not exist (no /run/netns/\(namespace))")
-                }
-                guard request.queues == nil || queues == 1 else { throw PatchbayError(.invalidArgument, "queues are for TAP ports") }
-                port.device = try await freeDeviceName()
-                port.temporaryDevice = OwnershipTag.temporaryDeviceName()
-                port.namespace = namespace
-                port.peerName = request.peerName ?? "eth0"
+            } else {
+                try await prepareBridgePort(&port, request, queues: queues)
             }
             try await store.insert(port)
             await faults.reach(.portCreateReserved)
@@ -75,7 +65,7 @@ extension NetworkEngine {
                 try await store.update(created)
                 logger.info("port created", metadata: ["network": "\(name)", "port": "\(created.uuid)", "device": "\(created.device)",
                                                        "owner": "\(owner)", "mac": "\(mac)"])
-                return created
+                return (created, placement)
             } catch {
                 do { try await driver.remove(port) } catch let undo {
                     logger.warning("cannot remove the device of a failed port", metadata: ["port": "\(port.uuid)", "error": "\(undo)"])
@@ -84,8 +74,104 @@ extension NetworkEngine {
                 throw PatchbayError(error.code, "cannot create a port on network '\(name)': \(error.message)", cause: error.cause)
             }
         }
-        if port.role == .uplink { await publishGuardedBridges() }
+        // A host bridge's guard knows its guest ports by name (every other port is the host's).
+        if port.role == .uplink || placement.isHostBridge { await publishGuardedBridges() }
         return port
+    }
+
+    /// The bridge a new port goes on, checked: the network's own (carrying its tag) or the host's
+    /// (still a bridge); nil for networks whose ports sit on NICs.
+    private func portBridge(_ placement: PortPlacement, record: NetworkRecord, live: NetworkDefinition) async throws(PatchbayError) -> LinkSnapshot? {
+        let name = record.name
+        switch placement {
+        case .ownedBridge(let bridgeName):
+            guard let bridge = try await links.link(named: bridgeName),
+                  bridge.tag == .network(live.uuid) || record.legacyUntagged else {
+                throw PatchbayError(.operationInvalid, "the bridge '\(bridgeName)' of network '\(name)' is missing or not Patchbay's; restart the network")
+            }
+            return bridge
+        case .hostBridge:
+            return try await HostBridgeNetworkDriver(links: links, logger: logger).hostBridge(live)
+        case .direct:
+            return nil
+        case .hostdev:
+            throw PatchbayError(.operationInvalid, "network '\(name)' (forward mode 'hostdev') assigns SR-IOV virtual functions, which this version cannot do yet")
+        case .unsupported(let reason):
+            throw PatchbayError(.operationInvalid, "cannot create a port on network '\(name)': \(reason)")
+        }
+    }
+
+    /// The device of a port on a bridge: a new `vnetN` TAP, an existing TAP to adopt, or a veth
+    /// pair into a namespace.
+    private func prepareBridgePort(_ port: inout NetworkPort, _ request: CreatePortRequest, queues: Int) async throws(PatchbayError) {
+        switch request.type {
+        case .tap where request.device != nil:
+            try await prepareAdoption(&port, device: request.device ?? "")
+        case .tap:
+            guard request.namespace == nil else {
+                throw PatchbayError(.invalidArgument, "--netns is for veth ports; a TAP port is opened by QEMU on the host")
+            }
+            port.device = try await freeDeviceName(deviceNames)
+            port.temporaryDevice = OwnershipTag.temporaryDeviceName()
+        case .veth:
+            guard let namespace = request.namespace else {
+                throw PatchbayError(.invalidArgument, "a veth port needs --netns: the namespace that gets the other end")
+            }
+            guard !namespace.isEmpty, !namespace.contains("/"), namespace != ".", namespace != "..",
+                  await links.namespaceExists(namespace) else {
+                throw PatchbayError(.notFound, "network namespace '\(namespace)' does not exist (no /run/netns/\(namespace))")
+            }
+            guard request.queues == nil || queues == 1 else { throw PatchbayError(.invalidArgument, "queues are for TAP ports") }
+            port.device = try await freeDeviceName(deviceNames)
+            port.temporaryDevice = OwnershipTag.temporaryDeviceName()
+            port.namespace = namespace
+            port.peerName = request.peerName ?? "eth0"
+        case .macvtap:
+            throw PatchbayError(.invalidArgument, "network '\(port.network)' puts its ports on a bridge; macvtap ports are for direct networks (forward mode bridge with <interface dev>, private, vepa, passthrough)")
+        }
+    }
+
+    /// A port of a direct network is a macvtap (asked for as such, or as the default TAP) on the
+    /// pool's NIC that libvirt would pick (`PortPlacement.pickDevice`), counting the ports stored
+    /// on each NIC, which is what survives a restart. Passthrough also needs the NIC free of any
+    /// other macvtap or macvlan, whoever made it, and records the NIC's MAC to restore.
+    private func prepareMacvtap(_ port: inout NetworkPort, _ request: CreatePortRequest, live: NetworkDefinition,
+                                mode: NetworkPortDefinition.DirectMode, pool: [String]) async throws(PatchbayError) {
+        let name = live.name
+        guard request.type != .veth, request.device == nil, request.namespace == nil else {
+            throw PatchbayError(.invalidArgument, "network '\(name)' is a direct (macvtap) network: its ports are macvtap devices that QEMU opens, not veth pairs or adopted TAPs")
+        }
+        if let vlan = port.vlan, !vlan.tags.isEmpty {
+            throw PatchbayError(.operationInvalid, "network '\(name)': a VLAN tag on a \(mode.rawValue) port needs an SR-IOV virtual function to carry it; a macvtap on a plain NIC cannot")
+        }
+        guard !pool.isEmpty else {
+            throw PatchbayError(.invalidArgument, "network '\(name)' uses a direct mode, but has no forward dev and no interface pool")
+        }
+        var connections: [String: Int] = [:]
+        for stored in try await store.ports(network: name) where stored.type == .macvtap {
+            if let lower = stored.lowerDevice { connections[lower, default: 0] += 1 }
+        }
+        let exclusive = mode == .passthrough
+        if exclusive {
+            // Another network's (or program's) macvtap on a NIC makes it unusable for passthrough too.
+            let all = try await links.links()
+            for device in pool {
+                guard let nic = all.first(where: { $0.name == device }) else { continue }
+                if all.contains(where: { $0.lowerIndex == nic.index && ($0.kind == "macvtap" || $0.kind == "macvlan") }) {
+                    connections[device, default: 0] += 1
+                }
+            }
+        }
+        guard let device = PortPlacement.pickDevice(pool: pool, connections: connections, exclusive: exclusive) else {
+            throw PatchbayError(.operationInvalid, "network '\(name)' requires exclusive access to interfaces, but none are available (every NIC of its pool, \(pool.joined(separator: ", ")), is in use)")
+        }
+        let nic = try await DirectNetworkDriver.nic(device, of: live, links: links)
+        port.type = .macvtap
+        port.lowerDevice = device
+        port.directMode = mode
+        if exclusive { port.savedLowerMAC = nic.mac }
+        port.device = try await freeDeviceName(macvtapNames)
+        port.temporaryDevice = OwnershipTag.temporaryDeviceName()
     }
 
     /// An adopted TAP must exist and be a TAP, and may not be another live port's device. A
@@ -111,14 +197,14 @@ extension NetworkEngine {
         port.adopted = true
     }
 
-    /// A `vnetN` that neither the kernel nor any stored port has: the candidates after the last
-    /// one handed out (`DeviceNameCounter`), each checked with one link lookup and one store
-    /// lookup, rather than a dump of every link and a read of every port. Two creations never
-    /// test the same candidate; a device someone makes under the name between the check and
+    /// A `vnetN` (`macvtapN`) that neither the kernel nor any stored port has: the candidates
+    /// after the last one handed out (`DeviceNameCounter`), each checked with one link lookup and
+    /// one store lookup, rather than a dump of every link and a read of every port. Two creations
+    /// never test the same candidate; a device someone makes under the name between the check and
     /// the creation fails that creation, as it did before.
-    private func freeDeviceName() async throws(PatchbayError) -> String {
+    private func freeDeviceName(_ names: DeviceNameCounter) async throws(PatchbayError) -> String {
         while true {
-            let candidate = deviceNames.candidate()
+            let candidate = names.candidate()
             if try await links.link(named: candidate) == nil, try await store.port(withDevice: candidate) == nil { return candidate }
         }
     }
@@ -137,6 +223,9 @@ extension NetworkEngine {
             let port = ports[index]
             if port.phase != nil {
                 ports[index].state = .pending
+            } else if port.type == .macvtap {
+                // Not a bridge port: up is as forwarding as a macvtap gets; down, off the network.
+                ports[index].state = try await devices.find(port).map { $0.isUp ? .forwarding : .detached } ?? .missing
             } else if let device = port.interfaceIndex, let status = states[device] {
                 ports[index].state = PortState(status)
             } else if port.interfaceIndex == nil, let status = states.values.first(where: { $0.name == port.device }) {
@@ -148,22 +237,36 @@ extension NetworkEngine {
         return ports
     }
 
-    /// `net-port-dumpxml`: libvirt's `<networkport>` document. The ports Patchbay makes are on
-    /// the bridges its networks create, so the plug is libvirt's `network` type with that
-    /// bridge and its MAC table manager (networkAllocatePort, src/network/bridge_driver.c).
+    /// `net-port-dumpxml`: libvirt's `<networkport>` document, with the plug networkAllocatePort
+    /// gives the network's forward mode (src/network/bridge_driver.c): `network` for the bridges
+    /// Patchbay makes, `bridge` for a host bridge, `direct` with the NIC and mode for macvtap; and
+    /// what the port took from its portgroup and network.
     public func portXML(network name: String, uuid: NetworkUUID) async throws(PatchbayError) -> String {
         let port = try await port(network: name, uuid: uuid)
-        let bridge = try await requireRecord(name).current.bridge
-        let plug = NetworkPortDefinition.Plug.network(bridge: bridge.name ?? "", macTableManager: bridge.macTableManager)
-        return NetworkPortXMLFormatter.format(NetworkPortDefinition(uuid: port.uuid, ownerName: port.ownerName, ownerUUID: port.ownerUUID,
-                                                                    mac: port.mac, plug: plug))
+        let current = try await requireRecord(name).current
+        let bridge = current.bridge
+        let plug: NetworkPortDefinition.Plug?
+        switch PortPlacement(current) {
+        case .ownedBridge(let bridgeName): plug = .network(bridge: bridgeName, macTableManager: bridge.macTableManager)
+        case .hostBridge(let bridgeName): plug = .bridge(bridge: bridgeName, macTableManager: bridge.macTableManager)
+        case .direct(let mode, _): plug = port.lowerDevice.map { .direct(dev: $0, mode: port.directMode ?? mode) }
+        case .hostdev, .unsupported: plug = nil
+        }
+        var definition = NetworkPortDefinition(uuid: port.uuid, ownerName: port.ownerName, ownerUUID: port.ownerUUID, mac: port.mac, plug: plug)
+        definition.group = port.group
+        definition.vlan = port.vlan
+        definition.bandwidth = port.bandwidth
+        definition.virtualPort = port.virtualPort
+        definition.trustGuestRxFilters = port.trustGuestRxFilters
+        return NetworkPortXMLFormatter.format(definition)
     }
 
     /// `net-port-delete`: marked first, then the device (if it is the port's own), then the
     /// record.
     public func deletePort(network name: String, uuid: NetworkUUID) async throws(PatchbayError) {
-        let role = try await withNetworkLock(name) { () async throws(PatchbayError) -> NetworkPort.Role in
+        let republish = try await withNetworkLock(name) { () async throws(PatchbayError) -> Bool in
             var port = try await port(network: name, uuid: uuid)
+            let hostBridge = PortPlacement(try await requireRecord(name).current).isHostBridge
             port.phase = .deleting
             try await store.update(port)
             await faults.reach(.portDeleteMarked)
@@ -171,9 +274,9 @@ extension NetworkEngine {
             await faults.reach(.portDeleteDevice)
             try await store.delete(port: uuid)
             logger.info("port deleted", metadata: ["network": "\(name)", "port": "\(uuid)", "device": "\(port.device)"])
-            return port.role
+            return port.role == .uplink || hostBridge
         }
-        if role == .uplink { await publishGuardedBridges() }
+        if republish { await publishGuardedBridges() }
     }
 
     /// `domiflist OWNER`.
@@ -203,15 +306,16 @@ extension NetworkEngine {
     @discardableResult
     public func sweepVanishedPorts() async -> [NetworkPort] {
         let vanished: [NetworkPort]
+        var removed: [NetworkPort] = []
         do {
-            let ports = try await store.portsThatMayVanish().filter { $0.phase == nil }
-            guard !ports.isEmpty else { return [] }
-            vanished = try await self.vanished(ports)
+            let all = try await store.portsThatMayVanish().filter { $0.phase == nil }
+            guard !all.isEmpty else { return [] }
+            removed = await sweepHeldPorts(all.filter { $0.holderPID != nil })
+            vanished = try await self.vanished(all.filter { $0.holderPID == nil })
         } catch {
             logger.warning("port sweep: cannot read ports or links", metadata: ["error": "\(error)"])
-            return []
+            return removed
         }
-        var removed: [NetworkPort] = []
         for port in vanished {
             let gone: Bool? = try? await withNetworkLock(port.network) { () async throws(PatchbayError) -> Bool in
                 // Looked at again under the lock: the port may have been deleted or re-made.
@@ -223,6 +327,29 @@ extension NetworkEngine {
             if gone == true {
                 removed.append(port)
                 logger.info("port removed: its device is gone", metadata: ["network": "\(port.network)", "port": "\(port.uuid)", "device": "\(port.device)"])
+            }
+        }
+        return removed
+    }
+
+    /// Macvtaps the bridge helper made for a QEMU process outlive its descriptors, so they are
+    /// deleted, device and record, once that process (pid and start time) is gone.
+    private func sweepHeldPorts(_ ports: [NetworkPort]) async -> [NetworkPort] {
+        var removed: [NetworkPort] = []
+        for port in ports {
+            guard let pid = port.holderPID, await links.processStartTime(pid) != port.holderStartTime else { continue }
+            let gone: Bool? = try? await withNetworkLock(port.network) { () async throws(PatchbayError) -> Bool in
+                guard var current = try await store.port(uuid: port.uuid), current.phase == nil, current.holderPID == pid else { return false }
+                current.phase = .deleting
+                try await store.update(current)
+                try await portDriver(for: current).remove(current)
+                try await store.delete(port: current.uuid)
+                return true
+            }
+            if gone == true {
+                removed.append(port)
+                logger.info("port removed: the process it was made for is gone",
+                            metadata: ["network": "\(port.network)", "port": "\(port.uuid)", "device": "\(port.device)", "pid": "\(pid)"])
             }
         }
         return removed
@@ -262,12 +389,17 @@ extension NetworkEngine {
         return byName[port.device] != nil
     }
 
-    /// Puts the ports of a network (back) on its bridge: after `net-start`, and at daemon start.
-    /// Ports whose device is gone for good are dropped. Called with the network's lock held.
+    /// Puts the ports of a network (back) on its bridge, or brings its macvtaps back up: after
+    /// `net-start`, and at daemon start. Ports whose device is gone for good are dropped. Called
+    /// with the network's lock held.
     func attachPorts(of name: String, definition: NetworkDefinition) async -> [String] {
         var notes: [String] = []
         do {
-            guard let bridgeName = definition.bridge.name, let bridge = try await links.link(named: bridgeName) else { return [] }
+            var bridge: LinkSnapshot?
+            if let bridgeName = PortPlacement(definition).bridge {
+                guard let found = try await links.link(named: bridgeName) else { return [] }
+                bridge = found
+            }
             for port in try await store.ports(network: name) where port.phase == nil {
                 do {
                     if let attached = try await portDriver(for: port).attach(port, bridge: bridge) {
@@ -282,6 +414,29 @@ extension NetworkEngine {
             }
         } catch {
             notes.append("cannot attach ports: \(error)")
+        }
+        return notes
+    }
+
+    /// Takes a stopping network's ports off a bridge that is not Patchbay's (a host bridge stays
+    /// up, and a guest must not stay on the LAN through a stopped network), or sets its macvtaps
+    /// down. Ports on a bridge Patchbay deletes need nothing: the kernel releases them. The
+    /// devices stay, and `attachPorts` puts them back at the next start.
+    func detachPorts(of name: String, definition: NetworkDefinition) async -> [String] {
+        let placement = PortPlacement(definition)
+        guard placement.isHostBridge || placement.isDirect else { return [] }
+        var notes: [String] = []
+        let devices = PortDevices(links: links, faults: .none, logger: logger)
+        for port in (try? await store.ports(network: name)) ?? [] where port.phase == nil {
+            do {
+                if port.type == .macvtap {
+                    try await MacvtapPortDriver(devices: devices).detach(port)
+                } else if let link = try await devices.find(port), link.masterIndex != nil {
+                    try await links.setMaster(index: link.index, masterIndex: 0)
+                }
+            } catch {
+                notes.append("port \(port.uuid): \(error)")
+            }
         }
         return notes
     }

@@ -31,3 +31,12 @@ extension NetworkEngine {
         }
     }
 }
+
+extension NetworkEngine {
+    /// Whether the active network `name` is a direct (macvtap) one: the bridge helper's `br=`
+    /// names such a network, which has no bridge.
+    public func isDirect(_ name: String) async throws(PatchbayError) -> Bool {
+        guard let live = try await requireRecord(name).live else { return false }
+        return PortPlacement(live).isDirect
+    }
+}

@@ -59,6 +59,7 @@ extension NetworkEngine {
         var report: [String] = []
         let ports = (try? await store.ports()) ?? []
         deviceNames.continueAfter(ports.map(\.device))
+        macvtapNames.continueAfter(ports.map(\.device))
         for port in ports where port.phase != nil {
             do {
                 try await withNetworkLock(port.network) { () async throws(PatchbayError) in
@@ -120,7 +121,7 @@ extension NetworkEngine {
                 }
                 repairs += await attachPorts(of: name, definition: live)
                 do {
-                    try await services.start(live)
+                    if live.forward.mode.createsBridge { try await services.start(live) }
                 } catch {
                     // The bridge is intact and guests keep their traffic; only the services are down.
                     logger.error("cannot start DHCP/DNS of a restored network", metadata: ["network": "\(name)", "error": "\(error)"])

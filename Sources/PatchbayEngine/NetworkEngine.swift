@@ -24,8 +24,9 @@ public final class NetworkEngine: Sendable {
     let guardedBridgesChanged: @Sendable ([GuardedBridge]) -> Void
     let logger: Logger
     let locks = KeyedLock()
-    /// Where the search for a free `vnetN` goes on from.
-    let deviceNames = DeviceNameCounter()
+    /// Where the search for a free `vnetN` (and `macvtapN`) goes on from.
+    let deviceNames = DeviceNameCounter(prefix: "vnet")
+    let macvtapNames = DeviceNameCounter(prefix: "macvtap")
 
     public init(store: any PatchbayStore, links: any LinkManaging, services: any NetworkServices = NoNetworkServices(),
                 firewall: any FirewallApplying, loopProtection: LoopProtection = .loopGuard, faults: FaultPoints = .none,
@@ -74,12 +75,18 @@ public final class NetworkEngine: Sendable {
     }
 
     func driver(for definition: NetworkDefinition) throws(PatchbayError) -> any NetworkDriver {
-        switch definition.forward.mode {
-        case .none, .nat, .route, .open:
+        switch PortPlacement(definition) {
+        case .ownedBridge:
             return BridgeNetworkDriver(links: links, loopProtection: loopProtection, faults: faults, logger: logger)
-        default:
+        case .hostBridge:
+            return HostBridgeNetworkDriver(links: links, logger: logger)
+        case .direct:
+            return DirectNetworkDriver(links: links, logger: logger)
+        case .hostdev:
             throw PatchbayError(.operationInvalid,
-                                "network '\(definition.name)' uses forward mode '\(definition.forward.mode.rawValue)', which this version cannot start yet; isolated, nat, route and open networks can be started")
+                                "network '\(definition.name)' uses forward mode 'hostdev', which this version cannot start yet")
+        case .unsupported(let reason):
+            throw PatchbayError(.operationInvalid, "cannot start network '\(definition.name)': \(reason)")
         }
     }
 
@@ -89,6 +96,7 @@ public final class NetworkEngine: Sendable {
         case (.tap, false): return TapPortDriver(devices: devices)
         case (.tap, true): return AdoptedTapPortDriver(devices: devices)
         case (.veth, _): return VethPortDriver(devices: devices)
+        case (.macvtap, _): return MacvtapPortDriver(devices: devices)
         }
     }
 
@@ -116,11 +124,22 @@ public final class NetworkEngine: Sendable {
         do {
             let records = try await store.networks()
             let ports = try await store.ports()
-            let bridges = records.compactMap { record -> GuardedBridge? in
-                guard let live = record.live, record.intent?.phase != .stopping, live.forward.mode.createsBridge,
-                      loopProtection.guards(live.bridge), let bridge = live.bridge.name else { return nil }
-                let uplinks = Set(ports.filter { $0.network == record.name && $0.role == .uplink }.map(\.device))
-                return GuardedBridge(network: record.name, bridge: bridge, uplinks: uplinks)
+            var bridges: [GuardedBridge] = []
+            for record in records {
+                guard let live = record.live, record.intent?.phase != .stopping, let bridge = live.bridge.name else { continue }
+                let own = ports.filter { $0.network == record.name }
+                switch PortPlacement(live) {
+                case .ownedBridge where loopProtection.guards(live.bridge):
+                    bridges.append(GuardedBridge(network: record.name, bridge: bridge, uplinks: Set(own.filter { $0.role == .uplink }.map(\.device))))
+                case .hostBridge where loopProtection != .kernelSTP:
+                    // The host's STP, when it runs one, is the host's: the kernel would refuse the
+                    // guard's port changes anyway. Without it, the guard watches Patchbay's ports.
+                    guard let link = try await links.link(named: bridge), link.stp == false else { continue }
+                    bridges.append(GuardedBridge(network: record.name, bridge: bridge,
+                                                 guests: Set(own.filter { $0.role == .guest }.map(\.device))))
+                default:
+                    continue
+                }
             }
             guardedBridgesChanged(bridges)
         } catch {

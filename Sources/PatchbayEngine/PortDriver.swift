@@ -7,13 +7,14 @@ import PatchbayModel
 /// name the kernel handed to someone else's device can never pull that device onto a bridge or
 /// get it deleted.
 protocol PortDriver: Sendable {
-    /// Creates (or takes over) the port's device, tags it, puts it on `bridge` and brings it up;
-    /// returns the port with its device's interface index. On failure nothing it created stays.
-    func create(_ port: NetworkPort, bridge: LinkSnapshot) async throws(PatchbayError) -> NetworkPort
+    /// Creates (or takes over) the port's device, tags it, puts it on `bridge` (nil for devices
+    /// that sit on a NIC, not a bridge: macvtap) and brings it up; returns the port with its
+    /// device's interface index. On failure nothing it created stays.
+    func create(_ port: NetworkPort, bridge: LinkSnapshot?) async throws(PatchbayError) -> NetworkPort
     /// Puts the port's device back on `bridge` (after `net-start`, at daemon start), re-creating
     /// it where the kind of device allows; returns the port as it is now, or nil when its device is
     /// gone for good (the record is stale).
-    func attach(_ port: NetworkPort, bridge: LinkSnapshot) async throws(PatchbayError) -> NetworkPort?
+    func attach(_ port: NetworkPort, bridge: LinkSnapshot?) async throws(PatchbayError) -> NetworkPort?
     /// Deletes the port's device, and the device under its temporary name, if they are its own.
     func remove(_ port: NetworkPort) async throws(PatchbayError)
 }
@@ -41,7 +42,8 @@ struct PortDevices: Sendable {
         return nil
     }
 
-    func plug(_ index: Int32, into bridge: LinkSnapshot) async throws(PatchbayError) {
+    func plug(_ index: Int32, into bridge: LinkSnapshot?) async throws(PatchbayError) {
+        guard let bridge else { throw PatchbayError(.internal, "a bridge port needs a bridge") }
         try await links.setMaster(index: index, masterIndex: bridge.index)
         try await links.setLinkUp(index: index, true)
     }
@@ -68,7 +70,7 @@ struct PortDevices: Sendable {
 
     /// The rest of a new device's creation: tagged, named, plugged, up; deleted again on failure.
     /// Returns the port with the device's index.
-    func finish(_ link: LinkSnapshot, _ port: NetworkPort, bridge: LinkSnapshot,
+    func finish(_ link: LinkSnapshot, _ port: NetworkPort, bridge: LinkSnapshot?,
                 before: () async throws(PatchbayError) -> Void = {}) async throws(PatchbayError) -> NetworkPort {
         do throws(PatchbayError) {
             await faults.reach(.portCreateDevice)
@@ -97,7 +99,7 @@ struct PortDevices: Sendable {
 struct TapPortDriver: PortDriver {
     let devices: PortDevices
 
-    func create(_ port: NetworkPort, bridge: LinkSnapshot) async throws(PatchbayError) -> NetworkPort {
+    func create(_ port: NetworkPort, bridge: LinkSnapshot?) async throws(PatchbayError) -> NetworkPort {
         let links = devices.links
         let temporary = port.temporaryDevice ?? OwnershipTag.temporaryDeviceName()
         let link = try await links.createTap(name: temporary, multiQueue: port.queues > 1, owner: port.ownerUID, group: port.ownerGID)
@@ -107,7 +109,7 @@ struct TapPortDriver: PortDriver {
     }
 
     /// A persistent TAP is gone after a host reboot: it is made again under its name.
-    func attach(_ port: NetworkPort, bridge: LinkSnapshot) async throws(PatchbayError) -> NetworkPort? {
+    func attach(_ port: NetworkPort, bridge: LinkSnapshot?) async throws(PatchbayError) -> NetworkPort? {
         if let link = try await devices.find(port) {
             try await devices.plug(link.index, into: bridge)
             var found = port
@@ -130,7 +132,7 @@ struct TapPortDriver: PortDriver {
 struct AdoptedTapPortDriver: PortDriver {
     let devices: PortDevices
 
-    func create(_ port: NetworkPort, bridge: LinkSnapshot) async throws(PatchbayError) -> NetworkPort {
+    func create(_ port: NetworkPort, bridge: LinkSnapshot?) async throws(PatchbayError) -> NetworkPort {
         let links = devices.links
         guard let index = port.interfaceIndex, let link = try await links.link(index: index), link.name == port.device else {
             throw PatchbayError(.notFound, "the TAP device '\(port.device)' to adopt is gone")
@@ -145,7 +147,7 @@ struct AdoptedTapPortDriver: PortDriver {
         return adopted
     }
 
-    func attach(_ port: NetworkPort, bridge: LinkSnapshot) async throws(PatchbayError) -> NetworkPort? {
+    func attach(_ port: NetworkPort, bridge: LinkSnapshot?) async throws(PatchbayError) -> NetworkPort? {
         guard let link = try await devices.find(port) else { return nil }
         try await devices.plug(link.index, into: bridge)
         return port
@@ -164,7 +166,7 @@ struct AdoptedTapPortDriver: PortDriver {
 struct VethPortDriver: PortDriver {
     let devices: PortDevices
 
-    func create(_ port: NetworkPort, bridge: LinkSnapshot) async throws(PatchbayError) -> NetworkPort {
+    func create(_ port: NetworkPort, bridge: LinkSnapshot?) async throws(PatchbayError) -> NetworkPort {
         let links = devices.links
         guard let namespace = port.namespace else {
             throw PatchbayError(.invalidArgument, "a veth port needs a namespace")
@@ -175,7 +177,7 @@ struct VethPortDriver: PortDriver {
     }
 
     /// A veth pair dies with its namespace: then the port is stale.
-    func attach(_ port: NetworkPort, bridge: LinkSnapshot) async throws(PatchbayError) -> NetworkPort? {
+    func attach(_ port: NetworkPort, bridge: LinkSnapshot?) async throws(PatchbayError) -> NetworkPort? {
         guard let link = try await devices.find(port) else { return nil }
         try await devices.plug(link.index, into: bridge)
         var found = port

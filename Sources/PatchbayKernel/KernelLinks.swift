@@ -25,7 +25,8 @@ public final class KernelLinks: LinkManaging {
     static func snapshot(_ link: Link) -> LinkSnapshot {
         LinkSnapshot(name: link.name, index: link.index, kind: link.kind, mtu: link.mtu.map(Int.init), mac: link.mac, isUp: link.isUp,
                      alias: link.alias.flatMap { $0.isEmpty ? nil : $0 }, masterIndex: link.masterIndex,
-                     stp: link.bridge?.stpState.map { $0 != 0 }, forwardDelayCentiseconds: link.bridge?.forwardDelay.map(Int.init))
+                     stp: link.bridge?.stpState.map { $0 != 0 }, forwardDelayCentiseconds: link.bridge?.forwardDelay.map(Int.init),
+                     lowerIndex: link.lowerIndex, directMode: link.macvlanMode.flatMap(LinkRequest.directMode(macvlanMode:)))
     }
 
     public func links() async throws(PatchbayError) -> [LinkSnapshot] {
@@ -139,6 +140,21 @@ public final class KernelLinks: LinkManaging {
             }
             return Self.snapshot(link)
         }
+    }
+
+    public func createMacvtap(name: String, lowerIndex: Int32, mode: NetworkPortDefinition.DirectMode,
+                              mac: MACAddress) async throws(PatchbayError) -> LinkSnapshot {
+        try await kernel { session throws(NetlinkError) in
+            try session.createMacvtap(name: name, lowerIndex: lowerIndex, mode: mode, mac: mac)
+            guard let link = try session.link(named: name) else {
+                throw NetlinkError(operation: "create macvtap \(name)", errno: ENODEV, extendedMessage: "the new macvtap is gone")
+            }
+            return Self.snapshot(link)
+        }
+    }
+
+    public func processStartTime(_ pid: Int32) async -> UInt64? {
+        await thread.run { () -> UInt64? in ProcessIdentity.startTime(pid) }
     }
 
     public func namespaceExists(_ name: String) async -> Bool {

@@ -43,7 +43,7 @@ extension PortStore {
 
     /// Whether the port's device can vanish without Patchbay removing it (see
     /// `portsThatMayVanish`).
-    public static func mayVanish(_ port: NetworkPort) -> Bool { port.adopted || port.type == .veth }
+    public static func mayVanish(_ port: NetworkPort) -> Bool { port.adopted || port.type == .veth || port.holderPID != nil }
 
     /// Ports are stored without their listing-only state.
     public static func storable(_ port: NetworkPort) -> NetworkPort {

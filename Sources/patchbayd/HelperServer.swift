@@ -2,7 +2,9 @@ import CPatchbay
 import Foundation
 import Glibc
 import Logging
+import Netlink
 import PatchbayEngine
+import PatchbayKernel
 import PatchbayModel
 import Synchronization
 
@@ -100,8 +102,10 @@ final class HelperServer: Sendable {
         let caller = HelperACL.Caller(uid: uid, gids: gids, userName: Self.userName(uid), groupNames: Set(gids.compactMap(Self.groupName)))
         let request = read > 0 ? try? JSONDecoder().decode(HelperRequest.self, from: Data(buffer[0..<read])) : nil
         let engine = self.engine, logger = self.logger, aclPath = self.aclPath
+        let scratch = String(socketPath[..<(socketPath.lastIndex(of: "/") ?? socketPath.startIndex)])
         Task {
-            let (response, tap) = await Self.serve(request, caller: caller, pid: pid, engine: engine, aclPath: aclPath, logger: logger)
+            let (response, tap) = await Self.serve(request, caller: caller, pid: pid, engine: engine, aclPath: aclPath,
+                                                   scratch: scratch.isEmpty ? "." : scratch, logger: logger)
             let body = Array(((try? JSONEncoder().encode(response)) ?? Data("{}".utf8)) + Data("\n".utf8))
             _ = body.withUnsafeBufferPointer { cpatchbay_send_with_fd(connection, $0.baseAddress, $0.count, tap ?? -1) }
             if let tap { close(tap) }
@@ -110,14 +114,23 @@ final class HelperServer: Sendable {
     }
 
     private static func serve(_ request: HelperRequest?, caller: HelperACL.Caller, pid: Int32, engine: NetworkEngine, aclPath: String,
-                              logger: Logger) async -> (HelperResponse, Int32?) {
+                              scratch: String, logger: Logger) async -> (HelperResponse, Int32?) {
         guard let request else {
             return (HelperResponse(device: nil, error: PatchbayError(.invalidArgument, "the helper's request could not be read")), nil)
         }
         do throws(PatchbayError) {
             let networks = try await engine.list()
-            guard let network = networks.first(where: { $0.active && $0.bridge == request.bridge }) else {
-                throw PatchbayError(.notFound, "bridge \(request.bridge) does not belong to an active Patchbay network (see patchbay net-list and net-info)")
+            // QEMU's `br=` names a bridge; a direct (macvtap) network has none, so there it names
+            // the network itself.
+            let network: NetworkSummary
+            let direct: Bool
+            if let bridged = networks.first(where: { $0.active && $0.bridge == request.bridge }) {
+                (network, direct) = (bridged, false)
+            } else if let named = networks.first(where: { $0.active && $0.bridge == nil && $0.name == request.bridge }),
+                      try await engine.isDirect(named.name) {
+                (network, direct) = (named, true)
+            } else {
+                throw PatchbayError(.notFound, "bridge \(request.bridge) does not belong to an active Patchbay network, nor is it an active direct (macvtap) network's name (see patchbay net-list and net-info)")
             }
             let acl = try readACL(aclPath)
             let (allowed, rule) = acl.decide(caller, network: network.name)
@@ -126,6 +139,11 @@ final class HelperServer: Sendable {
                 logger.warning("bridge helper request refused", metadata: ["network": "\(network.name)", "uid": "\(caller.uid)", "pid": "\(pid)"])
                 throw PatchbayError(.permissionDenied, "user \(caller.userName ?? String(caller.uid)) may not attach guests to network '\(network.name)': \(why)")
             }
+            let owner = request.owner.flatMap { $0.isEmpty ? nil : $0 } ?? "qemu-\(pid)"
+            if direct {
+                return try await handOverMacvtap(request, network: network.name, owner: owner, caller: caller, helperPID: pid,
+                                                 engine: engine, scratch: scratch, logger: logger)
+            }
             var name = [CChar](repeating: 0, count: 16)
             // `tap%d` (as QEMU's own helper names its TAPs): never a `vnetN` that a port being
             // created has reserved.
@@ -133,7 +151,6 @@ final class HelperServer: Sendable {
             guard tap >= 0 else { throw PatchbayError(.kernel, "cannot open a TAP device", cause: String(cString: strerror(-tap))) }
             let device = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             do throws(PatchbayError) {
-                let owner = request.owner.flatMap { $0.isEmpty ? nil : $0 } ?? "qemu-\(pid)"
                 _ = try await engine.createPort(network: network.name,
                                                 CreatePortRequest(ownerName: owner, mac: request.mac, type: .tap, device: device),
                                                 requestedBy: caller.uid)
@@ -145,6 +162,27 @@ final class HelperServer: Sendable {
             return (HelperResponse(device: device, error: nil), tap)
         } catch {
             return (HelperResponse(device: nil, error: error), nil)
+        }
+    }
+
+    /// A direct network's port for QEMU: a macvtap made for the helper's parent (QEMU), deleted by
+    /// the port sweep once that process is gone, and its character device opened here and handed
+    /// over as QEMU's TAP descriptor (macvtap answers the same ioctls).
+    private static func handOverMacvtap(_ request: HelperRequest, network: String, owner: String, caller: HelperACL.Caller, helperPID: Int32,
+                                        engine: NetworkEngine, scratch: String, logger: Logger) async throws(PatchbayError) -> (HelperResponse, Int32?) {
+        guard let qemu = ProcessIdentity.parentPID(helperPID), let started = ProcessIdentity.startTime(qemu) else {
+            throw PatchbayError(.notFound, "the helper's parent process (QEMU) cannot be found")
+        }
+        let port = try await engine.createPort(network: network, CreatePortRequest(ownerName: owner, mac: request.mac, type: .macvtap),
+                                               requestedBy: caller.uid, holder: (qemu, started))
+        do {
+            guard let index = port.interfaceIndex else { throw NetlinkError(operation: "open macvtap \(port.device)", errno: ENODEV) }
+            let fds = try MacvtapDevice.open(name: port.device, index: index, vnetHeader: request.vnetHeader, queues: 1, scratchDirectory: scratch)
+            logger.info("bridge helper: macvtap handed over", metadata: ["network": "\(network)", "device": "\(port.device)", "uid": "\(caller.uid)"])
+            return (HelperResponse(device: port.device, error: nil), fds[0])
+        } catch {
+            try? await engine.deletePort(network: network, uuid: port.uuid)
+            throw PatchbayError(.kernel, "cannot open the macvtap \(port.device)", cause: "\(error)")
         }
     }
 

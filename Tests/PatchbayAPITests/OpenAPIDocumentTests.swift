@@ -109,6 +109,8 @@ struct NoKernel: LinkManaging {
     func createTap(name: String, multiQueue: Bool, owner: UInt32?, group: UInt32?) async throws(PatchbayError) -> LinkSnapshot { throw unused }
     func createVeth(name: String, peer: String, peerMAC: MACAddress, namespace: String) async throws(PatchbayError) -> LinkSnapshot { throw unused }
     func namespaceExists(_ name: String) async -> Bool { false }
+    func createMacvtap(name: String, lowerIndex: Int32, mode: NetworkPortDefinition.DirectMode, mac: MACAddress) async throws(PatchbayError) -> LinkSnapshot { throw unused }
+    func processStartTime(_ pid: Int32) async -> UInt64? { nil }
     func bridgePorts(ofBridge bridgeIndex: Int32) async throws(PatchbayError) -> [BridgePortStatus] { [] }
     func guestStatistics(index: Int32) async throws(PatchbayError) -> InterfaceStatistics? { nil }
 }

@@ -20,6 +20,7 @@ final class KernelRecorder: LinkManaging {
         var calls: [String] = []
         var failOn: String?
         var namespaces: Set<String> = []
+        var processes: [Int32: UInt64] = [:]
     }
 
     let state = Mutex(State())
@@ -148,6 +149,10 @@ final class KernelRecorder: LinkManaging {
     func setMAC(index: Int32, _ mac: MACAddress) async throws(PatchbayError) {
         try await record("setMAC \(name(index)) \(mac)")
         try change(index) { $0.snapshot.mac = mac }
+        // As the kernel does: a passthrough macvtap's MAC is its NIC's.
+        if let device = state.withLock({ $0.devices[index]?.snapshot }), device.directMode == .passthrough, let lower = device.lowerIndex {
+            try change(lower) { $0.snapshot.mac = mac }
+        }
     }
 
     func setLinkUp(index: Int32, _ up: Bool) async throws(PatchbayError) {
@@ -193,6 +198,19 @@ final class KernelRecorder: LinkManaging {
     }
 
     func namespaceExists(_ name: String) async -> Bool { state.withLock { $0.namespaces.contains(name) } }
+
+    func createMacvtap(name: String, lowerIndex: Int32, mode: NetworkPortDefinition.DirectMode, mac: MACAddress) async throws(PatchbayError) -> LinkSnapshot {
+        try await record("createMacvtap \(Self.shown(name)) on \(self.name(lowerIndex)) \(mode.rawValue)")
+        guard let lower = state.withLock({ $0.devices[lowerIndex]?.snapshot }) else { throw PatchbayError(.notFound, "no device \(lowerIndex)") }
+        // As the kernel does: in passthrough the macvtap takes its NIC's MAC, whatever it was given.
+        return try create(LinkSnapshot(name: name, index: 0, kind: "macvtap", mac: mode == .passthrough ? lower.mac : mac,
+                                       lowerIndex: lowerIndex, directMode: mode))
+    }
+
+    /// Processes the fake knows of, by pid: their start times.
+    func setProcess(_ pid: Int32, startTime: UInt64?) { state.withLock { $0.processes[pid] = startTime } }
+
+    func processStartTime(_ pid: Int32) async -> UInt64? { state.withLock { $0.processes[pid] } }
 
     func bridgePorts(ofBridge bridgeIndex: Int32) async throws(PatchbayError) -> [BridgePortStatus] {
         state.withLock { s in

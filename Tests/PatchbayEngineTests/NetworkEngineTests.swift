@@ -146,10 +146,13 @@ import Testing
         #expect(unknown?.code == .notFound)
         #expect(unknown?.message == "network 'nope' not found")
         _ = try await engine.define(xml: "<network><name>host</name><forward mode='bridge'/><bridge name='br0'/></network>")
+        // A host bridge that is not there: refused, and the network stays inactive with no intent.
         let bridged = await #expect(throws: PatchbayError.self) { try await engine.start("host") }
-        #expect(bridged?.code == .operationInvalid)
-        #expect(bridged?.message.contains("forward mode 'bridge'") == true)
-        #expect(kernel.calls.isEmpty)
+        #expect(bridged?.code == .notFound)
+        #expect(bridged?.message.contains("the host bridge 'br0', which does not exist") == true)
+        #expect(try await store.network(named: "host")?.active == false)
+        #expect(try await store.network(named: "host")?.intent == nil)
+        #expect(kernel.linkNamesNow.isEmpty)
     }
 
     @Test func destroyRemovesTheBridge() async throws {

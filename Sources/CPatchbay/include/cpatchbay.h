@@ -50,6 +50,14 @@ int cpatchbay_set_tx_checksum(const char *netns_path, const char *ifname, int en
  * The device lives as long as the descriptor. Returns the fd (name written to name_out) or -errno. */
 int cpatchbay_tap_open(const char *name, int flags, char *name_out);
 
+/* Opens the character device of a macvtap (major:minor as its sysfs `dev` file gives them) through
+ * a node made for the purpose in `scratch_dir` and removed at once: /dev/tapIFINDEX is named by an
+ * index that is only unique within one network namespace, so it may be another namespace's
+ * device. Then TUNSETIFF with IFF_TAP|IFF_NO_PI and, per `flags`, IFF_VNET_HDR and
+ * IFF_MULTI_QUEUE (macvtap starts with vnet_hdr on, so it is set either way). Returns the fd or
+ * -errno. */
+int cpatchbay_macvtap_open(unsigned int major_number, unsigned int minor_number, const char *scratch_dir, int flags);
+
 /* Sends `fd` over the unix socket `socket_fd` with SCM_RIGHTS and a one-byte payload, as QEMU's
  * bridge helper protocol expects. Returns 0 or -errno. */
 int cpatchbay_send_fd(int socket_fd, int fd);

@@ -4,12 +4,17 @@ import PatchbayModel
 struct NetPortCreate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "net-port-create",
-        abstract: "Create a port on an active network: a TAP for QEMU, or a veth pair into a namespace.",
+        abstract: "Create a port on an active network: a TAP for QEMU, a veth pair into a namespace, or a macvtap on a NIC.",
         discussion: """
-            A TAP port is a persistent vnetN device on the network's bridge, with vnet_hdr, for
+            A TAP port is a persistent vnetN device on the network's bridge (Patchbay's own, or the
+            host bridge of a forward mode='bridge' network), with vnet_hdr, for
             `qemu-system-x86_64 -netdev tap,id=n0,ifname=vnetN,script=no,downscript=no`. A veth port
             puts its other end (eth0 unless --ifname says otherwise) into the named namespace with
-            the port's MAC address.
+            the port's MAC address. On a direct network (macvtap: forward mode bridge with
+            <interface dev>, private, vepa or passthrough) every port is a macvtapN on a NIC of the
+            pool, for `-netdev tap,id=n0,fd=3,vhost=off 3<>/dev/tap$(cat /sys/class/net/macvtapN/ifindex)`.
+            --portgroup takes the VLAN, bandwidth and virtualport of that <portgroup> (default: the
+            network's default group).
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -17,7 +22,8 @@ struct NetPortCreate: AsyncParsableCommand {
     @Option(help: "Owner name (the VM or container).") var owner: String
     @Option(name: .customLong("owner-uuid"), help: "Owner UUID.") var ownerUUID: String?
     @Option(help: "MAC address (default: a random 52:54:00 one).") var mac: String?
-    @Option(help: "tap or veth.") var type = "tap"
+    @Option(help: "tap, veth or macvtap (on direct networks every port is a macvtap).") var type = "tap"
+    @Option(help: "The network's <portgroup> to take settings from.") var portgroup: String?
     @Option(help: "veth: the network namespace (a name under /run/netns) for the other end.") var netns: String?
     @Option(help: "veth: the name of the other end inside the namespace.") var ifname: String?
     @Option(help: "TAP: number of queues (more than 1 makes it multiqueue).") var queues: Int?
@@ -30,7 +36,7 @@ struct NetPortCreate: AsyncParsableCommand {
     func validate() throws { _ = try request() }
 
     func request() throws -> CreatePortRequest {
-        guard let kind = NetworkPort.DeviceType(rawValue: type) else { throw ValidationError("--type must be tap or veth, not '\(type)'") }
+        guard let kind = NetworkPort.DeviceType(rawValue: type) else { throw ValidationError("--type must be tap, veth or macvtap, not '\(type)'") }
         var parsedMAC: MACAddress?
         if let mac {
             guard let value = MACAddress(mac) else { throw ValidationError("'\(mac)' is not a MAC address") }
@@ -45,7 +51,7 @@ struct NetPortCreate: AsyncParsableCommand {
         if kind == .veth && netns == nil { throw ValidationError("a veth port needs --netns") }
         guard let parsedRole = NetworkPort.Role(rawValue: role) else { throw ValidationError("--role must be guest or uplink, not '\(role)'") }
         return CreatePortRequest(ownerName: owner, ownerUUID: parsedUUID, mac: parsedMAC, type: kind, role: parsedRole, namespace: netns,
-                                 peerName: ifname, queues: queues, ownerUID: user, ownerGID: group)
+                                 peerName: ifname, queues: queues, ownerUID: user, ownerGID: group, portGroup: portgroup)
     }
 
     func run() async throws {

@@ -13,11 +13,15 @@ public struct CreatePortRequest: Sendable, Hashable, Codable {
     /// An existing TAP to put on the bridge instead of creating one (one that QEMU or another
     /// program opened itself).
     public var device: String?
+    /// The network's `<portgroup>` to take VLAN, bandwidth and virtual port settings from; nil
+    /// takes the default group's, if the network has one.
+    public var portGroup: String?
 
     public init(ownerName: String, ownerUUID: NetworkUUID? = nil, mac: MACAddress? = nil, type: NetworkPort.DeviceType = .tap,
                 role: NetworkPort.Role? = nil, namespace: String? = nil, peerName: String? = nil, queues: Int? = nil,
-                ownerUID: UInt32? = nil, ownerGID: UInt32? = nil, device: String? = nil) {
+                ownerUID: UInt32? = nil, ownerGID: UInt32? = nil, device: String? = nil, portGroup: String? = nil) {
         self.device = device
+        self.portGroup = portGroup
         self.ownerName = ownerName
         self.ownerUUID = ownerUUID
         self.mac = mac

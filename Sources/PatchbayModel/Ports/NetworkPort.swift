@@ -8,6 +8,9 @@
 public struct NetworkPort: Sendable, Hashable, Codable {
     public enum DeviceType: String, Sendable, Hashable, Codable, CaseIterable {
         case tap, veth
+        /// A macvtap device on one of a direct network's NICs (`<forward mode='bridge|private|
+        /// vepa|passthrough'>` with `<interface dev>`s): QEMU opens it as /dev/tapIFINDEX.
+        case macvtap
     }
 
     /// What the port connects. Mechanisms that judge guests (the loop guard, the DHCP server's
@@ -51,6 +54,25 @@ public struct NetworkPort: Sendable, Hashable, Codable {
     /// The local user whose request created the port (the bridge helper's caller), when it was not
     /// made through the administrators' API socket.
     public var requestedBy: UInt32?
+    /// macvtap: the NIC of the network's pool the device sits on (what libvirt counts as that
+    /// NIC's connections), and the network's mode when the port was made.
+    public var lowerDevice: String?
+    public var directMode: NetworkPortDefinition.DirectMode?
+    /// macvtap passthrough: the NIC's own MAC before the guest's replaced it, put back when the
+    /// port goes (libvirt's virNetDevSaveNetConfig/virNetDevRestoreNetConfig).
+    public var savedLowerMAC: MACAddress?
+    /// A macvtap the bridge helper made for a QEMU process: removed when that process is gone
+    /// (a macvtap, unlike a TAP, outlives its last descriptor). The pid and its start time
+    /// (field 22 of /proc/PID/stat), so a reused pid is not taken for the same process.
+    public var holderPID: Int32?
+    public var holderStartTime: UInt64?
+    /// The portgroup the port was made in (`<group>` of libvirt's `<networkport>`), and what the
+    /// port inherited from it or from the network when it was made (networkAllocatePort).
+    public var group: String?
+    public var vlan: VLANDefinition?
+    public var bandwidth: BandwidthDefinition?
+    public var virtualPort: VirtualPortDefinition?
+    public var trustGuestRxFilters: Bool?
     /// Not stored: filled in by listings from the kernel.
     public var state: PortState?
 
@@ -78,6 +100,7 @@ public struct NetworkPort: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case uuid, network, ownerName, ownerUUID, mac, type, role, device, interfaceIndex, temporaryDevice, phase
         case namespace, peerName, queues, ownerUID, ownerGID, adopted, requestedBy, state
+        case lowerDevice, directMode, savedLowerMAC, holderPID, holderStartTime, group, vlan, bandwidth, virtualPort, trustGuestRxFilters
     }
 
     /// Rows written before roles, indexes and phases existed decode with their defaults.
@@ -102,6 +125,16 @@ public struct NetworkPort: Sendable, Hashable, Codable {
         adopted = try c.decodeIfPresent(Bool.self, forKey: .adopted) ?? false
         requestedBy = try c.decodeIfPresent(UInt32.self, forKey: .requestedBy)
         state = try c.decodeIfPresent(PortState.self, forKey: .state)
+        lowerDevice = try c.decodeIfPresent(String.self, forKey: .lowerDevice)
+        directMode = try c.decodeIfPresent(NetworkPortDefinition.DirectMode.self, forKey: .directMode)
+        savedLowerMAC = try c.decodeIfPresent(MACAddress.self, forKey: .savedLowerMAC)
+        holderPID = try c.decodeIfPresent(Int32.self, forKey: .holderPID)
+        holderStartTime = try c.decodeIfPresent(UInt64.self, forKey: .holderStartTime)
+        group = try c.decodeIfPresent(String.self, forKey: .group)
+        vlan = try c.decodeIfPresent(VLANDefinition.self, forKey: .vlan)
+        bandwidth = try c.decodeIfPresent(BandwidthDefinition.self, forKey: .bandwidth)
+        virtualPort = try c.decodeIfPresent(VirtualPortDefinition.self, forKey: .virtualPort)
+        trustGuestRxFilters = try c.decodeIfPresent(Bool.self, forKey: .trustGuestRxFilters)
     }
 }
 

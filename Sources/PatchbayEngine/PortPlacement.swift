@@ -1,0 +1,74 @@
+import PatchbayModel
+
+/// Where a network puts its ports: libvirt's networkAllocatePort switch on the forward type, which
+/// also decides the `<plug>` a port shows. Pure, so the choice is unit-tested on definitions alone.
+enum PortPlacement: Sendable, Hashable {
+    /// isolated, nat, route, open: the bridge the network makes (`<plug type='network'>`).
+    case ownedBridge(String)
+    /// `<forward mode='bridge'/>` with `<bridge name>`: a bridge the host has and Patchbay does not
+    /// own (`<plug type='bridge'>`).
+    case hostBridge(String)
+    /// bridge (without a bridge name), private, vepa, passthrough: a macvtap on a NIC of the
+    /// pool (`<plug type='direct'>`).
+    case direct(NetworkPortDefinition.DirectMode, pool: [String])
+    /// SR-IOV virtual functions assigned to the guest (`<plug type='hostdev-pci'>`).
+    case hostdev
+    /// What this version cannot place yet, with the reason.
+    case unsupported(String)
+
+    init(_ definition: NetworkDefinition) {
+        let forward = definition.forward
+        switch forward.mode {
+        case .none, .nat, .route, .open:
+            self = .ownedBridge(definition.bridge.name ?? "")
+        case .bridge where definition.bridge.name != nil:
+            if definition.virtualPort?.type == .openvswitch || definition.portGroups.contains(where: { $0.virtualPort?.type == .openvswitch }) {
+                self = .unsupported("Open vSwitch bridges (<virtualport type='openvswitch'>) are not supported yet")
+            } else {
+                self = .hostBridge(definition.bridge.name ?? "")
+            }
+        case .bridge, .private, .vepa, .passthrough:
+            let mode: NetworkPortDefinition.DirectMode = switch forward.mode {
+            case .private: .private
+            case .vepa: .vepa
+            case .passthrough: .passthrough
+            default: .bridge
+            }
+            if forward.pf != nil {
+                self = .unsupported("a macvtap network over the virtual functions of <pf dev='\(forward.pf ?? "")'/> is not supported yet; list the NICs with <interface dev>")
+            } else {
+                self = .direct(mode, pool: forward.interfaces.map(\.dev))
+            }
+        case .hostdev:
+            self = .hostdev
+        }
+    }
+
+    /// The bridge ports are enslaved to, for the placements that have one.
+    var bridge: String? {
+        switch self {
+        case .ownedBridge(let name), .hostBridge(let name): name
+        case .direct, .hostdev, .unsupported: nil
+        }
+    }
+
+    var isHostBridge: Bool {
+        if case .hostBridge = self { return true }
+        return false
+    }
+
+    var isDirect: Bool {
+        if case .direct = self { return true }
+        return false
+    }
+
+    /// libvirt's choice of a NIC from a direct network's pool (networkAllocatePort): passthrough
+    /// needs a NIC nobody uses (the first such in pool order); the other modes share, and take the
+    /// least used NIC, the first of equals. nil when passthrough finds none free.
+    static func pickDevice(pool: [String], connections: [String: Int], exclusive: Bool) -> String? {
+        if exclusive { return pool.first { (connections[$0] ?? 0) == 0 } }
+        var best: String?
+        for device in pool where best == nil || (connections[device] ?? 0) < (connections[best ?? ""] ?? 0) { best = device }
+        return best
+    }
+}
