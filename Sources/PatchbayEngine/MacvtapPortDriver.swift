@@ -48,12 +48,7 @@ struct MacvtapPortDriver: PortDriver {
             found.interfaceIndex = link.index
             return found
         }
-        if let other = try await devices.links.link(named: port.device) {
-            throw PatchbayError(.alreadyExists, "the device name '\(port.device)' of port \(port.uuid) is taken by another device (alias '\(other.alias ?? "")')")
-        }
-        var fresh = port
-        fresh.temporaryDevice = OwnershipTag.temporaryDeviceName()
-        return try await create(fresh, bridge: nil)
+        return try await create(try await devices.remade(port), bridge: nil)
     }
 
     func remove(_ port: NetworkPort) async throws(PatchbayError) {

@@ -60,6 +60,17 @@ struct PortDevices: Sendable {
         }
     }
 
+    /// The port, ready to be made again under its name (a reboot removed its device), unless the
+    /// kernel has given that name to another device meanwhile.
+    func remade(_ port: NetworkPort) async throws(PatchbayError) -> NetworkPort {
+        if let other = try await links.link(named: port.device) {
+            throw PatchbayError(.alreadyExists, "the device name '\(port.device)' of port \(port.uuid) is taken by another device (alias '\(other.alias ?? "")')")
+        }
+        var fresh = port
+        fresh.temporaryDevice = OwnershipTag.temporaryDeviceName()
+        return fresh
+    }
+
     /// Tag, then name: a device is renamed to the port's device name only once it carries the
     /// tag, so a killed daemon leaves either the recorded temporary name or a tagged device.
     func tagAndName(_ link: LinkSnapshot, _ port: NetworkPort) async throws(PatchbayError) {
@@ -116,12 +127,7 @@ struct TapPortDriver: PortDriver {
             found.interfaceIndex = link.index
             return found
         }
-        if let other = try await devices.links.link(named: port.device) {
-            throw PatchbayError(.alreadyExists, "the device name '\(port.device)' of port \(port.uuid) is taken by another device (alias '\(other.alias ?? "")')")
-        }
-        var fresh = port
-        fresh.temporaryDevice = OwnershipTag.temporaryDeviceName()
-        return try await create(fresh, bridge: bridge)
+        return try await create(try await devices.remade(port), bridge: bridge)
     }
 
     func remove(_ port: NetworkPort) async throws(PatchbayError) { try await devices.remove(port) }
