@@ -69,7 +69,11 @@ extension NetworkValidator {
 
     static func validatePortGroups(_ def: NetworkDefinition, _ map: SourceMap, bandwidthAllowed: Bool) throws(NetworkXMLError) {
         let mode = def.forward.mode
-        let vlanAllowed = mode == .hostdev || mode == .passthrough || (mode == .bridge && def.virtualPort?.type == .openvswitch)
+        // libvirt's networkValidate, plus one extension: a plain host bridge (`<forward
+        // mode='bridge'/><bridge name>` without a virtualport) carries VLANs with the kernel's
+        // bridge VLAN filtering, which Patchbay programs per port (libvirt refuses it).
+        let hostBridge = mode == .bridge && def.bridge.name != nil && def.virtualPort == nil
+        let vlanAllowed = mode == .hostdev || mode == .passthrough || (mode == .bridge && def.virtualPort?.type == .openvswitch) || hostBridge
         let vlanUsed = !(def.vlan?.tags.isEmpty ?? true)
         var badVLAN = false
         var defaultGroup: String?

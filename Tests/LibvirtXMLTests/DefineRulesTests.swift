@@ -4,7 +4,8 @@ import Testing
 
 /// Where a `<vlan>` and a PCI device pool are allowed: libvirt's networkValidate
 /// (src/network/bridge_driver.c), which `net-define` runs and libvirt's XML tests do not. A vlan
-/// needs a hostdev or passthrough network or an Open vSwitch bridge; a portgroup with a
+/// needs a hostdev or passthrough network, an Open vSwitch bridge or (Patchbay's extension) a
+/// plain host bridge; a portgroup with a
 /// virtualport of its own must make it an Open vSwitch one (a typeless one does not count);
 /// devices are listed by PCI address only in hostdev mode. Reading the XML (virNetworkDefParse)
 /// accepts all of these, and they round-trip.
@@ -29,7 +30,9 @@ import Testing
                                                              vlan + "<virtualport type='802.1Qbh'><parameters profileid='p'/></virtualport>"), nil),
         ("plain host bridge whose default portgroup is Open vSwitch", network(forward: "<forward mode='bridge'/><bridge name='br0'/>",
                                                                      vlan + "<portgroup name='p' default='yes'><virtualport type='openvswitch'/></portgroup>"), nil),
-        ("plain host bridge", network(forward: "<forward mode='bridge'/><bridge name='br0'/>", vlan), refusal),
+        // Patchbay's extension: libvirt refuses this; Patchbay carries it with bridge VLAN
+        // filtering (and refuses at net-start on a kernel without it).
+        ("plain host bridge", network(forward: "<forward mode='bridge'/><bridge name='br0'/>", vlan), nil),
         ("private pool with an 802.1Qbh profile (libvirt's 8021Qbh-net)",
          network(forward: "<forward dev='eth1' mode='private'><interface dev='eth1'/><interface dev='eth2'/></forward>",
                  vlan + "<virtualport type='802.1Qbh'><parameters profileid='spongebob24'/></virtualport>"), refusal),
@@ -38,7 +41,7 @@ import Testing
         ("typeless virtualport in a portgroup of an Open vSwitch bridge (libvirt's openvswitch-net)",
          network(forward: "<forward mode='bridge'/>", "<virtualport type='openvswitch'/><portgroup name='bob' default='yes'>\(vlan)<virtualport><parameters profileid='bob-profile'/></virtualport></portgroup>"),
          refusal),
-        ("vlan without a default portgroup's help", network(forward: "<forward mode='bridge'/><bridge name='br0'/>", vlan + "<portgroup name='p'/>"), refusal),
+        ("plain host bridge with a portgroup", network(forward: "<forward mode='bridge'/><bridge name='br0'/>", vlan + "<portgroup name='p'/>"), nil),
         ("PCI addresses in a passthrough pool", network(forward: "<forward mode='passthrough'><address type='pci' domain='0x0000' bus='0x03' slot='0x00' function='0x1'/></forward>", ""),
          pciRefusal),
     ]

@@ -182,8 +182,12 @@ extension IntegrationTests {
                     let second = try daemon.cli(["net-port-create", "pt", "--owner", "b"])
                     #expect(second.status == 1)
                     #expect(second.stderr.contains("requires exclusive access to interfaces, but none are available"), "\(second)")
+                    let dump = try daemon.ok(["net-port-dumpxml", "pt", try #require(whole["uuid"] as? String)])
+                    #expect(dump.contains("<plug type='direct' dev='nic3' mode='passthrough'/>"), "\(dump)")
                     try daemon.ok(["net-port-delete", "pt", try #require(whole["uuid"] as? String)])
                     #expect(try daemon.namespace.link("nic3")?["address"] as? String == original)
+                    try daemon.ok(["net-destroy", "pt"])
+                    try daemon.ok(["net-undefine", "pt"])
 
                     try daemon.ok(["net-define", try daemon.file("pool.xml", Self.direct("pool", "bridge", ["nic1", "nic2"]))])
                     try daemon.ok(["net-start", "pool"])
