@@ -158,4 +158,15 @@ extension NetlinkConstants {
     public static let MACVLAN_MODE_VEPA: UInt32 = 2
     public static let MACVLAN_MODE_BRIDGE: UInt32 = 4
     public static let MACVLAN_MODE_PASSTHRU: UInt32 = 8
+
+    // <linux/if_link.h>, <linux/if_bridge.h>: bridge VLANs (`bridge vlan`), in IFLA_AF_SPEC of an
+    // AF_BRIDGE RTM_SETLINK/RTM_DELLINK.
+    public static let IFLA_AF_SPEC: UInt16 = 26
+    public static let IFLA_BRIDGE_FLAGS: UInt16 = 0
+    public static let IFLA_BRIDGE_VLAN_INFO: UInt16 = 2
+    public static let BRIDGE_FLAGS_MASTER: UInt16 = 1
+    public static let BRIDGE_VLAN_INFO_PVID: UInt16 = 0x2
+    public static let BRIDGE_VLAN_INFO_UNTAGGED: UInt16 = 0x4
+    public static let BRIDGE_VLAN_INFO_RANGE_BEGIN: UInt16 = 0x8
+    public static let BRIDGE_VLAN_INFO_RANGE_END: UInt16 = 0x10
 }

@@ -11,7 +11,26 @@ struct HostBridgeNetworkDriver: NetworkDriver {
     let logger: Logger
 
     func start(_ definition: NetworkDefinition, temporaryDevice: String) async throws(PatchbayError) {
-        _ = try await hostBridge(definition)
+        try await checkVLANs(definition, on: try await hostBridge(definition))
+    }
+
+    /// VLAN tags (`<vlan>` on the network or a portgroup, Patchbay's extension for plain host
+    /// bridges) need the kernel's bridge VLAN filtering, switched on for the bridge by its owner:
+    /// Patchbay does not reconfigure a host bridge, and turning filtering on would cut every
+    /// untagged port that is not in VLAN 1.
+    func checkVLANs(_ definition: NetworkDefinition, on bridge: LinkSnapshot) async throws(PatchbayError) {
+        let tagged = !(definition.vlan?.tags.isEmpty ?? true) || definition.portGroups.contains { !($0.vlan?.tags.isEmpty ?? true) }
+        guard tagged else { return }
+        switch try await links.bridgeVLANFiltering(index: bridge.index) {
+        case nil:
+            throw PatchbayError(.operationInvalid, "network '\(definition.name)' uses VLAN tags (<vlan>), which need the kernel's bridge VLAN filtering,"
+                                    + " and this kernel was built without it (CONFIG_BRIDGE_VLAN_FILTERING is not set)")
+        case false?:
+            throw PatchbayError(.operationInvalid, "network '\(definition.name)' uses VLAN tags (<vlan>), but the host bridge '\(bridge.name)' does not filter VLANs;"
+                                    + " turn it on first (`ip link set \(bridge.name) type bridge vlan_filtering 1`): Patchbay does not reconfigure a host bridge")
+        case true?:
+            return
+        }
     }
 
     /// Nothing of the bridge's is Patchbay's to undo; the engine takes the network's ports off it.
@@ -20,7 +39,7 @@ struct HostBridgeNetworkDriver: NetworkDriver {
     /// A bridge that went away marks the network inactive (libvirt's networkUpdateState does the
     /// same); nothing is repaired on a bridge that is not Patchbay's.
     func reconcile(_ definition: NetworkDefinition, adoptUntagged: Bool) async throws(PatchbayError) -> [String] {
-        _ = try await hostBridge(definition)
+        try await checkVLANs(definition, on: try await hostBridge(definition))
         return []
     }
 

@@ -49,6 +49,11 @@ public protocol LinkManaging: Sendable {
     /// When the process `pid` started (field 22 of /proc/PID/stat, in clock ticks since boot);
     /// nil when there is no such process. A pid and its start time name one process for good.
     func processStartTime(_ pid: Int32) async -> UInt64?
+    /// Whether the bridge filters VLANs; nil when the kernel cannot (no
+    /// CONFIG_BRIDGE_VLAN_FILTERING).
+    func bridgeVLANFiltering(index: Int32) async throws(PatchbayError) -> Bool?
+    /// Puts the bridge port in `entries`' VLANs, leaving the default VLAN 1 unless it is one of them.
+    func setBridgeVLANs(portIndex: Int32, _ entries: [BridgeVLANEntry]) async throws(PatchbayError)
 
     /// The ports of the bridge with index `bridgeIndex`.
     func bridgePorts(ofBridge bridgeIndex: Int32) async throws(PatchbayError) -> [BridgePortStatus]

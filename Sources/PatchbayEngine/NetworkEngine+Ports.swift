@@ -61,6 +61,7 @@ extension NetworkEngine {
             let driver = portDriver(for: port)
             do throws(PatchbayError) {
                 var created = try await driver.create(port, bridge: bridge)
+                try await programVLANs(created, placement)
                 created.phase = nil
                 try await store.update(created)
                 logger.info("port created", metadata: ["network": "\(name)", "port": "\(created.uuid)", "device": "\(created.device)",
@@ -403,6 +404,7 @@ extension NetworkEngine {
             for port in try await store.ports(network: name) where port.phase == nil {
                 do {
                     if let attached = try await portDriver(for: port).attach(port, bridge: bridge) {
+                        try await programVLANs(attached, PortPlacement(definition))
                         if attached != port { try await store.update(attached) }
                     } else {
                         try await store.delete(port: port.uuid)
@@ -416,6 +418,15 @@ extension NetworkEngine {
             notes.append("cannot attach ports: \(error)")
         }
         return notes
+    }
+
+    /// A host bridge port's VLANs (from its `<vlan>` or portgroup), with bridge VLAN filtering;
+    /// the network's start checked the bridge filters.
+    private func programVLANs(_ port: NetworkPort, _ placement: PortPlacement) async throws(PatchbayError) {
+        guard placement.isHostBridge, let vlan = port.vlan, let index = port.interfaceIndex else { return }
+        let entries = BridgeVLANEntry.entries(for: vlan)
+        guard !entries.isEmpty else { return }
+        try await links.setBridgeVLANs(portIndex: index, entries)
     }
 
     /// Takes a stopping network's ports off a bridge that is not Patchbay's (a host bridge stays

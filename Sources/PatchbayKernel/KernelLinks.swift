@@ -153,6 +153,15 @@ public final class KernelLinks: LinkManaging {
         }
     }
 
+    public func bridgeVLANFiltering(index: Int32) async throws(PatchbayError) -> Bool? {
+        try await kernel { session throws(NetlinkError) in try session.bridgeVLANFiltering(index: index) }
+    }
+
+    public func setBridgeVLANs(portIndex: Int32, _ entries: [BridgeVLANEntry]) async throws(PatchbayError) {
+        let leaveDefault = !entries.contains { $0.id == BridgeVLANEntry.defaultPVID }
+        try await kernel { session throws(NetlinkError) in try session.setBridgeVLANs(portIndex: portIndex, entries, leaveDefault: leaveDefault) }
+    }
+
     public func processStartTime(_ pid: Int32) async -> UInt64? {
         await thread.run { () -> UInt64? in ProcessIdentity.startTime(pid) }
     }

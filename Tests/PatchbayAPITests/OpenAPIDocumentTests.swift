@@ -111,6 +111,8 @@ struct NoKernel: LinkManaging {
     func namespaceExists(_ name: String) async -> Bool { false }
     func createMacvtap(name: String, lowerIndex: Int32, mode: NetworkPortDefinition.DirectMode, mac: MACAddress) async throws(PatchbayError) -> LinkSnapshot { throw unused }
     func processStartTime(_ pid: Int32) async -> UInt64? { nil }
+    func bridgeVLANFiltering(index: Int32) async throws(PatchbayError) -> Bool? { throw unused }
+    func setBridgeVLANs(portIndex: Int32, _ entries: [BridgeVLANEntry]) async throws(PatchbayError) { throw unused }
     func bridgePorts(ofBridge bridgeIndex: Int32) async throws(PatchbayError) -> [BridgePortStatus] { [] }
     func guestStatistics(index: Int32) async throws(PatchbayError) -> InterfaceStatistics? { nil }
 }

@@ -82,6 +82,29 @@ import Testing
         #expect(try await store.network(named: "lan")?.active == false)
     }
 
+    @Test func hostBridgeVLANsNeedTheKernelsFilteringAndAreProgrammedPerPort() async throws {
+        kernel.preexisting("br0", kind: "bridge")
+        let xml = """
+            <network><name>lan</name><forward mode='bridge'/><bridge name='br0'/><vlan><tag id='42'/></vlan>
+              <portgroup name='trunk'><vlan trunk='yes'><tag id='42' nativeMode='untagged'/><tag id='47'/></vlan></portgroup>
+            </network>
+            """
+        _ = try await engine.define(xml: xml)
+        let missing = await #expect(throws: PatchbayError.self) { try await engine.start("lan") }
+        #expect(missing?.message.contains("CONFIG_BRIDGE_VLAN_FILTERING is not set") == true)
+        #expect(try await store.network(named: "lan")?.active == false)
+        kernel.setVLANFiltering(false)
+        let off = await #expect(throws: PatchbayError.self) { try await engine.start("lan") }
+        #expect(off?.message.contains("ip link set br0 type bridge vlan_filtering 1") == true)
+        kernel.setVLANFiltering(true)
+        _ = try await engine.start("lan")
+        let access = try await engine.createPort(network: "lan", CreatePortRequest(ownerName: "a"))
+        #expect(kernel.vlans(of: access.device) == [BridgeVLANEntry(id: 42, pvid: true, untagged: true)])
+        let trunk = try await engine.createPort(network: "lan", CreatePortRequest(ownerName: "b", portGroup: "trunk"))
+        #expect(kernel.vlans(of: trunk.device) == [BridgeVLANEntry(id: 42, pvid: true, untagged: true), BridgeVLANEntry(id: 47)])
+        #expect(try await engine.portXML(network: "lan", uuid: trunk.uuid).contains("<vlan trunk='yes'>"))
+    }
+
     // MARK: - macvtap
 
     @Test func directNetworkRefusesAMissingNICAtStart() async throws {

@@ -21,6 +21,8 @@ final class KernelRecorder: LinkManaging {
         var failOn: String?
         var namespaces: Set<String> = []
         var processes: [Int32: UInt64] = [:]
+        var vlanFiltering: Bool? = nil
+        var vlans: [Int32: [BridgeVLANEntry]] = [:]
     }
 
     let state = Mutex(State())
@@ -211,6 +213,22 @@ final class KernelRecorder: LinkManaging {
     func setProcess(_ pid: Int32, startTime: UInt64?) { state.withLock { $0.processes[pid] = startTime } }
 
     func processStartTime(_ pid: Int32) async -> UInt64? { state.withLock { $0.processes[pid] } }
+
+    /// nil: a kernel without CONFIG_BRIDGE_VLAN_FILTERING (this machine's).
+    func setVLANFiltering(_ value: Bool?) { state.withLock { $0.vlanFiltering = value } }
+    func vlans(of name: String) -> [BridgeVLANEntry] {
+        state.withLock { s in s.devices.values.first { $0.snapshot.name == name }.map { s.vlans[$0.snapshot.index] ?? [] } ?? [] }
+    }
+
+    func bridgeVLANFiltering(index: Int32) async throws(PatchbayError) -> Bool? {
+        try await record("probe VLAN filtering \(name(index))")
+        return state.withLock { $0.vlanFiltering }
+    }
+
+    func setBridgeVLANs(portIndex: Int32, _ entries: [BridgeVLANEntry]) async throws(PatchbayError) {
+        try await record("set VLANs \(name(portIndex)) \(entries.map(\.description).joined(separator: ", "))")
+        state.withLock { $0.vlans[portIndex] = entries }
+    }
 
     func bridgePorts(ofBridge bridgeIndex: Int32) async throws(PatchbayError) -> [BridgePortStatus] {
         state.withLock { s in

@@ -88,6 +88,22 @@ extension IntegrationTests {
             }
         }
 
+        /// This kernel has no bridge VLAN filtering: a host-bridge network with VLAN tags is refused
+        /// at start, naming the kernel option, and nothing changes on the bridge.
+        @Test func vlansOnAHostBridgeAreRefusedWithoutTheKernelOption() async throws {
+            try await DaemonHarness.with { daemon in
+                try Command.check("ip", ["-n", daemon.namespace.name, "link", "add", "br0", "type", "bridge"])
+                let xml = "<network><name>tagged</name><forward mode='bridge'/><bridge name='br0'/><vlan><tag id='42'/></vlan></network>"
+                try daemon.ok(["net-define", try daemon.file("tagged.xml", xml)])
+                let start = try daemon.cli(["net-start", "tagged"])
+                #expect(start.status == 1)
+                #expect(start.stderr.contains("CONFIG_BRIDGE_VLAN_FILTERING is not set"), "\(start)")
+                #expect(try daemon.network("tagged")?["active"] as? Bool == false)
+                let bridge = try #require(try daemon.namespace.link("br0"))
+                #expect((bridge["linkinfo"] as? [String: Any]).flatMap { $0["info_data"] as? [String: Any] }?["vlan_filtering"] as? Int == 0)
+            }
+        }
+
         /// Two guests on one NIC in each mode, and the LAN: bridge lets them talk; private never;
         /// VEPA only when the LAN's switch sends frames back out of the port they came in on.
         @Test func macvtapModesSeparateGuestsAsTheKernelDocumentsThem() async throws {
