@@ -77,6 +77,45 @@ extension IntegrationTests {
             }
         }
 
+        /// A guest that bridges its port back onto the LAN closes a loop through the host's bridge:
+        /// the guard cuts the guest's port, never the host's NIC (an uplink there).
+        @Test func aLoopThroughTheLANIsCutAtTheGuestsPortNotTheNIC() async throws {
+            try await DaemonHarness.with(arguments: ["--loop-probe-interval-ms", "200"]) { daemon in
+                try await daemon.withLAN(nics: ["eth1"]) { lan in
+                    let ns = daemon.namespace.name
+                    try Command.check("ip", ["-n", ns, "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0"])
+                    try Command.check("ip", ["-n", ns, "link", "set", "eth1", "master", "br0"])
+                    try Command.check("ip", ["-n", ns, "link", "set", "br0", "up"])
+                    try daemon.ok(["net-define", try daemon.file("br0.xml", Self.hostBridge)])
+                    try daemon.ok(["net-start", "br0-network"])
+                    try await TestNamespace.with(prefix: "pbg") { guest in
+                        for scope in ["all", "default"] {
+                            try Command.check("ip", ["netns", "exec", guest.name, "sysctl", "-qw", "net.ipv6.conf.\(scope).disable_ipv6=1"])
+                        }
+                        let port = try Self.json(try daemon.ok(["net-port-create", "br0-network", "--owner", "looper", "--type", "veth",
+                                                                "--netns", guest.name, "--mac", "52:54:00:13:00:21", "--json"]))
+                        let device = try #require(port["device"] as? String)
+                        // The guest's second leg goes straight to the LAN's switch; its own bridge
+                        // joins the two: br0 -> guest -> LAN -> eth1 -> br0.
+                        try Command.check("ip", ["-n", guest.name, "link", "add", "leg", "type", "veth", "peer", "name", "swg", "netns", lan.namespace.name])
+                        try Command.check("ip", ["-n", lan.namespace.name, "link", "set", "swg", "master", "lanbr", "up"])
+                        for command in [["link", "add", "gbr", "type", "bridge", "stp_state", "0"], ["link", "set", "eth0", "master", "gbr"],
+                                        ["link", "set", "leg", "master", "gbr"], ["link", "set", "eth0", "up"], ["link", "set", "leg", "up"],
+                                        ["link", "set", "gbr", "up"]] {
+                            try Command.check("ip", ["-n", guest.name] + command)
+                        }
+                        let deadline = Date().addingTimeInterval(5)
+                        while Date() < deadline, try daemon.namespace.bridgePortState(device) != "disabled" {
+                            try await Task.sleep(for: .milliseconds(50))
+                        }
+                        #expect(try daemon.namespace.bridgePortState(device) == "disabled", "\(daemon.logs)")
+                        #expect(try daemon.namespace.bridgePortState("eth1") == "forwarding")
+                        #expect(daemon.logs.contains("loop detected"))
+                    }
+                }
+            }
+        }
+
         @Test func bridgeModeRefusesAMissingBridgeAndKeepsNothing() async throws {
             try await DaemonHarness.with { daemon in
                 try daemon.ok(["net-define", try daemon.file("br0.xml", Self.hostBridge)])
