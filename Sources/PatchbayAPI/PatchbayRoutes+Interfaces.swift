@@ -7,7 +7,7 @@ extension PatchbayRoutes {
     /// `iface-bridge` and `iface-unbridge`. Without an implementation (tests of the table) they
     /// answer 503.
     static func interfaceRoutes(_ interfaces: (any InterfaceBridging)?) -> [APIRoute] {
-        func require() throws -> any InterfaceBridging {
+        @Sendable func require() throws -> any InterfaceBridging {
             guard let interfaces else { throw PatchbayError(.unavailable, "this daemon does not manage host interfaces") }
             return interfaces
         }

@@ -126,7 +126,7 @@ public struct InterfaceBridgePlan: Sendable, Hashable {
             throw PatchbayError(.operationInvalid, "'\(nic.name)' is already attached to '\(master)'")
         }
         if bridgeNameTaken { throw PatchbayError(.alreadyExists, "an interface named '\(bridge)' already exists") }
-        guard delaySeconds >= 0, UInt32(delaySeconds) <= delayRange.upperBound else {
+        guard delaySeconds >= 0, delaySeconds <= Int(delayRange.upperBound) else {
             throw PatchbayError(.invalidArgument, "delay \(delaySeconds) is out of range (\(delayRange.lowerBound)-\(delayRange.upperBound) seconds)")
         }
         let delay = UInt32(delaySeconds)

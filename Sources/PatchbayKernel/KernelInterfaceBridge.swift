@@ -33,7 +33,8 @@ public final class KernelInterfaceBridge: InterfaceBridgeKernel {
             SnapshotAddress($0.address, isLinkLocal: $0.scope == NetlinkConstants.RT_SCOPE_LINK)
         }
         let routes = try session.routes(ofInterfaceIndex: link.index).filter { !$0.isMultipath }.map(\.route)
-        let ports = link.kind == "bridge" ? try session.links().filter { $0.masterIndex == link.index }.map(\.name) : []
+        var ports: [String] = []
+        if link.kind == "bridge" { ports = try session.links().filter { $0.masterIndex == link.index }.map(\.name) }
         return InterfaceSnapshot(name: link.name, index: link.index, kind: link.kind,
                                  isLoopback: link.flags & 0x8 != 0, // IFF_LOOPBACK
                                  mac: link.mac, mtu: link.mtu, master: master,
@@ -87,14 +88,15 @@ public final class KernelInterfaceBridge: InterfaceBridgeKernel {
         try await InterfaceBridgeRunner.run(plan, on: self)
     }
 
-    /// `patchbay iface-unbridge BRIDGE`; returns the NIC that was released.
-    public func unbridge(bridge: String) async throws(PatchbayError) -> String {
+    /// `patchbay iface-unbridge BRIDGE`; the result names the NIC that was released.
+    public func unbridge(bridge: String) async throws(PatchbayError) -> InterfaceBridgeResult {
         let bridgeSnapshot = try await snapshot(named: bridge)
         let nicName = HostBridgeTag(bridgeSnapshot?.alias)?.nic
-        let nicSnapshot: InterfaceSnapshot? = if let nicName { try await snapshot(named: nicName) } else { nil }
+        var nicSnapshot: InterfaceSnapshot?
+        if let nicName { nicSnapshot = try await snapshot(named: nicName) }
         let plan = try InterfaceBridgePlan.unbridge(bridge: bridge, snapshot: bridgeSnapshot, nic: nicSnapshot)
         try await InterfaceBridgeRunner.run(plan, on: self)
-        return nicName ?? ""
+        return InterfaceBridgeResult(nic: nicName ?? "", bridge: bridge)
     }
 }
 
@@ -102,9 +104,5 @@ extension KernelInterfaceBridge: InterfaceBridging {
     public func bridge(_ request: InterfaceBridgeRequest) async throws(PatchbayError) -> InterfaceBridgeResult {
         try await bridge(nic: request.nic, bridge: request.bridge, stp: request.stp, delaySeconds: request.delay)
         return InterfaceBridgeResult(nic: request.nic, bridge: request.bridge)
-    }
-
-    public func unbridge(bridge: String) async throws(PatchbayError) -> InterfaceBridgeResult {
-        InterfaceBridgeResult(nic: try await unbridge(bridge: bridge), bridge: bridge)
     }
 }

@@ -61,14 +61,13 @@ struct InterfaceBridgeKernelTests {
             // Refused while a guest is attached.
             try Command.check("ip", ["-n", host.name, "link", "add", "vnet0", "type", "veth", "peer", "name", "vnet0p"])
             try Command.check("ip", ["-n", host.name, "link", "set", "vnet0", "master", "br0"])
-            await #expect { try await bridger.unbridge(bridge: "br0") } throws: { error in
-                (error as? PatchbayError)?.message.contains("other devices attached besides 'eno1': vnet0") == true
-            }
+            let busy = await #expect(throws: PatchbayError.self) { try await bridger.unbridge(bridge: "br0") }
+            #expect(busy?.message.contains("other devices attached besides 'eno1': vnet0") == true)
             try Command.check("ip", ["-n", host.name, "link", "del", "vnet0"])
 
             var released = ""
             let unbridged = try await HostNICLAN.pingLoss(from: lan) {
-                released = try await bridger.unbridge(bridge: "br0")
+                released = try await bridger.unbridge(bridge: "br0").nic
             }
             print("iface-unbridge: ping sent \(unbridged.sent), received \(unbridged.received), lost \(unbridged.sent - unbridged.received)")
             #expect(released == "eno1")
@@ -88,15 +87,14 @@ struct InterfaceBridgeKernelTests {
             let bridger = KernelInterfaceBridge(links: KernelLinks(session: session))
             let before = try await bridger.snapshot(named: "eno1")
             try Command.check("ip", ["-n", host.name, "link", "add", "br0", "type", "bridge"])
-            await #expect { try await bridger.bridge(nic: "eno1", bridge: "br0", stp: true, delaySeconds: 0) } throws: { error in
-                let e = error as? PatchbayError
-                return e?.code == .alreadyExists && e?.message == "an interface named 'br0' already exists"
+            let taken = await #expect(throws: PatchbayError.self) {
+                try await bridger.bridge(nic: "eno1", bridge: "br0", stp: true, delaySeconds: 0)
             }
+            #expect(taken?.code == .alreadyExists && taken?.message == "an interface named 'br0' already exists")
             #expect(try await bridger.snapshot(named: "eno1") == before)
             // A bridge iface-bridge did not make is refused by iface-unbridge.
-            await #expect { _ = try await bridger.unbridge(bridge: "br0") } throws: { error in
-                (error as? PatchbayError)?.message.contains("was not made by 'patchbay iface-bridge'") == true
-            }
+            let foreign = await #expect(throws: PatchbayError.self) { _ = try await bridger.unbridge(bridge: "br0") }
+            #expect(foreign?.message.contains("was not made by 'patchbay iface-bridge'") == true)
         }
     }
 }

@@ -143,8 +143,9 @@ final class FakeHostKernel: InterfaceBridgeKernel {
 
     @Test func failureMessageNamesTheStep() async throws {
         let kernel = FakeHostKernel(devices: Self.hostDevices(), failAt: 4)
+        let plan = try Self.plan()
         do {
-            try await InterfaceBridgeRunner.run(try Self.plan(), on: kernel)
+            try await InterfaceBridgeRunner.run(plan, on: kernel)
             Issue.record("no error")
         } catch {
             #expect(error.message.contains("attach eno1 to br0"))
