@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(
             name: "NetlinkWireTests",
             dependencies: ["NetlinkWire", "PatchbayModel", .product(name: "NIOCore", package: "swift-nio")]),
-        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "NetlinkWire", "PatchbayModel", "PatchbayTestSupport"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "NetlinkWire", "PatchbayModel", "PatchbayTestSupport", "PatchbayKernel", "PatchbayEngine"]),
         .testTarget(name: "DHCPWireTests", dependencies: ["DHCPWire", "PatchbayModel"]),
         .testTarget(
             name: "DHCPServerTests",

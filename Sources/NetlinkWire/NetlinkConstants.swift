@@ -169,4 +169,23 @@ extension NetlinkConstants {
     public static let BRIDGE_VLAN_INFO_UNTAGGED: UInt16 = 0x4
     public static let BRIDGE_VLAN_INFO_RANGE_BEGIN: UInt16 = 0x8
     public static let BRIDGE_VLAN_INFO_RANGE_END: UInt16 = 0x10
+
+    // <linux/rtnetlink.h>: route messages, struct rtmsg values and enum rtattr_type_t.
+    public static let RTM_NEWROUTE: UInt16 = 24
+    public static let RTM_DELROUTE: UInt16 = 25
+    public static let RTM_GETROUTE: UInt16 = 26
+    public static let RTA_DST: UInt16 = 1
+    public static let RTA_OIF: UInt16 = 4
+    public static let RTA_GATEWAY: UInt16 = 5
+    public static let RTA_PRIORITY: UInt16 = 6
+    public static let RTA_PREFSRC: UInt16 = 7
+    public static let RTA_MULTIPATH: UInt16 = 9
+    public static let RTA_TABLE: UInt16 = 15
+    public static let RT_TABLE_UNSPEC: UInt8 = 0
+    public static let RT_TABLE_MAIN: UInt32 = 254
+    public static let RT_TABLE_LOCAL: UInt32 = 255
+    public static let RT_SCOPE_NOWHERE: UInt8 = 255
+    public static let RTPROT_KERNEL: UInt8 = 2
+    public static let RTN_UNICAST: UInt8 = 1
+    public static let RTM_F_CLONED: UInt32 = 0x200
 }

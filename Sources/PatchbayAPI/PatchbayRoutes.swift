@@ -5,7 +5,7 @@ import PatchbayModel
 
 /// The daemon's HTTP API, every route in one table (documented in openapi.json next to this file).
 public enum PatchbayRoutes {
-    public static func table(engine: NetworkEngine) -> [APIRoute] {
+    public static func table(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil) -> [APIRoute] {
         [
             APIRoute(.get, "/v1/health") { _, _ in
                 try JSONBody.response(HealthResponse(status: "ok", version: PatchbayVersion.current))
@@ -95,12 +95,12 @@ public enum PatchbayRoutes {
                 let inactive = try boolean(request, "inactive")
                 return try JSONBody.response(NetworkXMLResponse(xml: try await engine.xml(try name(context), inactive: inactive)))
             },
-        ]
+        ] + interfaceRoutes(interfaces)
     }
 
-    public static func router(engine: NetworkEngine) -> Router<BasicRequestContext> {
+    public static func router(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil) -> Router<BasicRequestContext> {
         let router = Router()
-        let routes = table(engine: engine)
+        let routes = table(engine: engine, interfaces: interfaces)
         router.add(middleware: MethodNotAllowedMiddleware(routes))
         for route in routes {
             router.on(RouterPath(route.routerPath), method: route.method, use: route.handler)

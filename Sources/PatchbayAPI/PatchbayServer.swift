@@ -7,10 +7,10 @@ import PatchbayEngine
 /// daemon binds it under umask 077, so it is never more open than 0600 before that); if it
 /// cannot, the daemon stops rather than serve on a socket of the wrong mode.
 public enum PatchbayServer {
-    public static func application(engine: NetworkEngine, socketPath: String, logger: Logger,
+    public static func application(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil, socketPath: String, logger: Logger,
                                    secure: @escaping @Sendable () throws -> Void = {}) -> some ApplicationProtocol {
         Application(
-            router: PatchbayRoutes.router(engine: engine),
+            router: PatchbayRoutes.router(engine: engine, interfaces: interfaces),
             configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "patchbayd"),
             onServerRunning: { _ in
                 do {

@@ -105,6 +105,16 @@ public struct PatchbayClient: Sendable {
 
     // MARK: - Plumbing
 
+    /// `iface-bridge NIC BRIDGE`: POST /v1/interfaces/bridges.
+    public func bridgeInterface(_ request: InterfaceBridgeRequest) async throws(PatchbayError) -> InterfaceBridgeResult {
+        try await call(.POST, "/v1/interfaces/bridges", body: request)
+    }
+
+    /// `iface-unbridge BRIDGE`: DELETE /v1/interfaces/bridges/BRIDGE.
+    public func unbridgeInterface(_ bridge: String) async throws(PatchbayError) -> InterfaceBridgeResult {
+        try await call(.DELETE, "/v1/interfaces/bridges/\(escape(bridge))")
+    }
+
     private func call<T: Decodable>(_ method: HTTPVerb, _ path: String) async throws(PatchbayError) -> T {
         try decode(T.self, try await raw(method, path, body: nil))
     }

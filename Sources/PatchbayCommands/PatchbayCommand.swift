@@ -15,6 +15,7 @@ public struct PatchbayCommand: AsyncParsableCommand {
             NetList.self, NetInfo.self, NetDumpXML.self, NetEdit.self, NetUpdate.self, NetDHCPLeases.self,
             NetForwardAdd.self, NetForwardList.self, NetForwardDelete.self,
             NetPortCreate.self, NetPortList.self, NetPortDumpXML.self, NetPortDelete.self, DomIfList.self, DomIfStat.self,
+            IfaceBridge.self, IfaceUnbridge.self,
         ])
 
     public init() {}

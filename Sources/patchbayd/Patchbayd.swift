@@ -168,7 +168,8 @@ struct Patchbayd: AsyncParsableCommand {
             loopGuard = LoopGuard(control: try KernelBridgePortControl(logger: logger), interval: .milliseconds(loopProbeIntervalMilliseconds), logger: logger)
         }
         let guardian = loopGuard
-        let engine = NetworkEngine(store: store, links: KernelLinks(session: session), services: services, firewall: firewall,
+        let kernelLinks = KernelLinks(session: session)
+        let engine = NetworkEngine(store: store, links: kernelLinks, services: services, firewall: firewall,
                                    loopProtection: protection, faults: Self.faultPoints(logger: logger),
                                    guardedBridgesChanged: { guardian?.setGuardedBridges($0) }, logger: logger)
         ingress.start()
@@ -190,7 +191,8 @@ struct Patchbayd: AsyncParsableCommand {
         defer { sweeper.cancel() }
         let socketPath = socket, group = socketGroup
         let insecure = Atomic(false)
-        let app = PatchbayServer.application(engine: engine, socketPath: socket, logger: logger) {
+        let app = PatchbayServer.application(engine: engine, interfaces: KernelInterfaceBridge(links: kernelLinks),
+                                             socketPath: socket, logger: logger) {
             do { try DaemonFiles.secureSocket(socketPath, group: group) } catch {
                 insecure.store(true, ordering: .relaxed)
                 throw error
