@@ -6,7 +6,7 @@ import Synchronization
 /// end of a dump, and turns NLMSG_ERROR into `NetlinkError` with the kernel's extended-ack text.
 ///
 /// Calls are synchronous and serialised by a mutex. rtnetlink answers from the sending thread's
-/// syscall, so a call holds the thread for microseconds; it is made from the engine actor, never
+/// syscall, so a call holds the thread for microseconds; it is made from threads of its own (`KernelLinks`' IOThread, the loop guard's), never
 /// from a NIO event loop, and SO_RCVTIMEO bounds it if the kernel ever stayed silent.
 public final class NetlinkSession: Sendable {
     private let socket: NetlinkSocket
