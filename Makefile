@@ -69,3 +69,7 @@ fuzz-helper-acl:
 # All seven, one after the other (70 minutes with the default FUZZ_SECONDS).
 .PHONY: fuzz
 fuzz: fuzz-xml fuzz-dhcp fuzz-dhcp-frame fuzz-dns fuzz-netlink fuzz-loop-probe fuzz-helper-acl
+
+.PHONY: fuzz-vf-info
+fuzz-vf-info:
+	scripts/fuzz.sh FuzzVFInfo $(FUZZ_SECONDS) Fuzz/FuzzVFInfo/seeds

@@ -147,3 +147,12 @@ if ProcessInfo.processInfo.environment["PATCHBAY_FUZZ"] != nil {
     package.targets.append(.executableTarget(name: "FuzzDNSWire", dependencies: ["DNSWire", "PatchbayModel"],
                                              path: "Fuzz/FuzzDNSWire"))
 }
+
+// Issue 13: the SR-IOV (sysfs, VF netlink) and bridge VLAN kernel adapters, against simulated
+// sysfs trees and throw-away namespaces.
+package.targets.append(.testTarget(name: "PatchbayKernelTests",
+                                   dependencies: ["PatchbayKernel", "PatchbayEngine", "Netlink", "NetlinkWire", "PatchbayModel", "PatchbayTestSupport"]))
+if ProcessInfo.processInfo.environment["PATCHBAY_FUZZ"] != nil {
+    package.products.append(.executable(name: "FuzzVFInfo", targets: ["FuzzVFInfo"]))
+    package.targets.append(.executableTarget(name: "FuzzVFInfo", dependencies: ["NetlinkWire", "PatchbayModel"], path: "Fuzz/FuzzVFInfo"))
+}

@@ -189,3 +189,42 @@ extension NetlinkConstants {
     public static let RTN_UNICAST: UInt8 = 1
     public static let RTM_F_CLONED: UInt32 = 0x200
 }
+
+extension NetlinkConstants {
+    // <linux/if_link.h>: SR-IOV virtual functions of a PF (IFLA_NUM_VF, IFLA_VFINFO_LIST and its
+    // IFLA_VF_INFO entries, enum IFLA_VF_*), and the link states of struct ifla_vf_link_state.
+    public static let IFLA_NUM_VF: UInt16 = 21
+    public static let IFLA_VFINFO_LIST: UInt16 = 22
+    public static let IFLA_VF_INFO: UInt16 = 1
+    public static let IFLA_VF_MAC: UInt16 = 1
+    public static let IFLA_VF_VLAN: UInt16 = 2
+    public static let IFLA_VF_TX_RATE: UInt16 = 3
+    public static let IFLA_VF_SPOOFCHK: UInt16 = 4
+    public static let IFLA_VF_LINK_STATE: UInt16 = 5
+    public static let IFLA_VF_RATE: UInt16 = 6
+    public static let IFLA_VF_RSS_QUERY_EN: UInt16 = 7
+    public static let IFLA_VF_STATS: UInt16 = 8
+    public static let IFLA_VF_TRUST: UInt16 = 9
+    public static let IFLA_VF_VLAN_LIST: UInt16 = 12
+    public static let IFLA_VF_VLAN_INFO: UInt16 = 1
+    public static let IFLA_VF_LINK_STATE_AUTO: UInt32 = 0
+    public static let IFLA_VF_LINK_STATE_ENABLE: UInt32 = 1
+    public static let IFLA_VF_LINK_STATE_DISABLE: UInt32 = 2
+
+    // <linux/rtnetlink.h>: IFLA_EXT_MASK bits.
+    public static let RTEXT_FILTER_VF: UInt32 = 1 << 0
+    public static let RTEXT_FILTER_SKIP_STATS: UInt32 = 1 << 3
+
+    // <linux/socket.h>: AF_PACKET, the family `ip link show` puts in its ifinfomsg.
+    public static let AF_PACKET: UInt8 = 17
+
+    // <linux/if_ether.h>: VLAN protocols (ETH_P_8021Q, ETH_P_8021AD).
+    public static let ETH_P_8021Q: UInt16 = 0x8100
+    public static let ETH_P_8021AD: UInt16 = 0x88a8
+}
+
+extension NetlinkConstants {
+    // <linux/if_link.h>: IFLA_VF_BROADCAST (struct ifla_vf_broadcast, 32 bytes), which the kernel
+    // writes into every IFLA_VF_INFO of a dump since Linux 5.4.
+    public static let IFLA_VF_BROADCAST: UInt16 = 13
+}
