@@ -17,7 +17,7 @@ public final class KernelLinks: LinkManaging {
         self.thread = thread
     }
 
-    private func kernel<T: Sendable>(_ body: @escaping @Sendable (NetlinkSession) throws(NetlinkError) -> T) async throws(PatchbayError) -> T {
+    func kernel<T: Sendable>(_ body: @escaping @Sendable (NetlinkSession) throws(NetlinkError) -> T) async throws(PatchbayError) -> T {
         let session = self.session
         return try await thread.run { () throws(PatchbayError) -> T in try translatingKernelErrors { () throws(NetlinkError) -> T in try body(session) } }
     }
