@@ -99,15 +99,26 @@ public struct BridgePortAttributes: Sendable, Hashable {
     /// BR_STATE_*: 0 disabled, 1 listening, 2 learning, 3 forwarding, 4 blocking.
     public var state: UInt8?
     public var learning: Bool?
+    /// IFLA_BRPORT_PRIORITY, IFLA_BRPORT_COST (STP) and IFLA_BRPORT_ISOLATED.
+    public var priority: UInt16?
+    public var cost: UInt32?
+    public var isolated: Bool?
 
-    public init(state: UInt8? = nil, learning: Bool? = nil) {
+    public init(state: UInt8? = nil, learning: Bool? = nil, priority: UInt16? = nil, cost: UInt32? = nil,
+                isolated: Bool? = nil) {
         self.state = state
         self.learning = learning
+        self.priority = priority
+        self.cost = cost
+        self.isolated = isolated
     }
 
     init(_ data: [NetlinkAttribute]) {
         state = data.first(NetlinkConstants.IFLA_BRPORT_STATE)?.uint8
         learning = data.first(NetlinkConstants.IFLA_BRPORT_LEARNING)?.uint8.map { $0 != 0 }
+        priority = data.first(NetlinkConstants.IFLA_BRPORT_PRIORITY)?.uint16
+        cost = data.first(NetlinkConstants.IFLA_BRPORT_COST)?.uint32
+        isolated = data.first(NetlinkConstants.IFLA_BRPORT_ISOLATED)?.uint8.map { $0 != 0 }
     }
 }
 
@@ -117,17 +128,31 @@ public struct BridgeAttributes: Sendable, Hashable {
     public var forwardDelay: UInt32?
     public var stpState: UInt32?
     public var vlanFiltering: Bool?
+    /// Centiseconds, as `forwardDelay`.
+    public var helloTime: UInt32?
+    public var maxAge: UInt32?
+    public var ageingTime: UInt32?
+    public var priority: UInt16?
 
-    public init(forwardDelay: UInt32? = nil, stpState: UInt32? = nil, vlanFiltering: Bool? = nil) {
+    public init(forwardDelay: UInt32? = nil, stpState: UInt32? = nil, vlanFiltering: Bool? = nil,
+                helloTime: UInt32? = nil, maxAge: UInt32? = nil, ageingTime: UInt32? = nil, priority: UInt16? = nil) {
         self.forwardDelay = forwardDelay
         self.stpState = stpState
         self.vlanFiltering = vlanFiltering
+        self.helloTime = helloTime
+        self.maxAge = maxAge
+        self.ageingTime = ageingTime
+        self.priority = priority
     }
 
     init(_ data: [NetlinkAttribute]) {
         forwardDelay = data.first(NetlinkConstants.IFLA_BR_FORWARD_DELAY)?.uint32
         stpState = data.first(NetlinkConstants.IFLA_BR_STP_STATE)?.uint32
         vlanFiltering = data.first(NetlinkConstants.IFLA_BR_VLAN_FILTERING)?.uint8.map { $0 != 0 }
+        helloTime = data.first(NetlinkConstants.IFLA_BR_HELLO_TIME)?.uint32
+        maxAge = data.first(NetlinkConstants.IFLA_BR_MAX_AGE)?.uint32
+        ageingTime = data.first(NetlinkConstants.IFLA_BR_AGEING_TIME)?.uint32
+        priority = data.first(NetlinkConstants.IFLA_BR_PRIORITY)?.uint16
     }
 }
 

@@ -228,3 +228,23 @@ extension NetlinkConstants {
     // writes into every IFLA_VF_INFO of a dump since Linux 5.4.
     public static let IFLA_VF_BROADCAST: UInt16 = 13
 }
+
+// MARK: - Bridge controls (issue 13, item 7)
+extension NetlinkConstants {
+    // <linux/if_link.h>: enum IFLA_BRPORT_* (further values).
+    public static let IFLA_BRPORT_PRIORITY: UInt16 = 2
+    public static let IFLA_BRPORT_COST: UInt16 = 3
+    public static let IFLA_BRPORT_ISOLATED: UInt16 = 33
+
+    // <linux/neighbour.h>: enum NDA_* (further values) and struct nda_cacheinfo's place.
+    public static let NDA_CACHEINFO: UInt16 = 3
+    public static let NDA_VLAN: UInt16 = 5
+
+    // <linux/neighbour.h>: ndm_flags.
+    public static let NTF_SELF: UInt8 = 0x02
+    public static let NTF_MASTER: UInt8 = 0x04
+    public static let NTF_EXT_LEARNED: UInt8 = 0x10
+
+    // <linux/neighbour.h>: NUD_NOARP (with NUD_PERMANENT above).
+    public static let NUD_NOARP: UInt16 = 0x40
+}

@@ -95,7 +95,7 @@ public enum PatchbayRoutes {
                 let inactive = try boolean(request, "inactive")
                 return try JSONBody.response(NetworkXMLResponse(xml: try await engine.xml(try name(context), inactive: inactive)))
             },
-        ] + interfaceRoutes(interfaces)
+        ] + interfaceRoutes(interfaces) + bridgeControlRoutes(engine)
     }
 
     public static func router(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil) -> Router<BasicRequestContext> {
@@ -125,14 +125,14 @@ public enum PatchbayRoutes {
         return uuid
     }
 
-    private static func parameter(_ context: BasicRequestContext, _ key: String) throws -> String {
+    static func parameter(_ context: BasicRequestContext, _ key: String) throws -> String {
         guard let value = context.parameters.get(key) else {
             throw PatchbayError(.invalidArgument, "missing \(key) in the path")
         }
         return value.removingPercentEncoding ?? value
     }
 
-    private static func name(_ context: BasicRequestContext) throws -> String {
+    static func name(_ context: BasicRequestContext) throws -> String {
         guard let name = context.parameters.get("name") else {
             throw PatchbayError(.invalidArgument, "missing network name in the path")
         }

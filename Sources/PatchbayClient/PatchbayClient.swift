@@ -90,6 +90,30 @@ public struct PatchbayClient: Sendable {
         _ = try await raw(.DELETE, "/v1/networks/\(escape(name))/ports/\(escape(uuid))", body: nil)
     }
 
+    public func bridgeControls(_ name: String) async throws(PatchbayError) -> BridgeControlsInfo {
+        try await call(.GET, "/v1/networks/\(escape(name))/bridge")
+    }
+
+    public func setBridgeControls(_ name: String, _ controls: BridgeControls) async throws(PatchbayError) -> BridgeControlsInfo {
+        try await call(.PUT, "/v1/networks/\(escape(name))/bridge", body: BridgeControlsRequest(controls: controls))
+    }
+
+    public func setPortBridgeControls(_ name: String, port: String, _ controls: PortBridgeControls) async throws(PatchbayError) -> NetworkPort {
+        try await call(.PUT, "/v1/networks/\(escape(name))/ports/\(escape(port))/bridge", body: PortBridgeControlsRequest(controls: controls))
+    }
+
+    public func forwardingDatabase(_ name: String) async throws(PatchbayError) -> [FDBEntryInfo] {
+        try await call(.GET, "/v1/networks/\(escape(name))/fdb")
+    }
+
+    public func addFDBEntry(_ name: String, _ entry: FDBEntryRequest) async throws(PatchbayError) -> [FDBEntryInfo] {
+        try await call(.POST, "/v1/networks/\(escape(name))/fdb", body: entry)
+    }
+
+    public func deleteFDBEntry(_ name: String, _ entry: FDBEntryRequest) async throws(PatchbayError) -> [FDBEntryInfo] {
+        try await call(.POST, "/v1/networks/\(escape(name))/fdb/delete", body: entry)
+    }
+
     public func interfaces(owner: String) async throws(PatchbayError) -> [DomainInterface] {
         try await call(.GET, "/v1/domains/\(escape(owner))/interfaces")
     }

@@ -6,7 +6,7 @@ import PatchbayModel
 ///
 /// Operations that change a device take its interface index: the engine looks a device up,
 /// checks its ownership tag (`OwnershipTag`), and then acts on the index it checked.
-public protocol LinkManaging: Sendable {
+public protocol LinkManaging: BridgeControlManaging {
     func links() async throws(PatchbayError) -> [LinkSnapshot]
     func link(named name: String) async throws(PatchbayError) -> LinkSnapshot?
     func link(index: Int32) async throws(PatchbayError) -> LinkSnapshot?
@@ -99,4 +99,51 @@ public struct LinkSnapshot: Sendable, Hashable {
     }
 
     public var tag: OwnershipTag? { alias.flatMap(OwnershipTag.init) }
+}
+
+// MARK: - Bridge controls (issue 13, item 7)
+
+/// The bridge controls' kernel operations. A separate protocol that `LinkManaging` refines, so
+/// the block of requirements stays in one place of this shared file.
+public protocol BridgeControlManaging: Sendable {
+    /// Equivalent to `ip link set dev BR type bridge priority P hello_time HT max_age MA
+    /// ageing_time AT`, only the values given.
+    func setBridgeControls(index: Int32, _ controls: BridgeControls) async throws(PatchbayError)
+    /// The bridge's current values (`ip -d link show BR`), nil when the device is gone.
+    func bridgeControls(index: Int32) async throws(PatchbayError) -> BridgeControls?
+    /// Equivalent to `bridge link set dev PORT isolated .. learning .. priority .. cost ..`.
+    func setPortBridgeControls(index: Int32, _ controls: PortBridgeControls) async throws(PatchbayError)
+    /// The port's current flags (`ip -d link show PORT`), nil when it is gone or no bridge port.
+    func portBridgeControls(index: Int32) async throws(PatchbayError) -> PortBridgeControls?
+    /// Equivalent to `bridge fdb show br BR`.
+    func fdb(ofBridge bridgeIndex: Int32) async throws(PatchbayError) -> [KernelFDBEntry]
+    /// Equivalent to `bridge fdb add MAC dev PORT master static [vlan V]`.
+    func addStaticFDBEntry(_ mac: MACAddress, vlan: Int?, portIndex: Int32) async throws(PatchbayError)
+    /// Equivalent to `bridge fdb del MAC dev PORT master [vlan V]`.
+    func deleteFDBEntry(_ mac: MACAddress, vlan: Int?, portIndex: Int32) async throws(PatchbayError)
+}
+
+/// One entry of a bridge's forwarding database, as the kernel reports it.
+public struct KernelFDBEntry: Sendable, Hashable {
+    public var mac: MACAddress
+    public var vlan: Int?
+    /// The device the entry points at.
+    public var interfaceIndex: Int32
+    /// "learned", "static" or "permanent".
+    public var state: String
+    /// In the bridge's table (NTF_MASTER side), not the device's own (NTF_SELF).
+    public var master: Bool
+    public var updatedSeconds: Int?
+    public var usedSeconds: Int?
+
+    public init(mac: MACAddress, vlan: Int? = nil, interfaceIndex: Int32, state: String, master: Bool,
+                updatedSeconds: Int? = nil, usedSeconds: Int? = nil) {
+        self.mac = mac
+        self.vlan = vlan
+        self.interfaceIndex = interfaceIndex
+        self.state = state
+        self.master = master
+        self.updatedSeconds = updatedSeconds
+        self.usedSeconds = usedSeconds
+    }
 }

@@ -27,6 +27,7 @@ extension NetworkEngine {
             var servicesDone = began
             do throws(PatchbayError) {
                 try await driver.start(definition, temporaryDevice: temporary)
+                try await applyBridgeControls(record.bridgeControls, to: definition)  // bridge controls (issue 13)
                 kernelDone = clock.now
                 try await commitFirewall()
                 firewallDone = clock.now

@@ -47,6 +47,7 @@ extension NetworkEngine {
             port.bandwidth = inherited.bandwidth
             port.virtualPort = inherited.virtualPort
             port.trustGuestRxFilters = inherited.trustGuestRxFilters
+            port.isolatedByNetwork = live.portIsolated == true  // bridge controls (issue 13)
             if case .direct(let mode, let pool) = placement {
                 try await prepareMacvtap(&port, request, live: live, mode: mode, pool: pool)
                 if let holder {
@@ -401,11 +402,13 @@ extension NetworkEngine {
                 guard let found = try await links.link(named: bridgeName) else { return [] }
                 bridge = found
             }
-            for port in try await store.ports(network: name) where port.phase == nil {
+            for stored in try await store.ports(network: name) where stored.phase == nil {
+                var port = stored
+                port.isolatedByNetwork = definition.portIsolated == true  // bridge controls (issue 13)
                 do {
                     if let attached = try await portDriver(for: port).attach(port, bridge: bridge) {
                         try await programVLANs(attached, PortPlacement(definition))
-                        if attached != port { try await store.update(attached) }
+                        if attached != stored { try await store.update(attached) }
                     } else {
                         try await store.delete(port: port.uuid)
                         notes.append("port \(port.uuid): device \(port.device) is gone; port removed")

@@ -116,6 +116,7 @@ extension NetworkEngine {
             guard let record = try await store.network(named: name), let live = record.live else { return "network \(name): not active" }
             do {
                 var repairs = try await driver(for: live).reconcile(live, adoptUntagged: record.legacyUntagged)
+                repairs += try await reconcileBridgeControls(record.bridgeControls, definition: live)  // bridge controls (issue 13)
                 if record.legacyUntagged {
                     try await mutate(name) { (current: inout NetworkRecord) throws(PatchbayError) in current.legacyUntagged = false }
                 }

@@ -42,9 +42,13 @@ struct PortDevices: Sendable {
         return nil
     }
 
-    func plug(_ index: Int32, into bridge: LinkSnapshot?) async throws(PatchbayError) {
+    /// Enslaves the device and, before it comes up, sets the port's bridge flags (isolation,
+    /// learning, STP priority and cost): enslaving resets them, so every plug writes them again,
+    /// and an isolated port never forwards a frame unisolated.
+    func plug(_ index: Int32, into bridge: LinkSnapshot?, port: NetworkPort) async throws(PatchbayError) {
         guard let bridge else { throw PatchbayError(.internal, "a bridge port needs a bridge") }
         try await links.setMaster(index: index, masterIndex: bridge.index)
+        try await links.setPortBridgeControls(index: index, port.effectiveBridgeControls)
         try await links.setLinkUp(index: index, true)
     }
 
@@ -87,7 +91,7 @@ struct PortDevices: Sendable {
             await faults.reach(.portCreateDevice)
             try await before()
             try await tagAndName(link, port)
-            try await plug(link.index, into: bridge)
+            try await plug(link.index, into: bridge, port: port)
             await faults.reach(.portCreateAttached)
         } catch {
             try? await links.deleteLink(index: link.index)
@@ -122,7 +126,7 @@ struct TapPortDriver: PortDriver {
     /// A persistent TAP is gone after a host reboot: it is made again under its name.
     func attach(_ port: NetworkPort, bridge: LinkSnapshot?) async throws(PatchbayError) -> NetworkPort? {
         if let link = try await devices.find(port) {
-            try await devices.plug(link.index, into: bridge)
+            try await devices.plug(link.index, into: bridge, port: port)
             var found = port
             found.interfaceIndex = link.index
             return found
@@ -146,7 +150,7 @@ struct AdoptedTapPortDriver: PortDriver {
         await devices.faults.reach(.portCreateDevice)
         try await links.setMAC(index: link.index, PortDevices.hostMAC(for: port.mac))
         try await devices.tagAndName(link, port)
-        try await devices.plug(link.index, into: bridge)
+        try await devices.plug(link.index, into: bridge, port: port)
         await devices.faults.reach(.portCreateAttached)
         var adopted = port
         adopted.temporaryDevice = nil
@@ -155,7 +159,7 @@ struct AdoptedTapPortDriver: PortDriver {
 
     func attach(_ port: NetworkPort, bridge: LinkSnapshot?) async throws(PatchbayError) -> NetworkPort? {
         guard let link = try await devices.find(port) else { return nil }
-        try await devices.plug(link.index, into: bridge)
+        try await devices.plug(link.index, into: bridge, port: port)
         return port
     }
 
@@ -185,7 +189,7 @@ struct VethPortDriver: PortDriver {
     /// A veth pair dies with its namespace: then the port is stale.
     func attach(_ port: NetworkPort, bridge: LinkSnapshot?) async throws(PatchbayError) -> NetworkPort? {
         guard let link = try await devices.find(port) else { return nil }
-        try await devices.plug(link.index, into: bridge)
+        try await devices.plug(link.index, into: bridge, port: port)
         var found = port
         found.interfaceIndex = link.index
         return found

@@ -18,9 +18,13 @@ public struct NetworkRecord: Sendable, Hashable, Codable {
     /// The network was started by a version of Patchbay that did not tag its bridge: the next
     /// reconciliation adopts an untagged bridge of the right name once, and tags it.
     public var legacyUntagged: Bool
+    /// The bridge settings libvirt's XML has no place for (`net-bridge-set`), applied at every
+    /// start and reconciliation; nil when none were set.
+    public var bridgeControls: BridgeControls?
 
     public init(definition: NetworkDefinition, live: NetworkDefinition? = nil, autostart: Bool = false, persistent: Bool = true,
-                intent: NetworkIntent? = nil, revision: Int = 0, legacyUntagged: Bool = false) {
+                intent: NetworkIntent? = nil, revision: Int = 0, legacyUntagged: Bool = false, bridgeControls: BridgeControls? = nil) {
+        self.bridgeControls = bridgeControls
         self.definition = definition
         self.live = live
         self.autostart = autostart

@@ -132,6 +132,10 @@ public final class SQLiteStore: PatchbayStore {
                 """)
             try db.create(index: "port_by_may_vanish", on: "port", columns: ["mayVanish"])
         }
+        migrator.registerMigration("v7: bridge controls") { db in
+            // `BridgeControls` as JSON, NULL when none were set (issue 13).
+            try db.alter(table: "network") { t in t.add(column: "bridgeControls", .text) }
+        }
         return migrator
     }
 
@@ -209,8 +213,14 @@ public final class SQLiteStore: PatchbayStore {
                 throw PatchbayError(.storage, "the stored operation of network '\(row.name)' cannot be read", cause: "\(error)")
             }
         }
+        var controls: BridgeControls?
+        if let json = row.bridgeControls {
+            do { controls = try JSONDecoder().decode(BridgeControls.self, from: Data(json.utf8)) } catch {
+                throw PatchbayError(.storage, "the stored bridge controls of network '\(row.name)' cannot be read", cause: "\(error)")
+            }
+        }
         return NetworkRecord(definition: definition, live: live, autostart: row.autostart, persistent: row.persistent,
-                             intent: intent, revision: row.revision, legacyUntagged: row.legacyUntagged)
+                             intent: intent, revision: row.revision, legacyUntagged: row.legacyUntagged, bridgeControls: controls)
     }
 
     private func parse(_ xml: String, of network: String) throws(PatchbayError) -> NetworkDefinition {
@@ -264,8 +274,11 @@ struct NetworkRow: Codable, FetchableRecord, PersistableRecord {
     /// The operation in progress (`NetworkIntent` as JSON), NULL when none.
     var intent: String?
     var legacyUntagged: Bool
+    /// `BridgeControls` as JSON (issue 13), NULL when none were set.
+    var bridgeControls: String?
 
     init(_ record: NetworkRecord) {
+        bridgeControls = record.bridgeControls.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
         name = record.name
         uuid = record.definition.uuid.description
         bridge = record.definition.bridge.name

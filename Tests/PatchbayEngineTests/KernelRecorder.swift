@@ -12,6 +12,8 @@ final class KernelRecorder: LinkManaging {
         var snapshot: LinkSnapshot
         var addresses: [InterfaceAddress] = []
         var namespace: String?
+        var bridgeControls = BridgeControls()  // bridge controls (issue 13)
+        var portControls = PortBridgeControls()  // bridge controls (issue 13)
     }
 
     struct State {
@@ -23,6 +25,7 @@ final class KernelRecorder: LinkManaging {
         var processes: [Int32: UInt64] = [:]
         var vlanFiltering: Bool? = nil
         var vlans: [Int32: [BridgeVLANEntry]] = [:]
+        var staticFDB: [Int32: [KernelFDBEntry]] = [:]  // bridge controls (issue 13): by bridge index
     }
 
     let state = Mutex(State())
@@ -241,5 +244,54 @@ final class KernelRecorder: LinkManaging {
     func guestStatistics(index: Int32) async throws(PatchbayError) -> InterfaceStatistics? {
         state.withLock { $0.devices[index].map { InterfaceStatistics(interface: $0.snapshot.name, rxBytes: 0, rxPackets: 0, rxErrs: 0, rxDrop: 0,
                                                                        txBytes: 0, txPackets: 0, txErrs: 0, txDrop: 0) } }
+    }
+}
+
+// MARK: - Bridge controls (issue 13, item 7)
+extension KernelRecorder {
+    func setBridgeControls(index: Int32, _ controls: BridgeControls) async throws(PatchbayError) {
+        try await record("setBridgeControls \(name(index))")
+        try change(index) { $0.bridgeControls = $0.bridgeControls.merging(controls) }
+    }
+
+    func bridgeControls(index: Int32) async throws(PatchbayError) -> BridgeControls? {
+        state.withLock { $0.devices[index]?.bridgeControls }
+    }
+
+    /// Empty controls are no call, as in `KernelLinks`, so the call lists of older tests hold.
+    func setPortBridgeControls(index: Int32, _ controls: PortBridgeControls) async throws(PatchbayError) {
+        guard !controls.isEmpty else { return }
+        try await record("setPortBridgeControls \(name(index))")
+        try change(index) { $0.portControls = $0.portControls.merging(controls) }
+    }
+
+    func portBridgeControls(index: Int32) async throws(PatchbayError) -> PortBridgeControls? {
+        state.withLock { $0.devices[index].flatMap { $0.snapshot.masterIndex == nil ? nil : $0.portControls } }
+    }
+
+    /// The recorder learns nothing: its table holds the static entries it was given and, learned,
+    /// the MAC of every port on the bridge.
+    func fdb(ofBridge bridgeIndex: Int32) async throws(PatchbayError) -> [KernelFDBEntry] {
+        state.withLock { s in
+            let learned = s.devices.values.filter { $0.snapshot.masterIndex == bridgeIndex }.compactMap { d in
+                d.snapshot.mac.map { KernelFDBEntry(mac: $0, interfaceIndex: d.snapshot.index, state: "learned", master: true) }
+            }
+            return learned + (s.staticFDB[bridgeIndex] ?? [])
+        }
+    }
+
+    func addStaticFDBEntry(_ mac: MACAddress, vlan: Int?, portIndex: Int32) async throws(PatchbayError) {
+        try await record("addStaticFDBEntry \(mac) \(name(portIndex))")
+        try state.withLock { (s: inout State) throws(PatchbayError) in
+            guard let bridge = s.devices[portIndex]?.snapshot.masterIndex else { throw PatchbayError(.notFound, "no port \(portIndex)") }
+            s.staticFDB[bridge, default: []].append(KernelFDBEntry(mac: mac, vlan: vlan, interfaceIndex: portIndex, state: "static", master: true))
+        }
+    }
+
+    func deleteFDBEntry(_ mac: MACAddress, vlan: Int?, portIndex: Int32) async throws(PatchbayError) {
+        try await record("deleteFDBEntry \(mac) \(name(portIndex))")
+        state.withLock { s in
+            for key in s.staticFDB.keys { s.staticFDB[key]?.removeAll { $0.mac == mac && $0.vlan == vlan && $0.interfaceIndex == portIndex } }
+        }
     }
 }

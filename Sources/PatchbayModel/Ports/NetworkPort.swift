@@ -75,6 +75,16 @@ public struct NetworkPort: Sendable, Hashable, Codable {
     public var trustGuestRxFilters: Bool?
     /// Not stored: filled in by listings from the kernel.
     public var state: PortState?
+    /// The port's bridge flags (`net-port-set`), applied whenever it is plugged (issue 13).
+    public var bridgeControls: PortBridgeControls?
+    /// The network's `<port isolated='yes'/>` when the port was plugged last, inherited as group
+    /// and bandwidth are; the port's own `bridgeControls.isolated` overrides it (issue 13).
+    public var isolatedByNetwork: Bool = false
+
+    /// What the port's bridge flags should be in the kernel.
+    public var effectiveBridgeControls: PortBridgeControls {
+        PortBridgeControls.effective(port: bridgeControls, networkIsolated: isolatedByNetwork, isUplink: role == .uplink)
+    }
 
     public init(uuid: NetworkUUID, network: String, ownerName: String, ownerUUID: NetworkUUID?, mac: MACAddress,
                 type: DeviceType, device: String, role: Role = .guest, namespace: String? = nil, peerName: String? = nil,
@@ -101,6 +111,7 @@ public struct NetworkPort: Sendable, Hashable, Codable {
         case uuid, network, ownerName, ownerUUID, mac, type, role, device, interfaceIndex, temporaryDevice, phase
         case namespace, peerName, queues, ownerUID, ownerGID, adopted, requestedBy, state
         case lowerDevice, directMode, savedLowerMAC, holderPID, holderStartTime, group, vlan, bandwidth, virtualPort, trustGuestRxFilters
+        case bridgeControls, isolatedByNetwork
     }
 
     /// Rows written before roles, indexes and phases existed decode with their defaults.
@@ -135,6 +146,8 @@ public struct NetworkPort: Sendable, Hashable, Codable {
         bandwidth = try c.decodeIfPresent(BandwidthDefinition.self, forKey: .bandwidth)
         virtualPort = try c.decodeIfPresent(VirtualPortDefinition.self, forKey: .virtualPort)
         trustGuestRxFilters = try c.decodeIfPresent(Bool.self, forKey: .trustGuestRxFilters)
+        bridgeControls = try c.decodeIfPresent(PortBridgeControls.self, forKey: .bridgeControls)
+        isolatedByNetwork = try c.decodeIfPresent(Bool.self, forKey: .isolatedByNetwork) ?? false
     }
 }
 

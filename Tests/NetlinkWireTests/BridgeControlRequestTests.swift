@@ -1,0 +1,123 @@
+import NetlinkWire
+import PatchbayModel
+import Testing
+
+/// Byte-exact bridge-control and FDB requests, each checked against what iproute2 sends for the
+/// command in its comment (`strace -f -e trace=sendmsg,sendto -e write=all ...` in a scratch
+/// namespace: br0 index 2, port va index 4); only the sequence number differs.
+@Suite struct BridgeControlRequestTests {
+    @Test func setBridgeControlsMatchesIPLinkSetTypeBridge() {
+        // ip link set dev br0 type bridge forward_delay 1500 hello_time 300 max_age 2500 ageing_time 30000 stp_state 1 priority 4096
+        let message = LinkRequest.setBridgeControls(index: 2, forwardDelayCentiseconds: 1500, helloTimeCentiseconds: 300,
+                                                    maxAgeCentiseconds: 2500, ageingTimeCentiseconds: 30000,
+                                                    stp: true, priority: 4096)
+        let expected: [UInt8] = [
+            0x64, 0x00, 0x00, 0x00,  // nlmsg_len = 100
+            0x10, 0x00, 0x05, 0x00,  // RTM_NEWLINK, REQUEST|ACK
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // seq (stamped by the session), pid
+            0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,  // AF_UNSPEC, pad, type; ifi_index 2
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // ifi_flags, ifi_change
+            0x44, 0x00, 0x12, 0x00,  // IFLA_LINKINFO, 68 bytes
+            0x0a, 0x00, 0x01, 0x00, 0x62, 0x72, 0x69, 0x64, 0x67, 0x65, 0x00, 0x00,  // IFLA_INFO_KIND "bridge" + pad
+            0x34, 0x00, 0x02, 0x00,  // IFLA_INFO_DATA, 52 bytes
+            0x08, 0x00, 0x01, 0x00, 0xdc, 0x05, 0x00, 0x00,  // IFLA_BR_FORWARD_DELAY 1500 cs
+            0x08, 0x00, 0x02, 0x00, 0x2c, 0x01, 0x00, 0x00,  // IFLA_BR_HELLO_TIME 300 cs
+            0x08, 0x00, 0x03, 0x00, 0xc4, 0x09, 0x00, 0x00,  // IFLA_BR_MAX_AGE 2500 cs
+            0x08, 0x00, 0x04, 0x00, 0x30, 0x75, 0x00, 0x00,  // IFLA_BR_AGEING_TIME 30000 cs
+            0x08, 0x00, 0x05, 0x00, 0x01, 0x00, 0x00, 0x00,  // IFLA_BR_STP_STATE 1
+            0x06, 0x00, 0x06, 0x00, 0x00, 0x10, 0x00, 0x00,  // IFLA_BR_PRIORITY 4096 (u16) + pad
+        ]
+        #expect(message.encoded() == expected)
+    }
+
+    @Test func setBridgeControlsWritesOnlyWhatIsGiven() {
+        // ip link set dev br0 type bridge priority 4096
+        let bytes = LinkRequest.setBridgeControls(index: 2, priority: 4096).encoded()
+        #expect(Array(bytes[32...]) == [
+            0x1c, 0x00, 0x12, 0x00,  // IFLA_LINKINFO, 28 bytes
+            0x0a, 0x00, 0x01, 0x00, 0x62, 0x72, 0x69, 0x64, 0x67, 0x65, 0x00, 0x00,  // IFLA_INFO_KIND "bridge"
+            0x0c, 0x00, 0x02, 0x00,  // IFLA_INFO_DATA, 12 bytes
+            0x06, 0x00, 0x06, 0x00, 0x00, 0x10, 0x00, 0x00,  // IFLA_BR_PRIORITY 4096
+        ])
+        #expect(bytes[0] == 60)
+    }
+
+    @Test func setBridgePortFlagsMatchesBridgeLinkSet() {
+        // bridge link set dev va priority 32 cost 150 learning off isolated on
+        let message = LinkRequest.setBridgePortFlags(index: 4, priority: 32, cost: 150, learning: false, isolated: true)
+        let expected: [UInt8] = [
+            0x44, 0x00, 0x00, 0x00, 0x13, 0x00, 0x05, 0x00,  // len 68, RTM_SETLINK, REQUEST|ACK
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // seq, pid
+            0x07, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00,  // AF_BRIDGE, pad, type; ifi_index 4
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // flags, change
+            0x24, 0x00, 0x0c, 0x80,  // IFLA_PROTINFO | NLA_F_NESTED, 36 bytes
+            0x05, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00,  // IFLA_BRPORT_LEARNING 0 + pad
+            0x08, 0x00, 0x03, 0x00, 0x96, 0x00, 0x00, 0x00,  // IFLA_BRPORT_COST 150
+            0x06, 0x00, 0x02, 0x00, 0x20, 0x00, 0x00, 0x00,  // IFLA_BRPORT_PRIORITY 32 (u16) + pad
+            0x05, 0x00, 0x21, 0x00, 0x01, 0x00, 0x00, 0x00,  // IFLA_BRPORT_ISOLATED 1 + pad
+        ]
+        #expect(message.encoded() == expected)
+    }
+
+    @Test func fdbDumpMatchesBridgeFDBShowBr() {
+        // bridge fdb show br br0
+        let expected: [UInt8] = [
+            0x24, 0x00, 0x00, 0x00, 0x1e, 0x00, 0x01, 0x03,  // len 36, RTM_GETNEIGH, REQUEST|DUMP
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // seq, pid
+            0x07, 0x00, 0x00, 0x00,  // ndm_family AF_BRIDGE, pads
+            0x00, 0x00, 0x00, 0x00,  // ndm_ifindex 0
+            0x00, 0x00, 0x00, 0x00,  // ndm_state 0, ndm_flags 0, ndm_type 0
+            0x08, 0x00, 0x09, 0x00, 0x02, 0x00, 0x00, 0x00,  // NDA_MASTER 2 (br0)
+        ]
+        #expect(FDBRequest.dump(bridgeIndex: 2).encoded() == expected)
+    }
+
+    @Test func fdbAddStaticMatchesBridgeFDBAddMasterStatic() {
+        // bridge fdb add 52:54:00:aa:bb:cc dev va master static
+        let mac = MACAddress("52:54:00:aa:bb:cc")!
+        let expected: [UInt8] = [
+            0x28, 0x00, 0x00, 0x00, 0x1c, 0x00, 0x05, 0x06,  // len 40, RTM_NEWNEIGH, REQUEST|ACK|EXCL|CREATE
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // seq, pid
+            0x07, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00,  // AF_BRIDGE; ndm_ifindex 4 (va)
+            0x42, 0x00, 0x04, 0x00,  // ndm_state NUD_NOARP|NUD_REACHABLE, ndm_flags NTF_MASTER, ndm_type 0
+            0x0a, 0x00, 0x02, 0x00, 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc, 0x00, 0x00,  // NDA_LLADDR + pad
+        ]
+        #expect(FDBRequest.addStatic(mac, portIndex: 4).encoded() == expected)
+        // ... vlan 10 appends NDA_VLAN (u16).
+        #expect(Array(FDBRequest.addStatic(mac, portIndex: 4, vlan: 10).encoded()[40...]) == [0x06, 0x00, 0x05, 0x00, 0x0a, 0x00, 0x00, 0x00])
+    }
+
+    @Test func fdbDeleteMatchesBridgeFDBDelMaster() {
+        // bridge fdb del 52:54:00:aa:bb:cc dev va master
+        let expected: [UInt8] = [
+            0x28, 0x00, 0x00, 0x00, 0x1d, 0x00, 0x05, 0x00,  // len 40, RTM_DELNEIGH, REQUEST|ACK
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // seq, pid
+            0x07, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00,  // AF_BRIDGE; ndm_ifindex 4
+            0xc0, 0x00, 0x04, 0x00,  // ndm_state NUD_NOARP|NUD_PERMANENT (iproute2's default), NTF_MASTER
+            0x0a, 0x00, 0x02, 0x00, 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc, 0x00, 0x00,  // NDA_LLADDR + pad
+        ]
+        #expect(FDBRequest.delete(MACAddress("52:54:00:aa:bb:cc")!, portIndex: 4).encoded() == expected)
+    }
+
+    @Test func fdbEntryDecodesTheKernelsStaticEntry() throws {
+        // The kernel's dump entry for the static entry above (recvmsg of `bridge fdb show br br0`).
+        let bytes: [UInt8] = [
+            0x4c, 0x00, 0x00, 0x00, 0x1c, 0x00, 0x02, 0x00, 0xfe, 0x7b, 0x10, 0x6b, 0xd4, 0x3c, 0x00, 0x00,  // RTM_NEWNEIGH, MULTI
+            0x07, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00,  // AF_BRIDGE, ndm_ifindex 4
+            0x40, 0x00, 0x00, 0x00,  // ndm_state NUD_NOARP (static), ndm_flags 0
+            0x0a, 0x00, 0x02, 0x00, 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc, 0x00, 0x00,  // NDA_LLADDR
+            0x08, 0x00, 0x09, 0x00, 0x02, 0x00, 0x00, 0x00,  // NDA_MASTER 2
+            0x08, 0x00, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00,  // NDA_FLAGS_EXT 0
+            0x14, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc8, 0x18, 0x00, 0x00,  // NDA_CACHEINFO: confirmed, used 6344 cs
+            0xc8, 0x18, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // updated 6344 cs, refcnt
+        ]
+        let entry = try #require(try FDBEntry(message: try NetlinkMessage.parseAll(bytes)[0]))
+        #expect(entry.interfaceIndex == 4)
+        #expect(entry.mac == MACAddress("52:54:00:aa:bb:cc"))
+        #expect(entry.masterIndex == 2)
+        #expect(entry.isStatic && !entry.isPermanent && !entry.isLearned && !entry.isSelf)
+        #expect(entry.stateName == "static")
+        #expect(entry.usedCentiseconds == 6344 && entry.updatedCentiseconds == 6344)
+        #expect(entry.vlan == nil)
+    }
+}
