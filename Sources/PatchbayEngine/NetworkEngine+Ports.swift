@@ -48,7 +48,9 @@ extension NetworkEngine {
             port.virtualPort = inherited.virtualPort
             port.trustGuestRxFilters = inherited.trustGuestRxFilters
             port.isolatedByNetwork = live.portIsolated == true  // bridge controls (issue 13)
-            if case .direct(let mode, let pool) = placement {
+            if case .hostdev = placement {
+                try await prepareHostdev(&port, request, live: live)
+            } else if case .direct(let mode, let pool) = placement {
                 try await prepareMacvtap(&port, request, live: live, mode: mode, pool: pool)
                 if let holder {
                     port.holderPID = holder.pid
@@ -97,7 +99,7 @@ extension NetworkEngine {
         case .direct:
             return nil
         case .hostdev:
-            throw PatchbayError(.operationInvalid, "network '\(name)' (forward mode 'hostdev') assigns SR-IOV virtual functions, which this version cannot do yet")
+            return nil
         case .unsupported(let reason):
             throw PatchbayError(.operationInvalid, "cannot create a port on network '\(name)': \(reason)")
         }
@@ -128,9 +130,31 @@ extension NetworkEngine {
             port.temporaryDevice = OwnershipTag.temporaryDeviceName()
             port.namespace = namespace
             port.peerName = request.peerName ?? "eth0"
-        case .macvtap:
+        case .macvtap, .hostdev:
             throw PatchbayError(.invalidArgument, "network '\(port.network)' puts its ports on a bridge; macvtap ports are for direct networks (forward mode bridge with <interface dev>, private, vepa, passthrough)")
         }
+    }
+
+    /// A port of a hostdev network holds the pool's first VF that no stored port holds (libvirt's
+    /// networkAllocatePort); the choice is stored before the VF is touched, so a crash leaves a
+    /// `creating` port whose VF recovery gives back.
+    private func prepareHostdev(_ port: inout NetworkPort, _ request: CreatePortRequest, live: NetworkDefinition) async throws(PatchbayError) {
+        let name = live.name
+        guard request.type == .tap, request.device == nil, request.namespace == nil else {
+            throw PatchbayError(.invalidArgument, "network '\(name)' is a hostdev network: its ports are SR-IOV virtual functions given to the guest, not TAPs, veths or macvtaps")
+        }
+        let hostdev = try HostdevNetworkDriver.require(self.hostdev, network: name)
+        // Fails now, before anything is stored, for a trunk or several tags.
+        _ = try VirtualFunctionConfig.forPort(mac: port.mac, vlan: port.vlan, trustGuestRxFilters: port.trustGuestRxFilters, network: name)
+        let pool = try await hostdev.pool(of: live.forward, network: name)
+        let inUse = try await store.ports().compactMap { $0.hostdev?.vf.address }
+        let vf = try HostdevPool.pick(pool: pool, inUse: inUse, network: name)
+        port.type = .hostdev
+        port.device = "pci-\(vf.address)"
+        port.hostdev = HostdevAssignment(vf: vf, boundToVFIO: false, previousDriver: vf.driver, previousMAC: nil, previousVLAN: nil,
+                                         plug: NetworkPortDefinition.HostdevPCI(address: vf.address, managed: live.forward.managed,
+                                                                                driverName: live.forward.driverName,
+                                                                                driverModel: live.forward.driverModel))
     }
 
     /// A port of a direct network is a macvtap (asked for as such, or as the default TAP) on the
@@ -225,6 +249,9 @@ extension NetworkEngine {
             let port = ports[index]
             if port.phase != nil {
                 ports[index].state = .pending
+            } else if port.type == .hostdev {
+                // The VF is the guest's: the host has no device of it to read a state from.
+                ports[index].state = nil
             } else if port.type == .macvtap {
                 // Not a bridge port: up is as forwarding as a macvtap gets; down, off the network.
                 ports[index].state = try await devices.find(port).map { $0.isUp ? .forwarding : .detached } ?? .missing
@@ -252,7 +279,8 @@ extension NetworkEngine {
         case .ownedBridge(let bridgeName): plug = .network(bridge: bridgeName, macTableManager: bridge.macTableManager)
         case .hostBridge(let bridgeName): plug = .bridge(bridge: bridgeName, macTableManager: bridge.macTableManager)
         case .direct(let mode, _): plug = port.lowerDevice.map { .direct(dev: $0, mode: port.directMode ?? mode) }
-        case .hostdev, .unsupported: plug = nil
+        case .hostdev: plug = port.hostdev.map { .hostdevPCI($0.plug) }
+        case .unsupported: plug = nil
         }
         var definition = NetworkPortDefinition(uuid: port.uuid, ownerName: port.ownerName, ownerUUID: port.ownerUUID, mac: port.mac, plug: plug)
         definition.group = port.group

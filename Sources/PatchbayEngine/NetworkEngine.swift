@@ -17,6 +17,8 @@ public final class NetworkEngine: Sendable {
     let links: any LinkManaging
     let services: any NetworkServices
     let firewall: any FirewallApplying
+    /// SR-IOV for hostdev networks; nil where the daemon runs without it.
+    let hostdev: (any HostdevManaging)?
     /// How bridges with `stp='on'` are protected against loops.
     public let loopProtection: LoopProtection
     let faults: FaultPoints
@@ -30,7 +32,9 @@ public final class NetworkEngine: Sendable {
 
     public init(store: any PatchbayStore, links: any LinkManaging, services: any NetworkServices = NoNetworkServices(),
                 firewall: any FirewallApplying, loopProtection: LoopProtection = .loopGuard, faults: FaultPoints = .none,
-                guardedBridgesChanged: @escaping @Sendable ([GuardedBridge]) -> Void = { _ in }, logger: Logger) {
+                guardedBridgesChanged: @escaping @Sendable ([GuardedBridge]) -> Void = { _ in }, hostdev: (any HostdevManaging)? = nil,
+                logger: Logger) {
+        self.hostdev = hostdev
         self.store = store
         self.links = links
         self.services = services
@@ -83,8 +87,7 @@ public final class NetworkEngine: Sendable {
         case .direct:
             return DirectNetworkDriver(links: links, logger: logger)
         case .hostdev:
-            throw PatchbayError(.operationInvalid,
-                                "network '\(definition.name)' uses forward mode 'hostdev', which this version cannot start yet")
+            return HostdevNetworkDriver(hostdev: hostdev)
         case .unsupported(let reason):
             throw PatchbayError(.operationInvalid, "cannot start network '\(definition.name)': \(reason)")
         }
@@ -97,6 +100,7 @@ public final class NetworkEngine: Sendable {
         case (.tap, true): return AdoptedTapPortDriver(devices: devices)
         case (.veth, _): return VethPortDriver(devices: devices)
         case (.macvtap, _): return MacvtapPortDriver(devices: devices)
+        case (.hostdev, _): return HostdevPortDriver(hostdev: hostdev)
         }
     }
 

@@ -171,7 +171,8 @@ struct Patchbayd: AsyncParsableCommand {
         let kernelLinks = KernelLinks(session: session)
         let engine = NetworkEngine(store: store, links: kernelLinks, services: services, firewall: firewall,
                                    loopProtection: protection, faults: Self.faultPoints(logger: logger),
-                                   guardedBridgesChanged: { guardian?.setGuardedBridges($0) }, logger: logger)
+                                   guardedBridgesChanged: { guardian?.setGuardedBridges($0) },
+                                   hostdev: KernelHostdev(session: session), logger: logger)
         ingress.start()
         loopGuard?.start()
         defer { loopGuard?.stop() }

@@ -217,6 +217,60 @@ import Testing
         #expect(try await store.ports(network: "mv").isEmpty)
     }
 
+    // MARK: - hostdev
+
+    @Test func hostdevPortsTakeTheFirstFreeVFAndGiveItBack() async throws {
+        let hostdev = FakeHostdev(pf: "eno1", count: 2)
+        let engine = NetworkEngine(store: store, links: kernel, services: services, firewall: RecordingFirewall(), hostdev: hostdev,
+                                   logger: Logger(label: "test"))
+        let xml = "<network><name>sriov</name><forward mode='hostdev' managed='yes'><pf dev='eno1'/></forward><vlan><tag id='42'/></vlan></network>"
+        _ = try await engine.define(xml: xml)
+        _ = try await engine.start("sriov")
+        let first = try await engine.createPort(network: "sriov", CreatePortRequest(ownerName: "a", mac: MACAddress("52:54:00:aa:00:01")!))
+        #expect(first.type == .hostdev)
+        #expect(first.hostdev?.vf.number == 0)
+        #expect(first.hostdev?.boundToVFIO == true)
+        #expect(hostdev.bound == [first.hostdev!.vf.address])
+        let dump = try await engine.portXML(network: "sriov", uuid: first.uuid)
+        #expect(dump.contains("<plug type='hostdev-pci' managed='yes'>"), "\(dump)")
+        #expect(dump.contains("<address domain='0x0000' bus='0x03' slot='0x10' function='0x0'/>"), "\(dump)")
+        let second = try await engine.createPort(network: "sriov", CreatePortRequest(ownerName: "b"))
+        #expect(second.hostdev?.vf.number == 1)
+        // Exhausted: refused, and nothing stored or bound.
+        let full = await #expect(throws: PatchbayError.self) { try await engine.createPort(network: "sriov", CreatePortRequest(ownerName: "c")) }
+        #expect(full?.message.contains("requires exclusive access to interfaces, but none are available") == true)
+        #expect(try await store.ports(network: "sriov").count == 2)
+        // A prepare the PF refuses leaves nothing behind either.
+        try await engine.deletePort(network: "sriov", uuid: second.uuid)
+        hostdev.failNextPrepare(PatchbayError(.kernel, "set mac on vf 1 of eno1", cause: "Operation not supported"))
+        let refused = await #expect(throws: PatchbayError.self) { try await engine.createPort(network: "sriov", CreatePortRequest(ownerName: "d")) }
+        #expect(refused?.message.contains("set mac on vf 1 of eno1") == true)
+        #expect(try await store.ports(network: "sriov").map(\.uuid) == [first.uuid])
+        // A restart keeps the allocation: the next port still cannot have VF 0.
+        let restarted = NetworkEngine(store: store, links: kernel, services: services, firewall: RecordingFirewall(), hostdev: hostdev,
+                                      logger: Logger(label: "test"))
+        _ = await restarted.recover()
+        let third = try await restarted.createPort(network: "sriov", CreatePortRequest(ownerName: "e"))
+        #expect(third.hostdev?.vf.number == 1)
+        try await restarted.deletePort(network: "sriov", uuid: first.uuid)
+        try await restarted.deletePort(network: "sriov", uuid: third.uuid)
+        #expect(hostdev.bound.isEmpty)
+        _ = try await restarted.destroy("sriov")
+        try await restarted.undefine("sriov")
+    }
+
+    @Test func hostdevNetworksRefuseClearlyWithoutSRIOV() async throws {
+        _ = try await engine.define(xml: "<network><name>sriov</name><forward mode='hostdev' managed='yes'><pf dev='eno1'/></forward></network>")
+        let error = await #expect(throws: PatchbayError.self) { try await engine.start("sriov") }
+        #expect(error?.message.contains("without SR-IOV support") == true)
+        let hostdev = FakeHostdev(pf: "eno1", count: 0)
+        let other = NetworkEngine(store: store, links: kernel, services: services, firewall: RecordingFirewall(), hostdev: hostdev,
+                                  logger: Logger(label: "test"))
+        let none = await #expect(throws: PatchbayError.self) { try await other.start("sriov") }
+        #expect(none?.message.contains("no virtual functions enabled") == true)
+        #expect(try await store.network(named: "sriov")?.active == false)
+    }
+
     // MARK: - Portgroups
 
     @Test func portsTakeTheirPortgroupsSettingsAsLibvirtDoes() async throws {

@@ -11,6 +11,9 @@ public struct NetworkPort: Sendable, Hashable, Codable {
         /// A macvtap device on one of a direct network's NICs (`<forward mode='bridge|private|
         /// vepa|passthrough'>` with `<interface dev>`s): QEMU opens it as /dev/tapIFINDEX.
         case macvtap
+        /// An SR-IOV virtual function assigned to the guest (`<forward mode='hostdev'>`): no
+        /// device of the host's; `device` names the VF by its PCI address.
+        case hostdev
     }
 
     /// What the port connects. Mechanisms that judge guests (the loop guard, the DHCP server's
@@ -73,6 +76,8 @@ public struct NetworkPort: Sendable, Hashable, Codable {
     public var bandwidth: BandwidthDefinition?
     public var virtualPort: VirtualPortDefinition?
     public var trustGuestRxFilters: Bool?
+    /// hostdev: the VF the port holds and what giving it back needs.
+    public var hostdev: HostdevAssignment?
     /// Not stored: filled in by listings from the kernel.
     public var state: PortState?
     /// The port's bridge flags (`net-port-set`), applied whenever it is plugged (issue 13).
@@ -110,7 +115,7 @@ public struct NetworkPort: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case uuid, network, ownerName, ownerUUID, mac, type, role, device, interfaceIndex, temporaryDevice, phase
         case namespace, peerName, queues, ownerUID, ownerGID, adopted, requestedBy, state
-        case lowerDevice, directMode, savedLowerMAC, holderPID, holderStartTime, group, vlan, bandwidth, virtualPort, trustGuestRxFilters
+        case lowerDevice, directMode, savedLowerMAC, holderPID, holderStartTime, group, vlan, bandwidth, virtualPort, trustGuestRxFilters, hostdev
         case bridgeControls, isolatedByNetwork
     }
 
@@ -146,6 +151,7 @@ public struct NetworkPort: Sendable, Hashable, Codable {
         bandwidth = try c.decodeIfPresent(BandwidthDefinition.self, forKey: .bandwidth)
         virtualPort = try c.decodeIfPresent(VirtualPortDefinition.self, forKey: .virtualPort)
         trustGuestRxFilters = try c.decodeIfPresent(Bool.self, forKey: .trustGuestRxFilters)
+        hostdev = try c.decodeIfPresent(HostdevAssignment.self, forKey: .hostdev)
         bridgeControls = try c.decodeIfPresent(PortBridgeControls.self, forKey: .bridgeControls)
         isolatedByNetwork = try c.decodeIfPresent(Bool.self, forKey: .isolatedByNetwork) ?? false
     }
