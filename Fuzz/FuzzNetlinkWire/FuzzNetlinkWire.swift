@@ -2,7 +2,8 @@ import NetlinkWire
 import PatchbayModel
 
 /// libFuzzer entry point for the netlink readers: a datagram from the kernel is split into
-/// messages, and each is read as whatever its type says (link, address, error), attributes nested
+/// messages, and each is read as whatever its type says (link with its macvtap, bridge and VF
+/// attributes, address, route, FDB entry, error), attributes nested
 /// included. Any input must be either refused with a NetlinkWireError or read; a crash or a hang
 /// is a bug. A message that reads must also encode to bytes that split back into the same message.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -21,6 +22,13 @@ public func fuzzNetlinkWire(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 
         case NetlinkConstants.RTM_NEWLINK:
             _ = try? Link(message: message)
             _ = try? IfInfoMessage(parsing: message.payload)
+            _ = try? VirtualFunctionInfo.parseList(message)
+        case NetlinkConstants.RTM_NEWROUTE:
+            _ = try? RouteEntry(message: message)
+            _ = try? RtMessage(parsing: message.payload)
+        case NetlinkConstants.RTM_NEWNEIGH:
+            _ = try? FDBEntry(message: message)
+            _ = NeighborRequest.interfaceIndex(inReply: message)
         case NetlinkConstants.RTM_NEWADDR:
             _ = try? AddressEntry(message: message)
             _ = try? IfAddrMessage(parsing: message.payload)
