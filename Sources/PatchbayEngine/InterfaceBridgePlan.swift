@@ -112,14 +112,24 @@ public struct InterfaceBridgePlan: Sendable, Hashable {
     /// on and raises anything below 2 to 2 when STP starts.
     public static let delayRange: ClosedRange<UInt32> = 0...30
 
+    /// The kernel's rule for device names (dev_valid_name): 1-15 bytes, not "." or "..", no '/',
+    /// ':' or whitespace. Checked before a name reaches netlink, which would refuse a long one
+    /// with a policy error rather than say what is wrong.
+    public static func checkName(_ name: String) throws(PatchbayError) {
+        let bad = name.isEmpty || name.utf8.count > 15 || name == "." || name == ".."
+            || name.unicodeScalars.contains { $0 == "/" || $0 == ":" || $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }
+        if bad {
+            throw PatchbayError(.invalidArgument, "'\(name)' is not a valid interface name (1-15 bytes, no '/', ':', spaces or control characters)")
+        }
+    }
+
     /// Plans `iface-bridge`. `nic` is nil when no such device exists; `existingBridge` is true
     /// when some device already has the bridge's name.
     public static func bridge(nic nicName: String, snapshot nic: InterfaceSnapshot?, bridge: String, bridgeNameTaken: Bool,
                               stp: Bool, delaySeconds: Int) throws(PatchbayError) -> InterfaceBridgePlan {
+        try checkName(nicName)
+        try checkName(bridge)
         guard let nic else { throw PatchbayError(.notFound, "no interface named '\(nicName)'") }
-        guard !bridge.isEmpty, bridge.utf8.count <= 15, !bridge.contains("/"), !bridge.contains(" ") else {
-            throw PatchbayError(.invalidArgument, "'\(bridge)' is not a valid interface name (1-15 bytes, no '/' or space)")
-        }
         if nic.isLoopback { throw PatchbayError(.invalidArgument, "'\(nic.name)' is the loopback interface; it cannot be bridged") }
         if nic.kind == "bridge" { throw PatchbayError(.invalidArgument, "'\(nic.name)' is itself a bridge") }
         if let master = nic.master {

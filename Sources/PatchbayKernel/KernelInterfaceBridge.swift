@@ -81,6 +81,8 @@ public final class KernelInterfaceBridge: InterfaceBridgeKernel {
     /// `patchbay iface-bridge NIC BRIDGE`: plans from the kernel's state and runs the plan,
     /// undoing it all if a step fails.
     public func bridge(nic: String, bridge: String, stp: Bool, delaySeconds: Int) async throws(PatchbayError) {
+        try InterfaceBridgePlan.checkName(nic)
+        try InterfaceBridgePlan.checkName(bridge)
         let nicSnapshot = try await snapshot(named: nic)
         let taken = try await kernel { session throws(NetlinkError) in try session.interfaceIndex(of: bridge) != nil }
         let plan = try InterfaceBridgePlan.bridge(nic: nic, snapshot: nicSnapshot, bridge: bridge, bridgeNameTaken: taken,
@@ -90,6 +92,7 @@ public final class KernelInterfaceBridge: InterfaceBridgeKernel {
 
     /// `patchbay iface-unbridge BRIDGE`; the result names the NIC that was released.
     public func unbridge(bridge: String) async throws(PatchbayError) -> InterfaceBridgeResult {
+        try InterfaceBridgePlan.checkName(bridge)
         let bridgeSnapshot = try await snapshot(named: bridge)
         let nicName = HostBridgeTag(bridgeSnapshot?.alias)?.nic
         var nicSnapshot: InterfaceSnapshot?

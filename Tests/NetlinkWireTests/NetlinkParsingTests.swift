@@ -117,7 +117,7 @@ import Testing
             info.append(NetlinkConstants.IFLA_INFO_SLAVE_KIND, unterminatedString: "bridge")
             info.nest(NetlinkConstants.IFLA_INFO_SLAVE_DATA | NetlinkConstants.NLA_F_NESTED) { data in
                 data.append(NetlinkConstants.IFLA_BRPORT_STATE, uint8: 0)
-                data.append(2, uint16: 32)  // IFLA_BRPORT_PRIORITY, skipped
+                data.append(2, uint16: 32)  // IFLA_BRPORT_PRIORITY
                 data.append(NetlinkConstants.IFLA_BRPORT_LEARNING, uint8: 1)
             }
         }
@@ -125,7 +125,7 @@ import Testing
                                                     payload: IfInfoMessage(index: 9).bytes + attributes.bytes))
         #expect(link.slaveKind == "bridge")
         #expect(link.carrier == true)
-        #expect(link.bridgePort == BridgePortAttributes(state: 0, learning: true))
+        #expect(link.bridgePort == BridgePortAttributes(state: 0, learning: true, priority: 32))
     }
 
     @Test func addressMessageDecodesBothFamilies() throws {
