@@ -82,7 +82,11 @@ extension NetworkValidator {
             let at = map[.portGroup(i)]
             if vlanUsed || !(group.vlan?.tags.isEmpty ?? true) {
                 if let port = group.virtualPort {
-                    if mode != .bridge || port.type != .openvswitch { badVLAN = true }
+                    // A portgroup's `<virtualport>` without a type takes the network's
+                    // (virNetDevVPortProfileMerge3), as libvirt's openvswitch-net test network
+                    // has it; libvirt's networkValidate looks at the group's own type only, and
+                    // so refuses that network.
+                    if mode != .bridge || (port.type ?? def.virtualPort?.type) != .openvswitch { badVLAN = true }
                 } else if !vlanAllowed {
                     badVLAN = true
                 }

@@ -29,6 +29,7 @@ extension NetworkEngine {
             }
             let inherited = try PortInheritance(network: live, group: request.portGroup)
             let bridge = try await portBridge(placement, record: record, live: live)
+            let attachment = try await ovsAttachment(placement, network: name)
             // One indexed lookup per check, never a read of every port: creating the 10,000th
             // port costs what the first did.
             if let mac = request.mac, let clash = try await store.port(withMAC: mac) {
@@ -56,12 +57,15 @@ extension NetworkEngine {
                     port.holderPID = holder.pid
                     port.holderStartTime = holder.startTime
                 }
+            } else if case .ovs = placement, request.type == .vhostuser {
+                try await prepareVhostUser(&port, request, attachment: attachment)
             } else {
                 try await prepareBridgePort(&port, request, queues: queues)
             }
+            if case .ovs = placement { Self.completeOpenvSwitchProfile(&port) }
             try await store.insert(port)
             await faults.reach(.portCreateReserved)
-            let driver = portDriver(for: port)
+            let driver = portDriver(for: port, attachment: attachment)
             do throws(PatchbayError) {
                 var created = try await driver.create(port, bridge: bridge)
                 try await programVLANs(created, placement)
@@ -98,7 +102,7 @@ extension NetworkEngine {
             return try await HostBridgeNetworkDriver(links: links, logger: logger).hostBridge(live)
         case .direct:
             return nil
-        case .hostdev:
+        case .hostdev, .ovs:
             return nil
         case .unsupported(let reason):
             throw PatchbayError(.operationInvalid, "cannot create a port on network '\(name)': \(reason)")
@@ -132,6 +136,8 @@ extension NetworkEngine {
             port.peerName = request.peerName ?? "eth0"
         case .macvtap, .hostdev:
             throw PatchbayError(.invalidArgument, "network '\(port.network)' puts its ports on a bridge; macvtap ports are for direct networks (forward mode bridge with <interface dev>, private, vepa, passthrough)")
+        case .vhostuser:
+            throw PatchbayError(.invalidArgument, "network '\(port.network)' is not an Open vSwitch network; vhost-user ports need one whose bridge runs OVS-DPDK")
         }
     }
 
@@ -240,6 +246,9 @@ extension NetworkEngine {
         let record = try await requireRecord(name)
         var ports = try await store.ports(network: name)
         guard !ports.isEmpty else { return [] }
+        if case .ovs(let bridgeName, _) = PortPlacement(record.current) {
+            return try await ovsPorts(ports, bridge: bridgeName)
+        }
         var states: [Int32: BridgePortStatus] = [:]
         if let bridgeName = record.current.bridge.name, let bridge = try await links.link(named: bridgeName) {
             for status in try await links.bridgePorts(ofBridge: bridge.index) { states[status.index] = status }
@@ -280,6 +289,10 @@ extension NetworkEngine {
         case .hostBridge(let bridgeName): plug = .bridge(bridge: bridgeName, macTableManager: bridge.macTableManager)
         case .direct(let mode, _): plug = port.lowerDevice.map { .direct(dev: $0, mode: port.directMode ?? mode) }
         case .hostdev: plug = port.hostdev.map { .hostdevPCI($0.plug) }
+        // libvirt's networkAllocatePort: an OVS bridge of a bridge-mode network is `bridge`;
+        // one a routed network owns, `network`.
+        case .ovs(let bridgeName, _) where current.forward.mode.createsBridge: plug = .network(bridge: bridgeName, macTableManager: nil)
+        case .ovs(let bridgeName, _): plug = .bridge(bridge: bridgeName, macTableManager: nil)
         case .unsupported: plug = nil
         }
         var definition = NetworkPortDefinition(uuid: port.uuid, ownerName: port.ownerName, ownerUUID: port.ownerUUID, mac: port.mac, plug: plug)
@@ -296,11 +309,14 @@ extension NetworkEngine {
     public func deletePort(network name: String, uuid: NetworkUUID) async throws(PatchbayError) {
         let republish = try await withNetworkLock(name) { () async throws(PatchbayError) -> Bool in
             var port = try await port(network: name, uuid: uuid)
-            let hostBridge = PortPlacement(try await requireRecord(name).current).isHostBridge
+            let placement = PortPlacement(try await requireRecord(name).current)
+            let hostBridge = placement.isHostBridge
+            // Open vSwitch down: refused before anything changes.
+            let attachment = try await ovsAttachment(placement, network: name, bridgeMayBeGone: true)
             port.phase = .deleting
             try await store.update(port)
             await faults.reach(.portDeleteMarked)
-            try await portDriver(for: port).remove(port)
+            try await portDriver(for: port, attachment: attachment).remove(port)
             await faults.reach(.portDeleteDevice)
             try await store.delete(port: uuid)
             logger.info("port deleted", metadata: ["network": "\(name)", "port": "\(uuid)", "device": "\(port.device)"])
@@ -426,15 +442,17 @@ extension NetworkEngine {
         var notes: [String] = []
         do {
             var bridge: LinkSnapshot?
-            if let bridgeName = PortPlacement(definition).bridge {
+            let placement = PortPlacement(definition)
+            if let bridgeName = placement.bridge {
                 guard let found = try await links.link(named: bridgeName) else { return [] }
                 bridge = found
             }
+            let attachment = try await ovsAttachment(placement, network: name, readPorts: true)
             for stored in try await store.ports(network: name) where stored.phase == nil {
                 var port = stored
                 port.isolatedByNetwork = definition.portIsolated == true  // bridge controls (issue 13)
                 do {
-                    if let attached = try await portDriver(for: port).attach(port, bridge: bridge) {
+                    if let attached = try await portDriver(for: port, attachment: attachment).attach(port, bridge: bridge) {
                         try await programVLANs(attached, PortPlacement(definition))
                         if attached != stored { try await store.update(attached) }
                     } else {
@@ -466,12 +484,17 @@ extension NetworkEngine {
     /// devices stay, and `attachPorts` puts them back at the next start.
     func detachPorts(of name: String, definition: NetworkDefinition) async -> [String] {
         let placement = PortPlacement(definition)
-        guard placement.isHostBridge || placement.isDirect else { return [] }
+        var ovsBridge: String?
+        if case .ovs(let bridge, owned: false) = placement { ovsBridge = bridge }
+        guard placement.isHostBridge || placement.isDirect || ovsBridge != nil else { return [] }
         var notes: [String] = []
         let devices = PortDevices(links: links, faults: .none, logger: logger)
         for port in (try? await store.ports(network: name)) ?? [] where port.phase == nil {
             do {
-                if port.type == .macvtap {
+                if ovsBridge != nil {
+                    // The administrator's OVS bridge stays up: the network's ports leave it.
+                    try await ovs?.ovs.deletePort(named: port.device)
+                } else if port.type == .macvtap {
                     try await MacvtapPortDriver(devices: devices).detach(port)
                 } else if let link = try await devices.find(port), link.masterIndex != nil {
                     try await links.setMaster(index: link.index, masterIndex: 0)

@@ -8,7 +8,9 @@ extension NetworkEngine {
     }
 
     public func info(_ name: String) async throws(PatchbayError) -> NetworkSummary {
-        try await requireRecord(name).summary
+        var summary = try await requireRecord(name).summary
+        summary.openvswitch = try await ovsBridgeInfo(network: name)
+        return summary
     }
 
     /// The definition as `virsh net-dumpxml` prints it: the running one while active unless

@@ -130,6 +130,11 @@ extension NetworkEngine {
                 }
                 logger.info("reconciled", metadata: ["network": "\(name)", "repairs": "\(repairs)"])
                 return repairs.isEmpty ? "network \(name): intact" : "network \(name): " + repairs.joined(separator: "; ")
+            } catch let error as PatchbayError where error.code == .unavailable && PortPlacement(live).ovsBridge != nil {
+                // Open vSwitch may come up after patchbayd: the monitor's first connection
+                // repairs the network then (`repairOVSNetworks`), so it stays active.
+                logger.warning("Open vSwitch is not reachable; the network is repaired once it is", metadata: ["network": "\(name)", "error": "\(error)"])
+                return "network \(name): waiting for Open vSwitch (\(error.message))"
             } catch {
                 logger.error("cannot restore active network; marking it inactive", metadata: ["network": "\(name)", "error": "\(error)"])
                 do {

@@ -19,6 +19,9 @@ public final class NetworkEngine: Sendable {
     let firewall: any FirewallApplying
     /// SR-IOV for hostdev networks; nil where the daemon runs without it.
     let hostdev: (any HostdevManaging)?
+    /// Open vSwitch for `<virtualport type='openvswitch'/>` networks; nil where the daemon runs
+    /// without it.
+    let ovs: OVSSetup?
     /// How bridges with `stp='on'` are protected against loops.
     public let loopProtection: LoopProtection
     let faults: FaultPoints
@@ -33,8 +36,9 @@ public final class NetworkEngine: Sendable {
     public init(store: any PatchbayStore, links: any LinkManaging, services: any NetworkServices = NoNetworkServices(),
                 firewall: any FirewallApplying, loopProtection: LoopProtection = .loopGuard, faults: FaultPoints = .none,
                 guardedBridgesChanged: @escaping @Sendable ([GuardedBridge]) -> Void = { _ in }, hostdev: (any HostdevManaging)? = nil,
-                logger: Logger) {
+                ovs: OVSSetup? = nil, logger: Logger) {
         self.hostdev = hostdev
+        self.ovs = ovs
         self.store = store
         self.links = links
         self.services = services
@@ -88,19 +92,24 @@ public final class NetworkEngine: Sendable {
             return DirectNetworkDriver(links: links, logger: logger)
         case .hostdev:
             return HostdevNetworkDriver(hostdev: hostdev)
+        case .ovs:
+            return OVSNetworkDriver(setup: ovs, links: links, faults: faults, logger: logger)
         case .unsupported(let reason):
             throw PatchbayError(.operationInvalid, "cannot start network '\(definition.name)': \(reason)")
         }
     }
 
-    func portDriver(for port: NetworkPort) -> any PortDriver {
-        let devices = PortDevices(links: links, faults: faults, logger: logger)
+    /// `attachment` is given for the ports of an Open vSwitch network (`ovsAttachment`).
+    func portDriver(for port: NetworkPort, attachment: OVSAttachment? = nil) -> any PortDriver {
+        var devices = PortDevices(links: links, faults: faults, logger: logger)
+        devices.ovs = attachment
         switch (port.type, port.adopted) {
         case (.tap, false): return TapPortDriver(devices: devices)
         case (.tap, true): return AdoptedTapPortDriver(devices: devices)
         case (.veth, _): return VethPortDriver(devices: devices)
         case (.macvtap, _): return MacvtapPortDriver(devices: devices)
         case (.hostdev, _): return HostdevPortDriver(hostdev: hostdev)
+        case (.vhostuser, _): return VhostUserPortDriver(attachment: attachment)
         }
     }
 

@@ -24,6 +24,8 @@ struct PortDevices: Sendable {
     let links: any LinkManaging
     let faults: FaultPoints
     let logger: Logger
+    /// For ports of an Open vSwitch network: devices are plugged into OVS, not enslaved.
+    var ovs: OVSAttachment? = nil
 
     /// The port's device if it is the port's own: found by the index recorded at creation, else
     /// by name, and in both cases carrying the port's tag. A port stored by a version that did
@@ -46,6 +48,11 @@ struct PortDevices: Sendable {
     /// learning, STP priority and cost): enslaving resets them, so every plug writes them again,
     /// and an isolated port never forwards a frame unisolated.
     func plug(_ index: Int32, into bridge: LinkSnapshot?, port: NetworkPort) async throws(PatchbayError) {
+        if let ovs {
+            try await ovs.plug(port)
+            try await links.setLinkUp(index: index, true)
+            return
+        }
         guard let bridge else { throw PatchbayError(.internal, "a bridge port needs a bridge") }
         try await links.setMaster(index: index, masterIndex: bridge.index)
         try await links.setPortBridgeControls(index: index, port.effectiveBridgeControls)
@@ -53,6 +60,7 @@ struct PortDevices: Sendable {
     }
 
     func remove(_ port: NetworkPort) async throws(PatchbayError) {
+        try await ovs?.unplug(port)
         if let temporary = port.temporaryDevice, let leftover = try await links.link(named: temporary) {
             try await links.deleteLink(index: leftover.index)
         }
@@ -166,8 +174,9 @@ struct AdoptedTapPortDriver: PortDriver {
     /// The TAP belongs to its holder: taken off the bridge and untagged is enough when it still
     /// exists; closing it is QEMU's business. (Deleting a TAP someone holds fails anyway.)
     func remove(_ port: NetworkPort) async throws(PatchbayError) {
+        try await devices.ovs?.unplug(port)
         guard let link = try await devices.find(port) else { return }
-        try await devices.links.setMaster(index: link.index, masterIndex: 0)
+        if devices.ovs == nil { try await devices.links.setMaster(index: link.index, masterIndex: 0) }
         try await devices.links.setAlias(index: link.index, "")
     }
 }

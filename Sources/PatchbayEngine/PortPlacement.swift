@@ -13,20 +13,28 @@ enum PortPlacement: Sendable, Hashable {
     case direct(NetworkPortDefinition.DirectMode, pool: [String])
     /// SR-IOV virtual functions assigned to the guest (`<plug type='hostdev-pci'>`).
     case hostdev
+    /// An Open vSwitch bridge (`<virtualport type='openvswitch'/>` on the network or a
+    /// portgroup). `owned`: Patchbay creates it, tags it in its `external_ids` and deletes it at
+    /// stop (isolated, nat, route and open networks, and a bridge-mode network that names no
+    /// bridge); otherwise it is the administrator's and must exist, as libvirt requires.
+    case ovs(bridge: String, owned: Bool)
     /// What this version cannot place yet, with the reason.
     case unsupported(String)
 
     init(_ definition: NetworkDefinition) {
         let forward = definition.forward
+        let openvswitch = Self.usesOpenvSwitch(definition)
         switch forward.mode {
         case .none, .nat, .route, .open:
-            self = .ownedBridge(definition.bridge.name ?? "")
-        case .bridge where definition.bridge.name != nil:
-            if definition.virtualPort?.type == .openvswitch || definition.portGroups.contains(where: { $0.virtualPort?.type == .openvswitch }) {
-                self = .unsupported("Open vSwitch bridges (<virtualport type='openvswitch'>) are not supported yet")
+            self = openvswitch ? .ovs(bridge: definition.bridge.name ?? "", owned: true) : .ownedBridge(definition.bridge.name ?? "")
+        case .bridge where openvswitch:
+            if let name = definition.bridge.name {
+                self = .ovs(bridge: name, owned: false)
             } else {
-                self = .hostBridge(definition.bridge.name ?? "")
+                self = .ovs(bridge: Self.ovsBridgeName(definition.uuid), owned: true)
             }
+        case .bridge where definition.bridge.name != nil:
+            self = .hostBridge(definition.bridge.name ?? "")
         case .bridge, .private, .vepa, .passthrough:
             let mode: NetworkPortDefinition.DirectMode = switch forward.mode {
             case .private: .private
@@ -44,12 +52,32 @@ enum PortPlacement: Sendable, Hashable {
         }
     }
 
-    /// The bridge ports are enslaved to, for the placements that have one.
+    /// The Linux bridge ports are enslaved to, for the placements that have one.
     var bridge: String? {
         switch self {
         case .ownedBridge(let name), .hostBridge(let name): name
-        case .direct, .hostdev, .unsupported: nil
+        case .direct, .hostdev, .ovs, .unsupported: nil
         }
+    }
+
+    /// The Open vSwitch bridge, for OVS networks.
+    var ovsBridge: String? {
+        if case .ovs(let bridge, _) = self { return bridge }
+        return nil
+    }
+
+    /// libvirt's rule (virNetDevVPortProfileMerge3): a `<virtualport>` without a type in a
+    /// portgroup takes the network's, so `<virtualport type='openvswitch'/>` on the network, or
+    /// on any portgroup, makes the network an Open vSwitch one.
+    static func usesOpenvSwitch(_ definition: NetworkDefinition) -> Bool {
+        definition.virtualPort?.type == .openvswitch || definition.portGroups.contains { $0.virtualPort?.type == .openvswitch }
+    }
+
+    /// The bridge Patchbay makes for a bridge-mode OVS network that names none (libvirt's
+    /// openvswitch-net test network): derived from the UUID, so it needs no storing and is the
+    /// same after every restart; at most 15 bytes, as the kernel's device of that name must be.
+    static func ovsBridgeName(_ uuid: NetworkUUID) -> String {
+        "pbovs" + String(uuid.description.filter { $0 != "-" }.prefix(10))
     }
 
     var isHostBridge: Bool {

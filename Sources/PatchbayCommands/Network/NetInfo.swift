@@ -18,7 +18,11 @@ struct NetInfo: AsyncParsableCommand {
         print(virshField("Active:", yesNo(info.active)))
         print(virshField("Persistent:", yesNo(info.persistent)))
         print(virshField("Autostart:", yesNo(info.autostart)))
-        if let bridge = info.bridge { print(virshField("Bridge:", bridge)) }
+        if let bridge = info.bridge ?? info.openvswitch?.bridge { print(virshField("Bridge:", bridge)) }
+        if let ovs = info.openvswitch {
+            print(virshField("Switch:", "Open vSwitch (" + (ovs.ownedByPatchbay ? "made by Patchbay" : "the host's") + ")"))
+            print(virshField("Datapath:", ovs.datapathType.map { $0 == "netdev" ? "netdev (userspace)" : "\($0) (kernel)" } ?? "unknown (Open vSwitch not reachable)"))
+        }
         print()
     }
 }

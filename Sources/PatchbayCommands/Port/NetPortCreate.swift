@@ -13,6 +13,12 @@ struct NetPortCreate: AsyncParsableCommand {
             the port's MAC address. On a direct network (macvtap: forward mode bridge with
             <interface dev>, private, vepa or passthrough) every port is a macvtapN on a NIC of the
             pool, for `-netdev tap,id=n0,fd=3,vhost=off 3<>/dev/tap$(cat /sys/class/net/macvtapN/ifindex)`.
+            On an Open vSwitch network, TAP and veth ports are added to the OVS bridge with
+            libvirt's external_ids; --type vhostuser (bridges running OVS-DPDK) makes a
+            dpdkvhostuserclient port instead, whose socket QEMU serves:
+            `-chardev socket,id=c0,path=SOCKET,server=on -netdev vhost-user,id=n0,chardev=c0
+            -device virtio-net-pci,netdev=n0,mac=MAC` with guest memory shared
+            (`-object memory-backend-memfd,id=mem,size=...,share=on -machine memory-backend=mem`).
             --portgroup takes the VLAN, bandwidth and virtualport of that <portgroup> (default: the
             network's default group).
             """)
@@ -22,7 +28,8 @@ struct NetPortCreate: AsyncParsableCommand {
     @Option(help: "Owner name (the VM or container).") var owner: String
     @Option(name: .customLong("owner-uuid"), help: "Owner UUID.") var ownerUUID: String?
     @Option(help: "MAC address (default: a random 52:54:00 one).") var mac: String?
-    @Option(help: "tap, veth or macvtap (on direct networks every port is a macvtap).") var type = "tap"
+    @Option(help: "tap, veth, macvtap (on direct networks every port is a macvtap) or vhostuser (Open vSwitch networks with DPDK).") var type = "tap"
+    @Option(name: .customLong("vhost-socket"), help: "vhostuser: the socket path QEMU will serve (default: one in patchbayd's vhost-user directory).") var vhostSocket: String?
     @Option(help: "The network's <portgroup> to take settings from.") var portgroup: String?
     @Option(help: "veth: the network namespace (a name under /run/netns) for the other end.") var netns: String?
     @Option(help: "veth: the name of the other end inside the namespace.") var ifname: String?
@@ -36,7 +43,8 @@ struct NetPortCreate: AsyncParsableCommand {
     func validate() throws { _ = try request() }
 
     func request() throws -> CreatePortRequest {
-        guard let kind = NetworkPort.DeviceType(rawValue: type) else { throw ValidationError("--type must be tap, veth or macvtap, not '\(type)'") }
+        guard let kind = NetworkPort.DeviceType(rawValue: type) else { throw ValidationError("--type must be tap, veth, macvtap or vhostuser, not '\(type)'") }
+        if vhostSocket != nil && kind != .vhostuser { throw ValidationError("--vhost-socket is for vhostuser ports") }
         var parsedMAC: MACAddress?
         if let mac {
             guard let value = MACAddress(mac) else { throw ValidationError("'\(mac)' is not a MAC address") }
@@ -51,7 +59,8 @@ struct NetPortCreate: AsyncParsableCommand {
         if kind == .veth && netns == nil { throw ValidationError("a veth port needs --netns") }
         guard let parsedRole = NetworkPort.Role(rawValue: role) else { throw ValidationError("--role must be guest or uplink, not '\(role)'") }
         return CreatePortRequest(ownerName: owner, ownerUUID: parsedUUID, mac: parsedMAC, type: kind, role: parsedRole, namespace: netns,
-                                 peerName: ifname, queues: queues, ownerUID: user, ownerGID: group, portGroup: portgroup)
+                                 peerName: ifname, queues: queues, ownerUID: user, ownerGID: group, portGroup: portgroup,
+                                 socketPath: vhostSocket)
     }
 
     func run() async throws {
@@ -59,7 +68,11 @@ struct NetPortCreate: AsyncParsableCommand {
         if json {
             print(try JSONOutput.render(port))
         } else {
-            print("Network port \(port.uuid) created (device \(port.device), MAC \(port.mac))\n")
+            if let path = port.socketPath {
+                print("Network port \(port.uuid) created (vhost-user port \(port.device), socket \(path), MAC \(port.mac))\n")
+            } else {
+                print("Network port \(port.uuid) created (device \(port.device), MAC \(port.mac))\n")
+            }
         }
     }
 }

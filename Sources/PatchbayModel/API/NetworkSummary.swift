@@ -6,6 +6,8 @@ public struct NetworkSummary: Sendable, Hashable, Codable {
     public var persistent: Bool
     public var autostart: Bool
     public var bridge: String?
+    /// Open vSwitch networks, in `net-info` only: the bridge's datapath and whose it is.
+    public var openvswitch: OVSBridgeInfo?
 
     public init(name: String, uuid: String, active: Bool, persistent: Bool, autostart: Bool, bridge: String?) {
         self.name = name

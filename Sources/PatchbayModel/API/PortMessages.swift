@@ -16,10 +16,15 @@ public struct CreatePortRequest: Sendable, Hashable, Codable {
     /// The network's `<portgroup>` to take VLAN, bandwidth and virtual port settings from; nil
     /// takes the default group's, if the network has one.
     public var portGroup: String?
+    /// vhost-user: where QEMU will serve the socket; nil lets Patchbay choose one in its
+    /// vhost-user directory.
+    public var socketPath: String?
 
     public init(ownerName: String, ownerUUID: NetworkUUID? = nil, mac: MACAddress? = nil, type: NetworkPort.DeviceType = .tap,
                 role: NetworkPort.Role? = nil, namespace: String? = nil, peerName: String? = nil, queues: Int? = nil,
-                ownerUID: UInt32? = nil, ownerGID: UInt32? = nil, device: String? = nil, portGroup: String? = nil) {
+                ownerUID: UInt32? = nil, ownerGID: UInt32? = nil, device: String? = nil, portGroup: String? = nil,
+                socketPath: String? = nil) {
+        self.socketPath = socketPath
         self.device = device
         self.portGroup = portGroup
         self.ownerName = ownerName

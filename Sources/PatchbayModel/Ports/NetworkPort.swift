@@ -14,6 +14,10 @@ public struct NetworkPort: Sendable, Hashable, Codable {
         /// An SR-IOV virtual function assigned to the guest (`<forward mode='hostdev'>`): no
         /// device of the host's; `device` names the VF by its PCI address.
         case hostdev
+        /// A vhost-user port on an Open vSwitch network whose ovs-vswitchd runs DPDK
+        /// (libvirt's `<interface type='vhostuser'>`): QEMU serves the socket at `socketPath`,
+        /// OVS's `dpdkvhostuserclient` interface named `device` connects to it. No kernel device.
+        case vhostuser
     }
 
     /// What the port connects. Mechanisms that judge guests (the loop guard, the DHCP server's
@@ -78,6 +82,8 @@ public struct NetworkPort: Sendable, Hashable, Codable {
     public var trustGuestRxFilters: Bool?
     /// hostdev: the VF the port holds and what giving it back needs.
     public var hostdev: HostdevAssignment?
+    /// vhost-user: the unix socket QEMU serves (`-chardev socket,path=...,server=on`).
+    public var socketPath: String?
     /// Not stored: filled in by listings from the kernel.
     public var state: PortState?
     /// The port's bridge flags (`net-port-set`), applied whenever it is plugged (issue 13).
@@ -116,7 +122,7 @@ public struct NetworkPort: Sendable, Hashable, Codable {
         case uuid, network, ownerName, ownerUUID, mac, type, role, device, interfaceIndex, temporaryDevice, phase
         case namespace, peerName, queues, ownerUID, ownerGID, adopted, requestedBy, state
         case lowerDevice, directMode, savedLowerMAC, holderPID, holderStartTime, group, vlan, bandwidth, virtualPort, trustGuestRxFilters, hostdev
-        case bridgeControls, isolatedByNetwork
+        case bridgeControls, isolatedByNetwork, socketPath
     }
 
     /// Rows written before roles, indexes and phases existed decode with their defaults.
@@ -154,6 +160,7 @@ public struct NetworkPort: Sendable, Hashable, Codable {
         hostdev = try c.decodeIfPresent(HostdevAssignment.self, forKey: .hostdev)
         bridgeControls = try c.decodeIfPresent(PortBridgeControls.self, forKey: .bridgeControls)
         isolatedByNetwork = try c.decodeIfPresent(Bool.self, forKey: .isolatedByNetwork) ?? false
+        socketPath = try c.decodeIfPresent(String.self, forKey: .socketPath)
     }
 }
 
