@@ -70,6 +70,9 @@ public enum PatchbayRoutes {
                 }
                 return try JSONBody.response(try await engine.deletePortForward(network: try name(context), transport: proto, hostPort: port))
             },
+            APIRoute(.get, "/v1/networks/{name}/flows") { _, context in
+                try JSONBody.response(try await engine.flows(network: try name(context)))
+            },
             APIRoute(.get, "/v1/networks/{name}/ports") { _, context in
                 try JSONBody.response(try await engine.ports(network: try name(context)))
             },

@@ -73,6 +73,10 @@ public struct PatchbayClient: Sendable {
         try await call(.DELETE, "/v1/networks/\(escape(name))/port-forwards/\(transport.rawValue)/\(hostPort)")
     }
 
+    public func flows(_ name: String) async throws(PatchbayError) -> OVSFlowReport {
+        try await call(.GET, "/v1/networks/\(escape(name))/flows")
+    }
+
     public func ports(_ name: String) async throws(PatchbayError) -> [NetworkPort] {
         try await call(.GET, "/v1/networks/\(escape(name))/ports")
     }

@@ -10,8 +10,11 @@ public struct OVSSetup: Sendable {
     public let kernelDatapath: Bool
     /// The directory in which Patchbay names the sockets of vhost-user ports.
     public let vhostUserDirectory: String
+    /// OpenFlow flows for `net-flows`; nil where they cannot be read.
+    public let flows: (any OVSFlowReading)?
 
-    public init(ovs: any OVSManaging, kernelDatapath: Bool, vhostUserDirectory: String) {
+    public init(ovs: any OVSManaging, kernelDatapath: Bool, vhostUserDirectory: String, flows: (any OVSFlowReading)? = nil) {
+        self.flows = flows
         self.ovs = ovs
         self.kernelDatapath = kernelDatapath
         self.vhostUserDirectory = vhostUserDirectory
