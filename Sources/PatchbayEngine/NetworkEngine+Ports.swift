@@ -368,6 +368,11 @@ extension NetworkEngine {
                 guard let current = try await store.port(uuid: port.uuid), current.network == port.network,
                       current.phase == nil, try await !isAlive(current) else { return false }
                 try await store.delete(port: current.uuid)
+                // An OVS row outlives its device (ovs-vswitchd shows it with an error): it goes too.
+                if let ovs = self.ovs?.ovs, let record = try await store.network(named: current.network),
+                   PortPlacement(record.current).ovsBridge != nil {
+                    try? await ovs.deletePort(named: current.device)
+                }
                 return true
             }
             if gone == true {
