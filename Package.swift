@@ -30,6 +30,7 @@ let package = Package(
         .target(name: "DHCPWire", dependencies: ["PatchbayModel"]),
         .target(name: "DNSWire", dependencies: ["PatchbayModel"]),
         .target(name: "NFTables", dependencies: ["PatchbayModel"]),
+        .target(name: "OVSDBWire", dependencies: ["PatchbayModel"]),
         // Store protocols and the in-memory store; logic over protocols (the engine, the loop
         // guard's decisions).
         .target(name: "PatchbayStore", dependencies: ["PatchbayModel"]),
@@ -40,6 +41,9 @@ let package = Package(
 
         // I/O layers.
         .target(name: "PatchbayIO"),
+        .target(
+            name: "OVSDBClient",
+            dependencies: ["OVSDBWire", "PatchbayEngine", "PatchbayModel", "PatchbayIO", .product(name: "Logging", package: "swift-log")]),
         .systemLibrary(name: "CNFTables", path: "Sources/CNFTables"),
         .target(
             name: "NFTablesKernel",
@@ -113,6 +117,10 @@ let package = Package(
             dependencies: ["PatchbayAPI", "PatchbayEngine", "PatchbayStore", "PatchbayModel", "NFTables",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(
+            name: "OVSDBClientTests",
+            dependencies: ["OVSDBClient", "OVSDBWire", "PatchbayEngine", "PatchbayModel", "PatchbayTestSupport",
+                           .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PatchbayIntegrationTests", dependencies: ["PatchbayTestSupport", "PatchbayModel"], exclude: ["schemathesis.toml"]),
     ],
     swiftLanguageModes: [.v6]
