@@ -84,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "patchbayd",
             dependencies: ["PatchbayAPI", "PatchbayEngine", "PatchbayKernel", "PatchbayStoreSQLite", "Netlink", "DHCPServer",
-                           "DNSServer", "NFTablesKernel", "LoopGuard", "CPatchbay",
+                           "DNSServer", "NFTablesKernel", "LoopGuard", "CPatchbay", "OVSDBClient", "PatchbayIO",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "patchbay", dependencies: ["PatchbayCommands"]),

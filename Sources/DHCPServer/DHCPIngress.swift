@@ -23,6 +23,9 @@ public final class DHCPIngress: Sendable {
     /// flood on the host's LAN interface costs no lookup per frame).
     private let masters = Mutex<[Int32: Int32]>([:])
     private let handlers = Mutex<[Int32: Handler]>([:])
+    /// Interfaces whose own incoming frames are requests (an Open vSwitch internal port: the
+    /// host kernel sees no bridge ports behind it, and vhost-user guests have no device at all).
+    private let ownFrames = Mutex<Set<Int32>>([])
     private let stopped = Atomic(false)
 
     public init(namespacePath: String? = nil, logger: Logger) throws(NetlinkError) {
@@ -46,18 +49,29 @@ public final class DHCPIngress: Sendable {
     public func stop() { stopped.store(true, ordering: .relaxed) }
 
     /// Requests that arrive on ports of the bridge `bridgeIndex` go to `handler` from now on.
-    public func register(bridgeIndex: Int32, _ handler: @escaping Handler) {
+    /// With `ownFrames`, requests are the frames arriving on the interface itself, the interface
+    /// their origin (see `bridge(named:)`).
+    public func register(bridgeIndex: Int32, ownFrames own: Bool = false, _ handler: @escaping Handler) {
         handlers.withLock { $0[bridgeIndex] = handler }
+        ownFrames.withLock { if own { $0.insert(bridgeIndex) } else { $0.remove(bridgeIndex) } }
     }
 
     public func unregister(bridgeIndex: Int32) {
         _ = handlers.withLock { $0.removeValue(forKey: bridgeIndex) }
+        _ = ownFrames.withLock { $0.remove(bridgeIndex) }
     }
 
     /// The bridge's interface index and MAC address, looked up on the ingress's own session.
-    public func bridge(named name: String) throws(NetlinkError) -> (index: Int32, mac: MACAddress?)? {
-        guard let link = try session.link(named: name), link.kind == "bridge" else { return nil }
-        return (link.index, link.mac)
+    /// `ownFrames`: the device is an Open vSwitch bridge's internal port (a TAP of ovs-vswitchd's
+    /// userspace datapath, or an "openvswitch" device of the kernel one), whose guests the host
+    /// cannot tell apart by ingress port.
+    public func bridge(named name: String) throws(NetlinkError) -> (index: Int32, mac: MACAddress?, ownFrames: Bool)? {
+        guard let link = try session.link(named: name) else { return nil }
+        switch link.kind {
+        case "bridge": return (link.index, link.mac, false)
+        case "tun", "openvswitch": return (link.index, link.mac, true)
+        default: return nil
+        }
     }
 
     /// Sends a whole frame out of `interfaceIndex` (see `DHCPIngressSocket.send`).
@@ -74,7 +88,9 @@ public final class DHCPIngress: Sendable {
     }
 
     /// Whether `port` is a port of the bridge `bridge` now.
-    public func isPort(_ port: Int32, ofBridge bridge: Int32) -> Bool { master(of: port) == bridge }
+    public func isPort(_ port: Int32, ofBridge bridge: Int32) -> Bool {
+        (port == bridge && ownFrames.withLock { $0.contains(bridge) }) || master(of: port) == bridge
+    }
 
     private func readFrames() {
         while !stopped.load(ordering: .relaxed) {
@@ -87,7 +103,11 @@ public final class DHCPIngress: Sendable {
             guard let received else { continue }
             // The copy the bridge passes up to itself arrives with the bridge's own index: not a
             // port, not a request to read twice.
-            if handlers.withLock({ $0[received.interfaceIndex] }) != nil { continue }
+            if let own = handlers.withLock({ $0[received.interfaceIndex] }) {
+                guard ownFrames.withLock({ $0.contains(received.interfaceIndex) }), let frame = try? DHCPFrame.parse(received.bytes) else { continue }
+                own(frame, received.interfaceIndex)
+                continue
+            }
             guard let bridge = master(of: received.interfaceIndex), let handler = handlers.withLock({ $0[bridge] }) else { continue }
             guard let frame = try? DHCPFrame.parse(received.bytes) else { continue }
             handler(frame, received.interfaceIndex)

@@ -32,6 +32,9 @@ public actor DHCPService {
     private let observer: DHCPLeaseObserver?
     private let trustedRelays: Set<IPv4Address>
     private let bridgeIndex: Int32
+    /// An Open vSwitch internal port: requests arrive on it, every guest with it as origin, so
+    /// the per-port share is off (one origin for all would starve the second guest).
+    private let ownFrames: Bool
     private let bridgeMAC: MACAddress?
     private let socket: Int32
     private var pending: [DHCPOutcome] = []
@@ -48,7 +51,7 @@ public actor DHCPService {
                              now: @escaping @Sendable () -> Int64, observer: DHCPLeaseObserver? = nil,
                              maxClientsPerPort: Int = 0, trustedRelays: Set<IPv4Address> = []) async throws(PatchbayError) -> DHCPService {
         let interface = pool.interface
-        let bridge: (index: Int32, mac: MACAddress?)?
+        let bridge: (index: Int32, mac: MACAddress?, ownFrames: Bool)?
         do { bridge = try ingress.bridge(named: interface) } catch {
             throw PatchbayError(.kernel, "cannot serve DHCP on \(interface)", cause: "\(error)")
         }
@@ -66,15 +69,16 @@ public actor DHCPService {
             throw error
         }
         let service = DHCPService(pool: pool, leases: leases, store: store, ingress: ingress, logger: logger, now: now, observer: observer,
-                                  maxClientsPerPort: maxClientsPerPort, trustedRelays: trustedRelays, bridgeIndex: bridge.index,
-                                  bridgeMAC: bridge.mac, socket: fd)
+                                  maxClientsPerPort: bridge.ownFrames ? 0 : maxClientsPerPort, trustedRelays: trustedRelays,
+                                  bridgeIndex: bridge.index, bridgeMAC: bridge.mac, ownFrames: bridge.ownFrames, socket: fd)
         await service.run()
         return service
     }
 
     private init(pool: DHCPPool, leases: [DHCPLease], store: any LeaseStore, ingress: DHCPIngress, logger: Logger,
                  now: @escaping @Sendable () -> Int64, observer: DHCPLeaseObserver?, maxClientsPerPort: Int,
-                 trustedRelays: Set<IPv4Address>, bridgeIndex: Int32, bridgeMAC: MACAddress?, socket: Int32) {
+                 trustedRelays: Set<IPv4Address>, bridgeIndex: Int32, bridgeMAC: MACAddress?, ownFrames: Bool, socket: Int32) {
+        self.ownFrames = ownFrames
         network = pool.network
         self.store = store
         self.ingress = ingress
@@ -96,7 +100,7 @@ public actor DHCPService {
 
     private func run() {
         let inbound = self.inbound
-        ingress.register(bridgeIndex: bridgeIndex) { frame, port in inbound.yield((frame, port)) }
+        ingress.register(bridgeIndex: bridgeIndex, ownFrames: ownFrames) { frame, port in inbound.yield((frame, port)) }
         let stream = self.stream
         reader = Task { [weak self] in
             for await (frame, port) in stream { await self?.receive(frame, port: port) }

@@ -89,8 +89,8 @@ extension NetlinkSession {
     }
 
     /// Equivalent to: `ethtool -K NAME tx on|off`.
-    public func setTxChecksumOffload(named name: String, _ enabled: Bool) throws(NetlinkError) {
-        let rc = cpatchbay_set_tx_checksum(namespacePath, name, enabled ? 1 : 0)
+    public func setTxChecksumOffload(named name: String, _ enabled: Bool, namespacePath other: String? = nil) throws(NetlinkError) {
+        let rc = cpatchbay_set_tx_checksum(other ?? namespacePath, name, enabled ? 1 : 0)
         if rc < 0 { throw NetlinkError(operation: "set tx checksumming \(enabled ? "on" : "off") on \(name)", errno: -rc, extendedMessage: nil) }
     }
 

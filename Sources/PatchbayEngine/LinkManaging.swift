@@ -22,6 +22,10 @@ public protocol LinkManaging: BridgeControlManaging {
     /// sends through the bridge (DHCP and DNS replies), which offload would leave to a device a
     /// veth or TAP guest does not have.
     func disableTxChecksumOffload(named name: String) async throws(PatchbayError)
+    /// The same for a device in the network namespace `namespace` (a name under /run/netns): a
+    /// veth guest on Open vSwitch's userspace datapath, which forwards frames as read from the
+    /// packet socket and so never fills in a checksum the sender left to offload.
+    func disableTxChecksumOffload(named name: String, namespace: String) async throws(PatchbayError)
 
     func setAlias(index: Int32, _ alias: String) async throws(PatchbayError)
     func rename(index: Int32, to name: String) async throws(PatchbayError)

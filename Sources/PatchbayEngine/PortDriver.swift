@@ -49,6 +49,9 @@ struct PortDevices: Sendable {
     /// and an isolated port never forwards a frame unisolated.
     func plug(_ index: Int32, into bridge: LinkSnapshot?, port: NetworkPort) async throws(PatchbayError) {
         if let ovs {
+            if ovs.datapath == "netdev", port.type == .veth, let namespace = port.namespace {
+                try await links.disableTxChecksumOffload(named: port.peerName ?? "eth0", namespace: namespace)
+            }
             try await ovs.plug(port)
             try await links.setLinkUp(index: index, true)
             return

@@ -72,6 +72,11 @@ public final class KernelLinks: LinkManaging {
         try await kernel { session throws(NetlinkError) in try session.setTxChecksumOffload(named: name, false) }
     }
 
+    public func disableTxChecksumOffload(named name: String, namespace: String) async throws(PatchbayError) {
+        let path = "/run/netns/\(namespace)"
+        try await kernel { session throws(NetlinkError) in try session.setTxChecksumOffload(named: name, false, namespacePath: path) }
+    }
+
     public func setAlias(index: Int32, _ alias: String) async throws(PatchbayError) {
         try await kernel { session throws(NetlinkError) in try session.setAlias(index: index, alias) }
     }

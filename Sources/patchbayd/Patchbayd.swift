@@ -8,6 +8,7 @@ import Logging
 import LoopGuard
 import NFTablesKernel
 import Netlink
+import OVSDBClient
 import PatchbayAPI
 import PatchbayEngine
 import PatchbayKernel
@@ -77,6 +78,15 @@ struct Patchbayd: AsyncParsableCommand {
             help: ArgumentHelp("How often the loop guard probes every port, in milliseconds (100 to 10000): a loop lasts at most this long; shorter costs more CPU.",
                                valueName: "ms"))
     var loopProbeIntervalMilliseconds = 1000
+
+    @Option(name: .customLong("ovsdb"),
+            help: ArgumentHelp("The unix socket of Open vSwitch's ovsdb-server, for networks with <virtualport type='openvswitch'/>.",
+                               valueName: "path"))
+    var ovsdbSocket = "/var/run/openvswitch/db.sock"
+
+    @Option(name: .customLong("vhost-user-dir"),
+            help: ArgumentHelp("Where vhost-user ports' sockets are named (QEMU serves them; OVS-DPDK connects).", valueName: "dir"))
+    var vhostUserDirectory = "/run/patchbay/vhost-user"
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
@@ -169,10 +179,17 @@ struct Patchbayd: AsyncParsableCommand {
         }
         let guardian = loopGuard
         let kernelLinks = KernelLinks(session: session)
+        // Open vSwitch is optional: the client connects when it first needs to, and OVS
+        // networks say what is wrong while it is down.
+        let ovsSwitch = OVSDBSwitch(socketPath: ovsdbSocket, logger: logger)
+        try? FileManager.default.createDirectory(atPath: vhostUserDirectory, withIntermediateDirectories: true)
+        let ovsSetup = OVSSetup(ovs: ovsSwitch, kernelDatapath: FileManager.default.fileExists(atPath: "/sys/module/openvswitch"),
+                                vhostUserDirectory: vhostUserDirectory,
+                                flows: OVSFlowDump(runDirectory: (ovsdbSocket as NSString).deletingLastPathComponent))
         let engine = NetworkEngine(store: store, links: kernelLinks, services: services, firewall: firewall,
                                    loopProtection: protection, faults: Self.faultPoints(logger: logger),
                                    guardedBridgesChanged: { guardian?.setGuardedBridges($0) },
-                                   hostdev: KernelHostdev(session: session), logger: logger)
+                                   hostdev: KernelHostdev(session: session), ovs: ovsSetup, logger: logger)
         ingress.start()
         loopGuard?.start()
         defer { loopGuard?.stop() }
@@ -190,6 +207,19 @@ struct Patchbayd: AsyncParsableCommand {
             }
         }
         defer { sweeper.cancel() }
+        // OVS rows changed behind Patchbay's back (a port deleted, ovs-vswitchd restarted, the
+        // database reset) are put back; the monitor also fires at each (re)connection.
+        let ovsWatcher = Task {
+            while !Task.isCancelled {
+                do {
+                    try await ovsSwitch.watch { await engine.repairOVSNetworks() }
+                } catch {
+                    logger.debug("Open vSwitch monitor: \(error)")
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        defer { ovsWatcher.cancel() }
         let socketPath = socket, group = socketGroup
         let insecure = Atomic(false)
         let app = PatchbayServer.application(engine: engine, interfaces: KernelInterfaceBridge(links: kernelLinks),

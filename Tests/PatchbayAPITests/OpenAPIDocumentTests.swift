@@ -96,6 +96,7 @@ struct NoKernel: LinkManaging {
     func setBridgeOptions(index: Int32, stp: Bool, delaySeconds: Int) async throws(PatchbayError) { throw unused }
     func enableDisabledPorts(ofBridge index: Int32) async throws(PatchbayError) -> [String] { throw unused }
     func disableTxChecksumOffload(named name: String) async throws(PatchbayError) { throw unused }
+    func disableTxChecksumOffload(named name: String, namespace: String) async throws(PatchbayError) { throw unused }
     func setAlias(index: Int32, _ alias: String) async throws(PatchbayError) { throw unused }
     func rename(index: Int32, to name: String) async throws(PatchbayError) { throw unused }
     func setMTU(index: Int32, _ mtu: Int) async throws(PatchbayError) { throw unused }

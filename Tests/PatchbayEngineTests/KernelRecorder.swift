@@ -134,6 +134,10 @@ final class KernelRecorder: LinkManaging {
         try await record("disableTxChecksumOffload \(Self.shown(name))")
     }
 
+    func disableTxChecksumOffload(named name: String, namespace: String) async throws(PatchbayError) {
+        try await record("disableTxChecksumOffload \(Self.shown(name)) in \(namespace)")
+    }
+
     func setAlias(index: Int32, _ alias: String) async throws(PatchbayError) {
         try await record("setAlias \(name(index))")
         try change(index) { $0.snapshot.alias = alias.isEmpty ? nil : alias }
