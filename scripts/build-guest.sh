@@ -3,7 +3,8 @@
 # .build/e2e-guest): the linux-image-cloud-amd64 kernel (taken with `apt-get download` and
 # `dpkg -x`) and a busybox-static initramfs whose /init loads virtio_net and the modules it needs,
 # gets a lease with udhcpc, resolves names, pings its gateway, fetches a page, prints markers
-# ("PATCHBAY-E2E: ...") on the serial console and powers off. Needs busybox-static and cpio.
+# ("PATCHBAY-E2E: ...") on the serial console and powers off; `patchbay.ping=ADDRESS` also pings
+# another guest. Needs busybox-static and cpio.
 #
 # With `patchbay.mode=console` on the kernel command line the guest instead configures eth0
 # (`patchbay.ip=ADDRESS/PREFIX`, else a lease from udhcpc), says "PATCHBAY-E2E: ready", and runs
@@ -14,7 +15,7 @@
 set -euo pipefail
 out=${1:-.build/e2e-guest}
 # Bumped whenever the initramfs changes, so a cached older guest is rebuilt.
-format=2
+format=3
 if [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.gz" ] && [ "$(cat "$out/format" 2>/dev/null)" = "$format" ]; then exit 0; fi
 [ -x /bin/busybox ] && file_ok=$(LC_ALL=C od -An -c -N4 /bin/busybox | tr -d ' ') || file_ok=
 [ "$file_ok" = "177ELF" ] || { echo "build-guest: /bin/busybox missing (apt-get install busybox-static)" >&2; exit 1; }
@@ -124,6 +125,13 @@ if udhcpc -i eth0 -n -q -t 10 -T 2 -x "hostname:$name" -s /udhcpc.sh; then
     remote=$(nslookup "$lookup" 2>/dev/null | sed -n '/^Name:/,$ s/^Address[^:]*: *\([0-9.]*\).*/\1/p' | head -n 1)
     echo "PATCHBAY-E2E: resolved $lookup $remote"
     ping -c 1 -W 3 "$gateway" > /dev/null 2>&1 && echo "PATCHBAY-E2E: ping $gateway ok"
+    # patchbay.ping=ADDRESS: another guest to reach (a few tries: its port may still be coming up).
+    peer=$(sed -n 's/.*patchbay.ping=\([^ ]*\).*/\1/p' /proc/cmdline)
+    if [ -n "$peer" ]; then
+        for try in 1 2 3 4 5; do
+            if ping -c 1 -W 2 "$peer" > /dev/null 2>&1; then echo "PATCHBAY-E2E: ping $peer ok"; break; fi
+        done
+    fi
     # A static busybox has no NSS for getaddrinfo, so plain HTTP over nc to the address that
     # nslookup found (nc takes an address literal without a resolver).
     response=$(printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$path" "$lookup" | nc -w 5 "$remote" 80 2>&1)

@@ -106,8 +106,10 @@ public final class OVSInstance: Sendable {
 
     /// Starts ovs-vswitchd in the namespace and waits until it has applied the database as it is:
     /// a write that changes nothing still bumps `next_cfg`, and ovs-vsctl waits for `cur_cfg`.
-    public func startVswitchd() throws {
-        let child = try ChildProcess("ip", ["netns", "exec", namespace.name, "ovs-vswitchd", "unix:\(socketPath)",
+    /// `binary`: `/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk` for the DPDK build (see
+    /// `HugePages` and `enableDPDK`).
+    public func startVswitchd(binary: String = "ovs-vswitchd") throws {
+        let child = try ChildProcess("ip", ["netns", "exec", namespace.name, binary, "unix:\(socketPath)",
                                             "--unixctl=\(vswitchdControlPath)", "--pidfile=\(runDirectory)/ovs-vswitchd.pid",
                                             "--log-file=\(vswitchdLogPath)", "--no-chdir", "-vconsole:off"],
                                      outputPath: logDirectory + "/ovs-vswitchd.out", environment: environment)
@@ -131,6 +133,22 @@ public final class OVSInstance: Sendable {
     public func restartVswitchd() throws {
         stopVswitchd()
         try startVswitchd()
+    }
+
+    /// The DPDK build of ovs-vswitchd: what the EAL needs on these machines (no PCI devices to
+    /// take, hugepages from `hugeDirectory`, one lcore, a PMD thread on core 1 that sleeps when
+    /// idle so two TCG guests keep a core), then ovs-vswitchd-dpdk itself. docs/ovs-dpdk-findings.md
+    /// says why each setting is there.
+    public func startDPDKVswitchd(hugeDirectory: String, socketMemoryMB: Int = 512) throws {
+        let prefix = "pb" + String(namespace.name.suffix(10))
+        _ = try vsctl(["--no-wait", "set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
+                       "other_config:dpdk-socket-mem=\(socketMemoryMB)", "other_config:dpdk-lcore-mask=0x1",
+                       "other_config:per-port-memory=true", "other_config:pmd-cpu-mask=0x2", "other_config:pmd-maxsleep=1000",
+                       "other_config:dpdk-extra=--no-pci --huge-dir=\(hugeDirectory) --file-prefix=\(prefix)"])
+        try startVswitchd(binary: "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk")
+        try waitUntil("DPDK initialised", log: vswitchdLogPath) {
+            (try? vsctl(["get", "Open_vSwitch", ".", "dpdk_initialized"]))?.contains("true") == true
+        }
     }
 
     public var isVswitchdRunning: Bool { vswitchd.withLock { $0?.isRunning ?? false } }
