@@ -134,7 +134,7 @@ extension IntegrationTests {
 
                     // Trunk: frames of VLAN 100 and 200 arrive tagged (tcpdump reads the tag the
                     // kernel keeps beside the frame through PACKET_AUXDATA).
-                    let trunkFrames = try Self.capture(in: trunk, filter: "vlan", count: 6, directory: daemon.directory, name: "trunk") {
+                    let trunkFrames = try await Self.capture(in: trunk, filter: "vlan", count: 6, directory: daemon.directory, name: "trunk") {
                         _ = try? Self.ping(a1, "10.14.0.99", count: 2)
                         _ = try? Self.ping(b1, "10.14.0.98", count: 2)
                     }
@@ -143,7 +143,7 @@ extension IntegrationTests {
 
                     // Native: VLAN 123 arrives untagged, VLAN 100 tagged, on the same port; and
                     // the native port talks to VLAN 123 untagged.
-                    let nativeFrames = try Self.capture(in: native, filter: "arp or vlan", count: 4, directory: daemon.directory, name: "native") {
+                    let nativeFrames = try await Self.capture(in: native, filter: "arp or vlan", count: 4, directory: daemon.directory, name: "native") {
                         _ = try? Self.ping(c1, "10.14.0.97", count: 2)
                         _ = try? Self.ping(a1, "10.14.0.96", count: 2)
                     }
@@ -170,20 +170,19 @@ extension IntegrationTests {
         }
 
         /// Runs tcpdump in `namespace` until it has `count` frames matching `filter` (or 15 s),
-        /// doing `traffic` once it listens; returns its lines (with link-level headers).
+        /// doing `traffic` once it listens; returns its lines (with link-level headers). Waits with
+        /// Task.sleep: a blocked thread would be one of the two the concurrency pool has here.
         static func capture(in namespace: TestNamespace, filter: String, count: Int, directory: String, name: String,
-                            _ traffic: () throws -> Void) throws -> String {
+                            _ traffic: () throws -> Void) async throws -> String {
             let output = directory + "/tcpdump-\(name).out"
             let dump = try ChildProcess("ip", ["netns", "exec", namespace.name, "timeout", "15", "tcpdump", "-l", "-i", "eth0", "-e", "-nn",
                                                "-c", String(count), filter], outputPath: output)
             defer { dump.stop() }
-            let deadline = Date().addingTimeInterval(10)
-            while Date() < deadline, !(((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains("listening on")) {
-                Thread.sleep(forTimeInterval: 0.02)
-            }
+            func text() -> String { (try? String(contentsOfFile: output, encoding: .utf8)) ?? "" }
+            _ = try await eventually(10) { text().contains("listening on") }
             try traffic()
-            _ = dump.wait(seconds: 15)
-            return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            _ = try await eventually(15) { !dump.isRunning }
+            return text()
         }
 
         @Test func bandwidthBecomesIngressPolicingAndAnEgressPolicer() async throws {

@@ -36,7 +36,8 @@ extension IntegrationTests {
         static func qemu(_ daemon: DaemonHarness, name: String, append: String, netdev: [String]) throws -> ChildProcess {
             let guest = try guestFiles()
             return try ChildProcess("ip", [
-                "netns", "exec", daemon.namespace.name,
+                // Niced: two TCG guests would otherwise take both cores from the tests beside them.
+                "netns", "exec", daemon.namespace.name, "nice", "-n", "10",
                 "qemu-system-x86_64", "-accel", "tcg", "-m", "256", "-nodefaults", "-display", "none", "-no-reboot",
                 "-name", "guest=\(name)", "-serial", "file:\(daemon.directory)/\(name).log",
                 "-kernel", guest + "/vmlinuz", "-initrd", guest + "/initrd.gz", "-append", "console=ttyS0 rdinit=/init panic=-1 " + append,
