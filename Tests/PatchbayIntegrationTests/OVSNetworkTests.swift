@@ -101,6 +101,12 @@ extension IntegrationTests {
                 #expect(try daemon.namespace.link(device) == nil)
                 try daemon.ok(["net-destroy", "openvswitch-net"])
                 #expect(!(try ovs.vsctl(["list-br"]).contains(bridge)))
+
+                // The example of the README: an OVS network with NAT, DHCP and DNS on ovsbr0.
+                try daemon.ok(["net-define", GuestVMTests.packageRoot + "/examples/ovs-network.xml"])
+                try daemon.ok(["net-start", "ovs-network"])
+                #expect(try ovs.vsctl(["get", "bridge", "ovsbr0", "datapath_type"]).contains("netdev"))
+                #expect(try daemon.namespace.addresses("ovsbr0").contains("192.168.150.1/24"))
             }
         }
 
