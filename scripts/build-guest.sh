@@ -4,9 +4,18 @@
 # `dpkg -x`) and a busybox-static initramfs whose /init loads virtio_net and the modules it needs,
 # gets a lease with udhcpc, resolves names, pings its gateway, fetches a page, prints markers
 # ("PATCHBAY-E2E: ...") on the serial console and powers off. Needs busybox-static and cpio.
+#
+# With `patchbay.mode=console` on the kernel command line the guest instead configures eth0
+# (`patchbay.ip=ADDRESS/PREFIX`, else a lease from udhcpc), says "PATCHBAY-E2E: ready", and runs
+# each line it reads on its second serial port (ttyS1) as a shell command, answering with the
+# command's output and "PATCHBAY-E2E: exit N"; the test harness (GuestVM in
+# Tests/PatchbayTestSupport) drives it to ping and to measure throughput between guests. iperf3
+# (Debian's, with the shared libraries it needs) is copied in when the host has it.
 set -euo pipefail
 out=${1:-.build/e2e-guest}
-if [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.gz" ]; then exit 0; fi
+# Bumped whenever the initramfs changes, so a cached older guest is rebuilt.
+format=2
+if [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.gz" ] && [ "$(cat "$out/format" 2>/dev/null)" = "$format" ]; then exit 0; fi
 [ -x /bin/busybox ] && file_ok=$(LC_ALL=C od -An -c -N4 /bin/busybox | tr -d ' ') || file_ok=
 [ "$file_ok" = "177ELF" ] || { echo "build-guest: /bin/busybox missing (apt-get install busybox-static)" >&2; exit 1; }
 work=$(mktemp -d /tmp/patchbay-guest.XXXXXX)
@@ -27,6 +36,15 @@ version=$(ls "$work/kernel/lib/modules")
 root=$work/root
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,lib/modules}
 cp /bin/busybox "$root/bin/busybox"
+# iperf3 and the libraries ldd names, at the same paths (the dynamic loader included).
+if [ -x /usr/bin/iperf3 ]; then
+    mkdir -p "$root/usr/bin"
+    cp /usr/bin/iperf3 "$root/usr/bin/iperf3"
+    for library in $(ldd /usr/bin/iperf3 | grep -o '/[^ ]*'); do
+        mkdir -p "$root$(dirname "$library")"
+        cp -L "$library" "$root$library"
+    done
+fi
 # virtio_net and virtio_pci with what they depend on, in load order (from each module's
 # .modinfo "depends=": the package ships no modules.dep).
 python3 - "$work/kernel/lib/modules/$version/kernel" "$root/lib/modules" <<'PY'
@@ -76,6 +94,26 @@ for module in $(cat /lib/modules/order); do
 done
 ip link set lo up
 ip link set eth0 up || echo "PATCHBAY-E2E: no eth0"
+mode=$(sed -n 's/.*patchbay.mode=\([^ ]*\).*/\1/p' /proc/cmdline)
+if [ "$mode" = console ]; then
+    address=$(sed -n 's/.*patchbay.ip=\([^ ]*\).*/\1/p' /proc/cmdline)
+    if [ -n "$address" ]; then
+        ip addr add "$address" dev eth0 && echo "PATCHBAY-E2E: address $address"
+    else
+        udhcpc -i eth0 -n -q -t 10 -T 2 -s /udhcpc.sh || echo "PATCHBAY-E2E: no lease"
+    fi
+    # Commands arrive on ttyS1, one a line; their output and status go back on it.
+    stty -F /dev/ttyS1 raw -echo
+    echo "PATCHBAY-E2E: ready"
+    while IFS= read -r line < /dev/ttyS1; do
+        [ "$line" = poweroff ] && break
+        sh -c "$line" < /dev/null > /tmp/out 2>&1
+        status=$?
+        { cat /tmp/out; echo "PATCHBAY-E2E: exit $status"; } > /dev/ttyS1
+    done
+    echo "PATCHBAY-E2E: done"
+    poweroff -f
+fi
 name=$(sed -n 's/.*patchbay.hostname=\([^ ]*\).*/\1/p' /proc/cmdline)
 path=$(sed -n 's/.*patchbay.path=\([^ ]*\).*/\1/p' /proc/cmdline)
 lookup=$(sed -n 's/.*patchbay.lookup=\([^ ]*\).*/\1/p' /proc/cmdline)
@@ -102,4 +140,5 @@ mkdir -p "$out"
 cp "$work/kernel/boot/vmlinuz-$version" "$out/vmlinuz.tmp"
 mv "$out/initrd.gz.tmp" "$out/initrd.gz"
 mv "$out/vmlinuz.tmp" "$out/vmlinuz"
+echo "$format" > "$out/format"
 echo "build-guest: $out/vmlinuz ($version) and $out/initrd.gz"
