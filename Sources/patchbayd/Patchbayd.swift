@@ -192,7 +192,11 @@ struct Patchbayd: AsyncParsableCommand {
         defer { sweeper.cancel() }
         let socketPath = socket, group = socketGroup
         let insecure = Atomic(false)
-        let app = PatchbayServer.application(engine: engine, interfaces: KernelInterfaceBridge(links: kernelLinks),
+        // dpdk-check reads the host's files on a thread of its own. OVS_HOOK: once patchbayd has
+        // an OVSManaging for OVS networks, pass `openVSwitch: DPDKCheckSources.openVSwitch(from: ovs)`.
+        let dpdkFacts = DPDKHostReader(root: "/")
+        let dpdk = DPDKCheckSources(host: { await dpdkFacts.facts() })
+        let app = PatchbayServer.application(engine: engine, interfaces: KernelInterfaceBridge(links: kernelLinks), dpdk: dpdk,
                                              socketPath: socket, logger: logger) {
             do { try DaemonFiles.secureSocket(socketPath, group: group) } catch {
                 insecure.store(true, ordering: .relaxed)
