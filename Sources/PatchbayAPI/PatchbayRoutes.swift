@@ -5,7 +5,8 @@ import PatchbayModel
 
 /// The daemon's HTTP API, every route in one table (documented in openapi.json next to this file).
 public enum PatchbayRoutes {
-    public static func table(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil) -> [APIRoute] {
+    public static func table(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil,
+                             dpdk: DPDKCheckSources? = nil) -> [APIRoute] {
         [
             APIRoute(.get, "/v1/health") { _, _ in
                 try JSONBody.response(HealthResponse(status: "ok", version: PatchbayVersion.current))
@@ -98,12 +99,13 @@ public enum PatchbayRoutes {
                 let inactive = try boolean(request, "inactive")
                 return try JSONBody.response(NetworkXMLResponse(xml: try await engine.xml(try name(context), inactive: inactive)))
             },
-        ] + interfaceRoutes(interfaces) + bridgeControlRoutes(engine)
+        ] + interfaceRoutes(interfaces) + bridgeControlRoutes(engine) + dpdkRoutes(dpdk)
     }
 
-    public static func router(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil) -> Router<BasicRequestContext> {
+    public static func router(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil,
+                              dpdk: DPDKCheckSources? = nil) -> Router<BasicRequestContext> {
         let router = Router()
-        let routes = table(engine: engine, interfaces: interfaces)
+        let routes = table(engine: engine, interfaces: interfaces, dpdk: dpdk)
         router.add(middleware: MethodNotAllowedMiddleware(routes))
         for route in routes {
             router.on(RouterPath(route.routerPath), method: route.method, use: route.handler)

@@ -7,10 +7,11 @@ import PatchbayEngine
 /// daemon binds it under umask 077, so it is never more open than 0600 before that); if it
 /// cannot, the daemon stops rather than serve on a socket of the wrong mode.
 public enum PatchbayServer {
-    public static func application(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil, socketPath: String, logger: Logger,
+    public static func application(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil, dpdk: DPDKCheckSources? = nil,
+                                   socketPath: String, logger: Logger,
                                    secure: @escaping @Sendable () throws -> Void = {}) -> some ApplicationProtocol {
         Application(
-            router: PatchbayRoutes.router(engine: engine, interfaces: interfaces),
+            router: PatchbayRoutes.router(engine: engine, interfaces: interfaces, dpdk: dpdk),
             configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "patchbayd"),
             onServerRunning: { _ in
                 do {

@@ -131,6 +131,11 @@ public struct PatchbayClient: Sendable {
         return response.xml
     }
 
+    /// `dpdk-check`: GET /v1/host/dpdk.
+    public func dpdkCheck() async throws(PatchbayError) -> DPDKCheckReport {
+        try await call(.GET, "/v1/host/dpdk")
+    }
+
     // MARK: - Plumbing
 
     /// `iface-bridge NIC BRIDGE`: POST /v1/interfaces/bridges.

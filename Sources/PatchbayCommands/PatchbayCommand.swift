@@ -17,6 +17,7 @@ public struct PatchbayCommand: AsyncParsableCommand {
             NetPortCreate.self, NetPortList.self, NetPortDumpXML.self, NetPortDelete.self, DomIfList.self, DomIfStat.self,
             IfaceBridge.self, IfaceUnbridge.self,
             NetBridgeSet.self, NetBridgeInfo.self, NetPortSet.self, NetFDB.self, NetFDBAdd.self, NetFDBDelete.self, NetFlows.self,
+            DPDKCheckCommand.self,
         ])
 
     public init() {}
@@ -36,6 +37,8 @@ public struct PatchbayCommand: AsyncParsableCommand {
         } catch let error as PatchbayError {
             POSIXIO.writeStandardError("error: \(error.description)\n")
             Glibc.exit(1)
+        } catch let status as CheckStatus {
+            Glibc.exit(status.code)
         } catch {
             let code = exitCode(for: error)
             if code == .success {

@@ -222,7 +222,10 @@ struct Patchbayd: AsyncParsableCommand {
         defer { ovsWatcher.cancel() }
         let socketPath = socket, group = socketGroup
         let insecure = Atomic(false)
-        let app = PatchbayServer.application(engine: engine, interfaces: KernelInterfaceBridge(links: kernelLinks),
+        // dpdk-check reads the host's files on a thread of its own, and asks Open vSwitch.
+        let dpdkFacts = DPDKHostReader(root: "/")
+        let dpdk = DPDKCheckSources(host: { await dpdkFacts.facts() }, openVSwitch: DPDKCheckSources.openVSwitch(from: ovsSwitch))
+        let app = PatchbayServer.application(engine: engine, interfaces: KernelInterfaceBridge(links: kernelLinks), dpdk: dpdk,
                                              socketPath: socket, logger: logger) {
             do { try DaemonFiles.secureSocket(socketPath, group: group) } catch {
                 insecure.store(true, ordering: .relaxed)
