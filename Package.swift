@@ -117,6 +117,7 @@ let package = Package(
             dependencies: ["PatchbayAPI", "PatchbayEngine", "PatchbayStore", "PatchbayModel", "NFTables",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(name: "OVSDBWireTests", dependencies: ["OVSDBWire", "PatchbayModel"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "OVSDBClientTests",
             dependencies: ["OVSDBClient", "OVSDBWire", "PatchbayEngine", "PatchbayModel", "PatchbayTestSupport",

@@ -54,6 +54,9 @@ public enum JSONRPCMessage: Sendable, Hashable {
     /// The message as it goes on the wire.
     public func serialized() -> [UInt8] { json.serialized() }
 
+    /// `serialized()` as text, for logs and tests.
+    public var text: String { json.text }
+
     /// The id of a request or response; nil for a notification.
     public var id: JSONValue? {
         switch self {

@@ -39,7 +39,8 @@ public struct OVSDBRowReader {
         guard let datum = row[column] else { return [] }
         guard let atoms = datum.atoms else { throw error(column, "expected a set of \(expected), found a map") }
         guard atoms.count >= min, atoms.count <= max else {
-            throw error(column, "expected \(min == max ? "\(min)" : "\(min) to \(max)") \(expected), found \(atoms.count)")
+            let allowed = min == max ? "exactly \(min)" : max == .max ? "at least \(min)" : "\(min) to \(max)"
+            throw error(column, "holds \(atoms.count) atoms where the schema allows \(allowed)")
         }
         var values: [T] = []
         values.reserveCapacity(atoms.count)
