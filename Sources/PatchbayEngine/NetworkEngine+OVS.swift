@@ -9,9 +9,7 @@ extension NetworkEngine {
     func ovsAttachment(_ placement: PortPlacement, network: String, readPorts: Bool = false,
                        bridgeMayBeGone: Bool = false) async throws(PatchbayError) -> OVSAttachment? {
         guard case .ovs(let bridgeName, _) = placement else { return nil }
-        guard let ovs = self.ovs?.ovs else {
-            throw PatchbayError(.unavailable, "network '\(network)' is an Open vSwitch network, and patchbayd runs without Open vSwitch (start it with --ovsdb SOCKET)")
-        }
+        let ovs = try OVSSetup.required(self.ovs, network: network).ovs
         guard let state = try await ovs.bridge(named: bridgeName) else {
             if bridgeMayBeGone { return OVSAttachment(ovs: ovs, bridge: bridgeName, datapath: "") }
             throw PatchbayError(.notFound, "the Open vSwitch bridge '\(bridgeName)' of network '\(network)' is gone; restart the network")

@@ -15,8 +15,10 @@ extension NetworkEngine {
             throw PatchbayError(.operationInvalid, "network '\(name)' is not an Open vSwitch network; `bridge -j fdb show br \(record.current.bridge.name ?? "BRIDGE")` or `patchbay net-fdb \(name)` shows a Linux bridge's forwarding")
         }
         guard record.active else { throw PatchbayError(.operationInvalid, "network '\(name)' is not active") }
-        guard let ovs = self.ovs?.ovs, let reader = self.ovs?.flows else {
-            throw PatchbayError(.unavailable, "network '\(name)' is an Open vSwitch network, and patchbayd runs without Open vSwitch (start it with --ovsdb SOCKET)")
+        let setup = try OVSSetup.required(self.ovs, network: name)
+        let ovs = setup.ovs
+        guard let reader = setup.flows else {
+            throw PatchbayError(.unavailable, "patchbayd cannot read OpenFlow flows here (no ovs-ofctl reader)")
         }
         guard let state = try await ovs.bridge(named: bridge) else {
             throw PatchbayError(.notFound, "the Open vSwitch bridge '\(bridge)' of network '\(name)' is gone")

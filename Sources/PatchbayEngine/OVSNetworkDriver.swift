@@ -21,6 +21,15 @@ public struct OVSSetup: Sendable {
     }
 
     public var datapathForNewBridges: String { kernelDatapath ? "system" : "netdev" }
+
+    /// The setup an OVS network needs; an engine made without one (tests, a daemon built without
+    /// OVS) refuses the network with what to do.
+    static func required(_ setup: OVSSetup?, network: String) throws(PatchbayError) -> OVSSetup {
+        guard let setup else {
+            throw PatchbayError(.unavailable, "network '\(network)' is an Open vSwitch network, and patchbayd runs without Open vSwitch (start it with --ovsdb SOCKET)")
+        }
+        return setup
+    }
 }
 
 /// Networks on an Open vSwitch bridge (`<virtualport type='openvswitch'/>`). Two kinds:
@@ -49,13 +58,13 @@ struct OVSNetworkDriver: NetworkDriver {
                 throw PatchbayError(.notFound, "network '\(definition.name)' uses the Open vSwitch bridge '\(bridgeName)', which Open vSwitch does not have;"
                                         + " create it first (`ovs-vsctl add-br \(bridgeName)`), or leave out <bridge name> and Patchbay makes one")
             }
-            if let owner = existing.externalIDs[OVSPortPlan.bridgeTagKey], owner != tag {
+            if let owner = existing.externalIDs[OVSPortPlan.tagKey], owner != tag {
                 throw PatchbayError(.operationInvalid, "the Open vSwitch bridge '\(bridgeName)' belongs to another Patchbay network (\(owner)); attach guests to that network instead")
             }
             return
         }
         if let existing {
-            guard existing.externalIDs[OVSPortPlan.bridgeTagKey] == tag else {
+            guard existing.externalIDs[OVSPortPlan.tagKey] == tag else {
                 throw PatchbayError(.operationInvalid, "cannot start network '\(definition.name)': Open vSwitch already has a bridge named '\(bridgeName)' that is not this network's")
             }
             logger.warning("deleting an Open vSwitch bridge this network left behind", metadata: ["network": "\(definition.name)", "bridge": "\(bridgeName)"])
@@ -67,7 +76,7 @@ struct OVSNetworkDriver: NetworkDriver {
         }
         let datapath = setup?.datapathForNewBridges ?? "netdev"
         do throws(PatchbayError) {
-            try await ovs.createBridge(OVSBridgeSpec(name: bridgeName, datapathType: datapath, externalIDs: [OVSPortPlan.bridgeTagKey: tag]))
+            try await ovs.createBridge(OVSBridgeSpec(name: bridgeName, datapathType: datapath, externalIDs: [OVSPortPlan.tagKey: tag]))
             await faults.reach(.startBridgeCreated)
             let device = try await internalDevice(bridgeName, definition)
             try await configure(device, definition)
@@ -87,7 +96,7 @@ struct OVSNetworkDriver: NetworkDriver {
         guard owned else { return }
         do throws(PatchbayError) {
             guard let bridge = try await ovs.bridge(named: bridgeName) else { return }
-            guard bridge.externalIDs[OVSPortPlan.bridgeTagKey] == OwnershipTag.network(definition.uuid).description else {
+            guard bridge.externalIDs[OVSPortPlan.tagKey] == OwnershipTag.network(definition.uuid).description else {
                 logger.warning("the Open vSwitch bridge named like the network's is not its own; left alone",
                                metadata: ["network": "\(definition.name)", "bridge": "\(bridgeName)"])
                 return
@@ -114,7 +123,7 @@ struct OVSNetworkDriver: NetworkDriver {
             return ["re-created missing Open vSwitch bridge \(bridgeName)"]
         }
         guard owned else { return [] }
-        guard bridge.externalIDs[OVSPortPlan.bridgeTagKey] == OwnershipTag.network(definition.uuid).description else {
+        guard bridge.externalIDs[OVSPortPlan.tagKey] == OwnershipTag.network(definition.uuid).description else {
             throw PatchbayError(.operationInvalid, "the Open vSwitch bridge '\(bridgeName)' of network '\(definition.name)' is not Patchbay's: another program made it while patchbayd was not running")
         }
         var repairs: [String] = []
@@ -163,9 +172,7 @@ struct OVSNetworkDriver: NetworkDriver {
         guard case .ovs(let bridge, let owned) = PortPlacement(definition) else {
             throw PatchbayError(.internal, "network '\(definition.name)' is not an Open vSwitch network")
         }
-        guard let ovs = setup?.ovs else {
-            throw PatchbayError(.unavailable, "network '\(definition.name)' is an Open vSwitch network, and patchbayd runs without Open vSwitch (start it with --ovsdb SOCKET)")
-        }
+        let ovs = try OVSSetup.required(setup, network: definition.name).ovs
         guard !bridge.isEmpty else { throw PatchbayError(.invalidArgument, "network '\(definition.name)' has no bridge name") }
         return (ovs, bridge, owned)
     }

@@ -4,11 +4,9 @@ import PatchbayModel
 /// (src/util/virnetdevopenvswitch.c), computed from the stored port alone so the same port always
 /// gives the same row, and a row that differs from it is one to repair.
 enum OVSPortPlan {
-    /// The Interface `external_ids` key that carries Patchbay's ownership tag: ports are found
-    /// again by it after a restart of the daemon or of ovs-vswitchd.
+    /// The `external_ids` key that carries Patchbay's ownership tag, on the Interface rows of its
+    /// ports and the Bridge rows of the bridges it made.
     static let tagKey = "patchbay-tag"
-    /// The Bridge `external_ids` key of the bridges Patchbay made.
-    static let bridgeTagKey = "patchbay-tag"
 
     /// libvirt's virNetDevOpenvswitchConstructVlans: a native tag sets `vlan_mode`
     /// native-tagged or native-untagged and `tag`; a trunk lists every tag in `trunks`; one tag

@@ -34,7 +34,7 @@ import Testing
 
     @Test func valuesReadBackEqual() throws {
         let values: [JSONValue] = [
-            nil, true, false, 0, -1, .integer(.min), .integer(.max), 0.1, 1e300, -2.5e-300, 5e-324, 100.0,
+            nil, true, false, 0, -1, .integer(.min), .integer(.max), 0.1, 1e300, -2.5e-300, .double(Double.leastNonzeroMagnitude), 100.0,
             "", "\u{0}", "\"\\", "😀\u{1F}", [], [:], [[[]]], ["": ["": ""]],
             ["id": nil, "method": "update", "params": [nil, ["Interface": ["e3bb082b-7bab-4ed3-9654-5cf40d96a14d": ["new": ["ofport": 1]]]]]],
         ]
