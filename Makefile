@@ -70,6 +70,10 @@ fuzz-helper-acl:
 .PHONY: fuzz
 fuzz: fuzz-xml fuzz-dhcp fuzz-dhcp-frame fuzz-dns fuzz-netlink fuzz-loop-probe fuzz-helper-acl
 
+.PHONY: fuzz-ovsdb
+fuzz-ovsdb:
+	scripts/fuzz.sh FuzzOVSDBWire $(FUZZ_SECONDS) Fuzz/FuzzOVSDBWire/seeds
+
 .PHONY: fuzz-vf-info
 fuzz-vf-info:
 	scripts/fuzz.sh FuzzVFInfo $(FUZZ_SECONDS) Fuzz/FuzzVFInfo/seeds

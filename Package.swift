@@ -165,3 +165,10 @@ if ProcessInfo.processInfo.environment["PATCHBAY_FUZZ"] != nil {
     package.products.append(.executable(name: "FuzzVFInfo", targets: ["FuzzVFInfo"]))
     package.targets.append(.executableTarget(name: "FuzzVFInfo", dependencies: ["NetlinkWire", "PatchbayModel"], path: "Fuzz/FuzzVFInfo"))
 }
+
+// Issue 14: the OVSDB client's readers (framer, JSON-RPC, table-updates, rows).
+if ProcessInfo.processInfo.environment["PATCHBAY_FUZZ"] != nil {
+    package.products.append(.executable(name: "FuzzOVSDBWire", targets: ["FuzzOVSDBWire"]))
+    package.targets.append(.executableTarget(name: "FuzzOVSDBWire", dependencies: ["OVSDBWire", "PatchbayModel"], path: "Fuzz/FuzzOVSDBWire",
+                                             exclude: ["seeds"]))
+}
