@@ -176,13 +176,12 @@ public struct InterfaceBridgePlan: Sendable, Hashable {
         let moved = bridge.addresses.filter { !$0.isLinkLocal }.map(\.address)
         let onNIC = Set(nic.addresses.map(\.address))
         // Addresses and routes go onto the NIC while it is still the bridge's port (it can carry
-        // both, and traffic keeps flowing through the bridge); the NIC leaves the bridge only right
-        // before the bridge goes. Between those two steps the bridge's own prefix route still
-        // answers first, so replies would leave through an empty bridge: the fewer steps in that
-        // window, the fewer lost packets under load.
+        // both, and traffic keeps flowing through the bridge); then the bridge is deleted, which
+        // releases the NIC and drops the bridge's own prefix route in one kernel operation. A
+        // separate `nomaster` first would leave a window in which that route still answers and
+        // replies leave through an empty bridge (8 to 33 pings lost at 10 ms under load).
         var steps: [InterfaceBridgeStep] = moved.filter { !onNIC.contains($0) }.map { .addAddress($0, device: nic.name) }
         steps += movableRoutes(bridge.routes).map { .moveRoute($0, device: nic.name, previousDevice: bridge.name) }
-        steps.append(.setMaster(device: nic.name, master: nil, previous: bridge.name))
         steps.append(.deleteBridge(name: bridge.name, mac: bridge.mac, mtu: bridge.mtu, forwardDelaySeconds: 0,
                                    alias: bridge.alias ?? ""))
         return InterfaceBridgePlan(steps: steps)

@@ -78,11 +78,11 @@ import Testing
             _ = peer.waitForClose()
         }
         let connection = try open(server)
-        let started = ContinuousClock.now
+        // The reason says the call's own timeout ended it (no wall-clock bound: a loaded machine
+        // may take longer to wake the reader, and timing belongs in benchmarks).
         let error = await #expect(throws: OVSDBClientError.self) {
             try await connection.call(.echo(), timeout: .milliseconds(300), writer: writer)
         }
-        #expect(ContinuousClock.now - started < .seconds(2))
         guard case .timedOut? = error?.reason else { Issue.record("\(String(describing: error))"); return }
         #expect(error?.method == "echo")
         #expect(error?.description.contains(server.path) == true)
