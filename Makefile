@@ -70,6 +70,11 @@ fuzz-helper-acl:
 .PHONY: fuzz
 fuzz: fuzz-xml fuzz-dhcp fuzz-dhcp-frame fuzz-dns fuzz-netlink fuzz-loop-probe fuzz-helper-acl
 
+.PHONY: fuzz-nwfilter
+fuzz-nwfilter:
+	scripts/fuzz.sh FuzzNWFilterXML $(FUZZ_SECONDS) ../shared/conformance/libvirt-nwfilter-xml/in \
+	    ../shared/conformance/libvirt-nwfilter-builtin ../shared/conformance/libvirt-nwfilter-binding-xml
+
 .PHONY: fuzz-ovsdb
 fuzz-ovsdb:
 	scripts/fuzz.sh FuzzOVSDBWire $(FUZZ_SECONDS) Fuzz/FuzzOVSDBWire/seeds

@@ -26,6 +26,8 @@ let package = Package(
         // Pure layers: no Glibc, no Foundation, no NIOPosix (scripts/check-layers.sh holds them to it).
         .target(name: "PatchbayModel"),
         .target(name: "LibvirtXML", dependencies: ["PatchbayModel"]),
+        // libvirt's network filter language: filters, bindings, variables.
+        .target(name: "NWFilter", dependencies: ["PatchbayModel", "LibvirtXML"]),
         .target(name: "NetlinkWire", dependencies: ["PatchbayModel", .product(name: "NIOCore", package: "swift-nio")]),
         .target(name: "DHCPWire", dependencies: ["PatchbayModel"]),
         .target(name: "DNSWire", dependencies: ["PatchbayModel"]),
@@ -95,6 +97,7 @@ let package = Package(
 
         .testTarget(name: "PatchbayModelTests", dependencies: ["PatchbayModel"]),
         .testTarget(name: "LibvirtXMLTests", dependencies: ["LibvirtXML", "PatchbayModel"]),
+        .testTarget(name: "NWFilterTests", dependencies: ["NWFilter", "LibvirtXML", "PatchbayModel"]),
         .testTarget(
             name: "NetlinkWireTests",
             dependencies: ["NetlinkWire", "PatchbayModel", .product(name: "NIOCore", package: "swift-nio")]),
@@ -171,4 +174,11 @@ if ProcessInfo.processInfo.environment["PATCHBAY_FUZZ"] != nil {
     package.products.append(.executable(name: "FuzzOVSDBWire", targets: ["FuzzOVSDBWire"]))
     package.targets.append(.executableTarget(name: "FuzzOVSDBWire", dependencies: ["OVSDBWire", "PatchbayModel"], path: "Fuzz/FuzzOVSDBWire",
                                              exclude: ["seeds"]))
+}
+
+// Issue 15: the nwfilter language's readers (filters and bindings).
+if ProcessInfo.processInfo.environment["PATCHBAY_FUZZ"] != nil {
+    package.products.append(.executable(name: "FuzzNWFilterXML", targets: ["FuzzNWFilterXML"]))
+    package.targets.append(.executableTarget(name: "FuzzNWFilterXML", dependencies: ["NWFilter", "PatchbayModel"],
+                                             path: "Fuzz/FuzzNWFilterXML"))
 }

@@ -15,7 +15,7 @@ check() {
     fi
 }
 io=(Glibc Foundation FoundationEssentials NIOPosix Dispatch GRDB CPatchbay CNFTables Netlink NFTablesKernel PatchbayIO PatchbayKernel PatchbayStoreSQLite DHCPServer DNSServer)
-for target in PatchbayModel LibvirtXML NetlinkWire DHCPWire DNSWire NFTables OVSDBWire PatchbayStore PatchbayEngine; do
+for target in PatchbayModel LibvirtXML NWFilter NetlinkWire DHCPWire DNSWire NFTables OVSDBWire PatchbayStore PatchbayEngine; do
     check "$target" "${io[@]}"
 done
 # The loop guard's decisions are pure; its runner has a thread (Foundation) but no kernel module.
