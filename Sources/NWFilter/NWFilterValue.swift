@@ -101,9 +101,14 @@ public struct NWFilterVariableAccess: Sendable, Hashable, Codable, CustomStringC
             return .failure(iterator ? .malformedIterator(text) : .malformedIndex(text))
         }
         skipSpaces()
-        guard i < bytes.count, bytes[i] == UInt8(ascii: "]"), i + 1 == bytes.count else {
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "]") else {
             return .failure(iterator ? .malformedIterator(text) : .malformedIndex(text))
         }
+        i += 1
+        // libvirt stops reading at ']'; blanks after it (libvirt's own iter3 case has them) are
+        // allowed, anything else is a typo worth saying.
+        skipSpaces()
+        guard i == bytes.count else { return .failure(.malformed(text)) }
         if iterator {
             guard number <= maximumIteratorID else { return .failure(.iteratorTooLarge(text)) }
             return .success(NWFilterVariableAccess(name: name, access: .iterator(number)))
