@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "PatchbayStore", dependencies: ["PatchbayModel"]),
         .target(
             name: "PatchbayEngine",
-            dependencies: ["PatchbayModel", "LibvirtXML", "PatchbayStore", "NFTables", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["PatchbayModel", "LibvirtXML", "NWFilter", "PatchbayStore", "NFTables", .product(name: "Logging", package: "swift-log")]),
         .target(name: "LoopGuard", dependencies: ["PatchbayModel", .product(name: "Logging", package: "swift-log")]),
 
         // I/O layers.
@@ -49,7 +49,7 @@ let package = Package(
         .systemLibrary(name: "CNFTables", path: "Sources/CNFTables"),
         .target(
             name: "NFTablesKernel",
-            dependencies: ["NFTables", "CNFTables", "PatchbayModel", "PatchbayIO", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["NFTables", "NWFilter", "CNFTables", "PatchbayModel", "PatchbayIO", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "Netlink",
             dependencies: ["NetlinkWire", "PatchbayModel", "CPatchbay", .product(name: "NIOCore", package: "swift-nio")]),
@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "patchbayd",
             dependencies: ["PatchbayAPI", "PatchbayEngine", "PatchbayKernel", "PatchbayStoreSQLite", "Netlink", "DHCPServer",
-                           "DNSServer", "NFTablesKernel", "LoopGuard", "CPatchbay", "OVSDBClient", "PatchbayIO",
+                           "DNSServer", "NFTablesKernel", "NWFilter", "LoopGuard", "CPatchbay", "OVSDBClient", "PatchbayIO",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "patchbay", dependencies: ["PatchbayCommands"]),

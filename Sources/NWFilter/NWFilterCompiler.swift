@@ -42,6 +42,12 @@ public struct NWFilterPortRuleset: Sendable, Hashable, Codable {
     public var ruleCount: Int { bridgeChains.reduce(0) { $0 + $1.rules.count } + inetChains.reduce(0) { $0 + $1.rules.count } }
 
     public var hasIPLayer: Bool { !inetChains.isEmpty }
+
+    public init(port: NWFilterPort, bridgeChains: [NWFilterChainRules], inetChains: [NWFilterChainRules]) {
+        self.port = port
+        self.bridgeChains = bridgeChains
+        self.inetChains = inetChains
+    }
 }
 
 /// Turns a port's instantiated rules into nftables chains, with libvirt's semantics

@@ -17,6 +17,18 @@ public struct NWFilterInstantiatedRule: Sendable, Hashable, Codable {
     public var filter: String
 
     public var layer: NWFilterProtocol.Layer { match?.protocol.layer ?? .ethernet }
+
+    public init(chain: NWFilterChain, chainPriority: Int, priority: Int, action: NWFilterAction, direction: NWFilterDirection,
+                stateMatch: Bool, match: NWFilterMatch?, filter: String) {
+        self.chain = chain
+        self.chainPriority = chainPriority
+        self.priority = priority
+        self.action = action
+        self.direction = direction
+        self.stateMatch = stateMatch
+        self.match = match
+        self.filter = filter
+    }
 }
 
 public enum NWFilterInstantiationError: Error, Sendable, Hashable, CustomStringConvertible {

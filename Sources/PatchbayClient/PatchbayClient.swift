@@ -136,6 +136,44 @@ public struct PatchbayClient: Sendable {
         try await call(.GET, "/v1/host/dpdk")
     }
 
+    // MARK: - Network filters
+
+    public func listNWFilters() async throws(PatchbayError) -> [NWFilterSummary] { try await call(.GET, "/v1/nwfilters") }
+
+    public func defineNWFilter(xml: String) async throws(PatchbayError) -> NWFilterSummary {
+        try await call(.POST, "/v1/nwfilters", body: NWFilterXMLRequest(xml: xml))
+    }
+
+    public func undefineNWFilter(_ name: String) async throws(PatchbayError) {
+        _ = try await raw(.DELETE, "/v1/nwfilters/\(escape(name))", body: nil)
+    }
+
+    public func nwfilterXML(_ name: String) async throws(PatchbayError) -> String {
+        let response: NetworkXMLResponse = try await call(.GET, "/v1/nwfilters/\(escape(name))/xml")
+        return response.xml
+    }
+
+    public func listNWFilterBindings() async throws(PatchbayError) -> [NWFilterBindingSummary] {
+        try await call(.GET, "/v1/nwfilter-bindings")
+    }
+
+    public func createNWFilterBinding(xml: String) async throws(PatchbayError) -> NWFilterBindingSummary {
+        try await call(.POST, "/v1/nwfilter-bindings", body: NWFilterXMLRequest(xml: xml))
+    }
+
+    public func deleteNWFilterBinding(_ device: String) async throws(PatchbayError) {
+        _ = try await raw(.DELETE, "/v1/nwfilter-bindings/\(escape(device))", body: nil)
+    }
+
+    public func nwfilterBindingXML(_ device: String) async throws(PatchbayError) -> String {
+        let response: NetworkXMLResponse = try await call(.GET, "/v1/nwfilter-bindings/\(escape(device))/xml")
+        return response.xml
+    }
+
+    public func nwfilterBindingStatistics(_ device: String) async throws(PatchbayError) -> [NWFilterRuleStatistics] {
+        try await call(.GET, "/v1/nwfilter-bindings/\(escape(device))/stats")
+    }
+
     // MARK: - Plumbing
 
     /// `iface-bridge NIC BRIDGE`: POST /v1/interfaces/bridges.

@@ -18,6 +18,9 @@ public struct PatchbayCommand: AsyncParsableCommand {
             IfaceBridge.self, IfaceUnbridge.self,
             NetBridgeSet.self, NetBridgeInfo.self, NetPortSet.self, NetFDB.self, NetFDBAdd.self, NetFDBDelete.self, NetFlows.self,
             DPDKCheckCommand.self,
+            NWFilterDefine.self, NWFilterUndefine.self, NWFilterList.self, NWFilterDumpXML.self, NWFilterEdit.self,
+            NWFilterBindingCreate.self, NWFilterBindingDelete.self, NWFilterBindingList.self, NWFilterBindingDumpXML.self,
+            NWFilterBindingStats.self,
         ])
 
     public init() {}

@@ -1,4 +1,5 @@
 import LibvirtXML
+import NWFilter
 import PatchbayModel
 import PatchbayStore
 
@@ -63,10 +64,18 @@ extension NetworkEngine {
                 try await prepareBridgePort(&port, request, queues: queues)
             }
             if case .ovs = placement { Self.completeOpenvSwitchProfile(&port) }
+            if request.filter != nil, port.device.isEmpty {
+                throw PatchbayError(.invalidArgument, "a \(request.type.rawValue) port has no host device a filter could apply to")
+            }
             try await store.insert(port)
             await faults.reach(.portCreateReserved)
             let driver = portDriver(for: port, attachment: attachment)
             do throws(PatchbayError) {
+                if let filter = request.filter {
+                    // Rules first: the device never carries a frame unfiltered.
+                    _ = try await addNWFilterBinding(Self.binding(for: port, filter: filter, parameters: request.filterParameters ?? [:]),
+                                                     port: port.uuid)
+                }
                 var created = try await driver.create(port, bridge: bridge)
                 try await programVLANs(created, placement)
                 created.phase = nil
@@ -78,6 +87,7 @@ extension NetworkEngine {
                 do { try await driver.remove(port) } catch let undo {
                     logger.warning("cannot remove the device of a failed port", metadata: ["port": "\(port.uuid)", "error": "\(undo)"])
                 }
+                if request.filter != nil { await removeNWFilterBinding(ofPort: port.uuid, device: port.device) }
                 try? await store.delete(port: port.uuid)
                 throw PatchbayError(error.code, "cannot create a port on network '\(name)': \(error.message)", cause: error.cause)
             }
@@ -319,6 +329,7 @@ extension NetworkEngine {
             try await portDriver(for: port, attachment: attachment).remove(port)
             await faults.reach(.portDeleteDevice)
             try await store.delete(port: uuid)
+            await removeNWFilterBinding(ofPort: uuid, device: port.device)
             logger.info("port deleted", metadata: ["network": "\(name)", "port": "\(uuid)", "device": "\(port.device)"])
             return port.role == .uplink || hostBridge
         }
@@ -527,5 +538,29 @@ extension String {
         guard let first = scalars.firstIndex(where: { $0 != " " && $0 != "\t" }),
               let last = scalars.lastIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
         return String(scalars[first...last])
+    }
+}
+
+extension NetworkEngine {
+    /// The `<filterbinding>` a port makes for itself, as virtqemud makes one for an
+    /// `<interface>` with a `<filterref>` (virNWFilterBindingDefForNet).
+    static func binding(for port: NetworkPort, filter: String, parameters: [String: [String]]) throws(PatchbayError) -> NWFilterBinding {
+        guard NWFilterXMLParser.isValidFilterName(filter) else {
+            throw PatchbayError(.invalidArgument, "'\(filter)' is not a filter name")
+        }
+        var values = NWFilterParameters()
+        for (name, list) in parameters.sorted(by: { $0.key < $1.key }) {
+            guard NWFilterVariableAccess.isValidName(name) else {
+                throw PatchbayError(.invalidArgument, "filter parameter name '\(name)' may hold only letters, digits and '_'")
+            }
+            for value in list {
+                guard NWFilterParameters.isValidValue(value) else {
+                    throw PatchbayError(.invalidArgument, "filter parameter \(name)='\(value)' may hold only letters, digits and '_', '.', ':'")
+                }
+            }
+            values.set(name, to: list)
+        }
+        return NWFilterBinding(ownerName: port.ownerName, ownerUUID: port.ownerUUID ?? port.uuid, portDevice: port.device,
+                               mac: port.mac, filter: NWFilterReference(filter: filter, parameters: values))
     }
 }

@@ -34,6 +34,8 @@ extension NetworkEngine {
         }
         report += await settlePorts()
         report += await removeTemporaryDevices()
+        // Before any port's device comes back on a bridge: its filter is in the kernel first.
+        report += await restoreNWFilters()
 
         let current = (try? await store.networks()) ?? []
         for record in current where record.live != nil {

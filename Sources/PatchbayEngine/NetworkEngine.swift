@@ -1,5 +1,6 @@
 import Logging
 import NFTables
+import NWFilter
 import PatchbayModel
 import PatchbayStore
 
@@ -17,6 +18,10 @@ public final class NetworkEngine: Sendable {
     let links: any LinkManaging
     let services: any NetworkServices
     let firewall: any FirewallApplying
+    /// Patchbay's nwfilter tables (libvirt's network filters).
+    let nwfilterFirewall: any NWFilterApplying
+    /// Filters read from /etc/libvirt/nwfilter at start, by name.
+    let systemNWFilters: [String: NWFilterDefinition]
     /// SR-IOV for hostdev networks; nil where the daemon runs without it.
     let hostdev: (any HostdevManaging)?
     /// Open vSwitch for `<virtualport type='openvswitch'/>` networks; nil where the daemon runs
@@ -36,7 +41,10 @@ public final class NetworkEngine: Sendable {
     public init(store: any PatchbayStore, links: any LinkManaging, services: any NetworkServices = NoNetworkServices(),
                 firewall: any FirewallApplying, loopProtection: LoopProtection = .loopGuard, faults: FaultPoints = .none,
                 guardedBridgesChanged: @escaping @Sendable ([GuardedBridge]) -> Void = { _ in }, hostdev: (any HostdevManaging)? = nil,
-                ovs: OVSSetup? = nil, logger: Logger) {
+                ovs: OVSSetup? = nil, nwfilter: any NWFilterApplying = NoNWFilterFirewall(),
+                systemNWFilters: [NWFilterDefinition] = [], logger: Logger) {
+        self.nwfilterFirewall = nwfilter
+        self.systemNWFilters = Dictionary(systemNWFilters.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
         self.hostdev = hostdev
         self.ovs = ovs
         self.store = store

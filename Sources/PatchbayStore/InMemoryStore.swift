@@ -9,6 +9,8 @@ public final class InMemoryStore: PatchbayStore {
         var leases: [String: [IPv4Address: DHCPLease]] = [:]
         var forwards: [PortForward] = []
         var ports: [NetworkUUID: NetworkPort] = [:]
+        var nwfilters: [String: NWFilterRecord] = [:]
+        var nwfilterBindings: [String: NWFilterBindingRecord] = [:]
     }
 
     private let state = Mutex(State())
@@ -124,4 +126,18 @@ public final class InMemoryStore: PatchbayStore {
     }
 
     public func delete(port uuid: NetworkUUID) { _ = state.withLock { $0.ports.removeValue(forKey: uuid) } }
+
+    // MARK: Network filters
+
+    public func nwfilters() -> [NWFilterRecord] { state.withLock { $0.nwfilters.values.sorted { $0.name < $1.name } } }
+    public func nwfilter(named name: String) -> NWFilterRecord? { state.withLock { $0.nwfilters[name] } }
+    public func save(_ filter: NWFilterRecord) { state.withLock { $0.nwfilters[filter.name] = filter } }
+    public func deleteNWFilter(named name: String) { _ = state.withLock { $0.nwfilters.removeValue(forKey: name) } }
+
+    public func nwfilterBindings() -> [NWFilterBindingRecord] {
+        state.withLock { $0.nwfilterBindings.values.sorted { $0.device < $1.device } }
+    }
+    public func nwfilterBinding(device: String) -> NWFilterBindingRecord? { state.withLock { $0.nwfilterBindings[device] } }
+    public func save(_ binding: NWFilterBindingRecord) { state.withLock { $0.nwfilterBindings[binding.device] = binding } }
+    public func deleteNWFilterBinding(device: String) { _ = state.withLock { $0.nwfilterBindings.removeValue(forKey: device) } }
 }

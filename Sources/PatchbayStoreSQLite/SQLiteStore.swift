@@ -136,6 +136,20 @@ public final class SQLiteStore: PatchbayStore {
             // `BridgeControls` as JSON, NULL when none were set (issue 13).
             try db.alter(table: "network") { t in t.add(column: "bridgeControls", .text) }
         }
+        migrator.registerMigration("v8: network filters") { db in
+            // Filters and bindings as their XML (issue 15); the store knows nothing of the language.
+            try db.create(table: "nwfilter") { t in
+                t.column("name", .text).primaryKey()
+                t.column("uuid", .text).notNull()
+                t.column("xml", .text).notNull()
+            }
+            try db.create(table: "nwfilter_binding") { t in
+                t.column("device", .text).primaryKey()
+                t.column("xml", .text).notNull()
+                t.column("markID", .integer).notNull()
+                t.column("port", .text)
+            }
+        }
         return migrator
     }
 

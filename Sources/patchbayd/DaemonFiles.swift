@@ -11,6 +11,7 @@ struct DaemonFiles {
     var databasePath: String { stateDirectory + "/patchbay.sqlite" }
     /// What the firewall applied last, so a restart re-applies only when something differs.
     var firewallStatePath: String { stateDirectory + "/firewall.json" }
+    var nwfilterStatePath: String { stateDirectory + "/nwfilter.json" }
     var lockPath: String { stateDirectory + "/patchbayd.lock" }
 
     /// The state directory is the daemon's alone (0700, even if it existed with another mode);

@@ -7,6 +7,7 @@ import Hummingbird
 import Logging
 import LoopGuard
 import NFTablesKernel
+import NWFilter
 import Netlink
 import OVSDBClient
 import PatchbayAPI
@@ -88,6 +89,11 @@ struct Patchbayd: AsyncParsableCommand {
             help: ArgumentHelp("Where vhost-user ports' sockets are named (QEMU serves them; OVS-DPDK connects).", valueName: "dir"))
     var vhostUserDirectory = "/run/patchbay/vhost-user"
 
+    @Option(name: .customLong("nwfilter-dir"),
+            help: ArgumentHelp("Where libvirt keeps network filters; those found there override Patchbay's built-ins of the same name.",
+                               valueName: "dir"))
+    var nwfilterDirectory = "/etc/libvirt/nwfilter"
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -162,13 +168,21 @@ struct Patchbayd: AsyncParsableCommand {
                                      trustedRelays: relays)
         let budget = DNSConnectionBudget(limits: .init(perClient: dnsTCPPerClient, lifetimeSeconds: Int64(dnsTCPLifetime)))
         let dns = DNSServerManager(logger: logger, resolvConfPath: resolvConf, budget: budget)
-        let services = DaemonNetworkServices(dhcp: dhcp, dns: dns, leases: store)
+        let leaseEvents = LeaseEvents()
+        let services = DaemonNetworkServices(dhcp: dhcp, dns: dns, leases: store, events: leaseEvents)
         let firewall: NFTablesFirewall
         do {
             firewall = try NFTablesFirewall(statePath: files.firewallStatePath, coexistence: !noFirewallCoexistence, logger: logger)
         } catch {
             throw PatchbayError(.kernel, "cannot open libnftables", cause: error.description)
         }
+        let nwfilter: NWFilterFirewall
+        do {
+            nwfilter = try NWFilterFirewall(statePath: files.nwfilterStatePath, logger: logger)
+        } catch {
+            throw PatchbayError(.kernel, "cannot open libnftables", cause: error.description)
+        }
+        let systemFilters = SystemNWFilters.read(directory: nwfilterDirectory, logger: logger)
         let protection = LoopProtection(rawValue: loopProtection) ?? .loopGuard
         // Bridges with stp='on' run without kernel STP; the loop guard keeps them loop-free. Its
         // sockets open before recovery switches any bridge's STP off, so a daemon that cannot
@@ -189,7 +203,10 @@ struct Patchbayd: AsyncParsableCommand {
         let engine = NetworkEngine(store: store, links: kernelLinks, services: services, firewall: firewall,
                                    loopProtection: protection, faults: Self.faultPoints(logger: logger),
                                    guardedBridgesChanged: { guardian?.setGuardedBridges($0) },
-                                   hostdev: KernelHostdev(session: session), ovs: ovsSetup, logger: logger)
+                                   hostdev: KernelHostdev(session: session), ovs: ovsSetup, nwfilter: nwfilter,
+                                   systemNWFilters: systemFilters, logger: logger)
+        // A lease granted to a port waiting for its address lets its full filter in.
+        leaseEvents.set { network, macs in Task { await engine.nwfilterLeasesChanged(network: network, macs: macs) } }
         ingress.start()
         loopGuard?.start()
         defer { loopGuard?.stop() }

@@ -38,6 +38,10 @@ struct NetPortCreate: AsyncParsableCommand {
     @Option(help: "TAP: gid allowed to open the device.") var group: UInt32?
     @Option(help: "guest (the default) or uplink: a host NIC's port, which the loop guard never probes or disables.") var role = "guest"
 
+    @Option(help: "A network filter for the port (libvirt's <filterref filter=...>), e.g. clean-traffic.") var filter: String?
+    @Option(name: .customLong("param"), help: ArgumentHelp("A filter parameter NAME=VALUE (repeat a name for a list), e.g. IP=10.0.0.5.",
+                                                           valueName: "name=value"))
+    var parameters: [String] = []
     @Flag(help: "Print the port as JSON.") var json = false
 
     func validate() throws { _ = try request() }
@@ -58,9 +62,21 @@ struct NetPortCreate: AsyncParsableCommand {
         }
         if kind == .veth && netns == nil { throw ValidationError("a veth port needs --netns") }
         guard let parsedRole = NetworkPort.Role(rawValue: role) else { throw ValidationError("--role must be guest or uplink, not '\(role)'") }
-        return CreatePortRequest(ownerName: owner, ownerUUID: parsedUUID, mac: parsedMAC, type: kind, role: parsedRole, namespace: netns,
-                                 peerName: ifname, queues: queues, ownerUID: user, ownerGID: group, portGroup: portgroup,
-                                 socketPath: vhostSocket)
+        if !parameters.isEmpty && filter == nil { throw ValidationError("--param needs --filter") }
+        var values: [String: [String]] = [:]
+        for parameter in parameters {
+            let parts = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--param takes NAME=VALUE, not '\(parameter)'")
+            }
+            values[String(parts[0]), default: []].append(String(parts[1]))
+        }
+        var request = CreatePortRequest(ownerName: owner, ownerUUID: parsedUUID, mac: parsedMAC, type: kind, role: parsedRole, namespace: netns,
+                                        peerName: ifname, queues: queues, ownerUID: user, ownerGID: group, portGroup: portgroup,
+                                        socketPath: vhostSocket)
+        request.filter = filter
+        request.filterParameters = values.isEmpty ? nil : values
+        return request
     }
 
     func run() async throws {

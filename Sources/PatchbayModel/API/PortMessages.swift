@@ -19,6 +19,11 @@ public struct CreatePortRequest: Sendable, Hashable, Codable {
     /// vhost-user: where QEMU will serve the socket; nil lets Patchbay choose one in its
     /// vhost-user directory.
     public var socketPath: String?
+    /// A network filter for the port (libvirt's `<filterref filter=…>`), with its parameters
+    /// (`IP`, `DHCPSERVER`, …; a name with several values is a list). Its rules are in place
+    /// before the device joins the bridge.
+    public var filter: String?
+    public var filterParameters: [String: [String]]?
 
     public init(ownerName: String, ownerUUID: NetworkUUID? = nil, mac: MACAddress? = nil, type: NetworkPort.DeviceType = .tap,
                 role: NetworkPort.Role? = nil, namespace: String? = nil, peerName: String? = nil, queues: Int? = nil,

@@ -1,0 +1,44 @@
+import PatchbayModel
+
+/// Patchbay's nwfilter tables as the engine sees them (the daemon gives it `NWFilterFirewall`;
+/// engine tests a recording fake). The engine hands over every filtered port's ruleset each
+/// time; the firewall changes only the ports whose rules differ from what it applied, all in
+/// one transaction, so a refused change leaves every port's previous rules in force.
+public protocol NWFilterApplying: Sendable {
+    func apply(_ rulesets: [NWFilterPortRuleset]) async throws(PatchbayError)
+    /// At daemon start: checks the kernel against what was applied last and changes only what
+    /// differs (nothing, after a daemon restart alone). Returns the devices whose rules it wrote.
+    func restore(_ rulesets: [NWFilterPortRuleset]) async throws(PatchbayError) -> [String]
+    /// Per-rule hit counters of one port, by the rule's comment (filter and priority).
+    func counters(device: String) async throws(PatchbayError) -> [NWFilterRuleCounter]
+}
+
+public typealias NWFilterRuleCounter = NWFilterRuleStatistics
+
+/// For daemons and tests without nftables: holds what it is given and applies nothing.
+public final class NoNWFilterFirewall: NWFilterApplying {
+    public init() {}
+    public func apply(_ rulesets: [NWFilterPortRuleset]) async throws(PatchbayError) {}
+    public func restore(_ rulesets: [NWFilterPortRuleset]) async throws(PatchbayError) -> [String] { [] }
+    public func counters(device: String) async throws(PatchbayError) -> [NWFilterRuleCounter] { [] }
+}
+
+extension NWFilterTables {
+    /// One transaction from `old` to `new` (both by device): ports whose ruleset is unchanged
+    /// are not touched.
+    public static func transaction(from old: [String: NWFilterPortRuleset], to new: [String: NWFilterPortRuleset]) -> [String] {
+        var commands: [String] = []
+        for device in old.keys.sorted() where new[device] == nil { commands += remove(old[device]!) }
+        for device in new.keys.sorted() where new[device] != old[device] { commands += apply(new[device]!, replacing: old[device]) }
+        return commands
+    }
+
+    /// Both tables from nothing: the old ones (if any) deleted and the new ones built in the
+    /// same transaction, so no packet ever sees neither.
+    public static func rebuild(_ rulesets: [NWFilterPortRuleset], tablesExist: Bool) -> [String] {
+        var commands = tablesExist ? ["delete table \(bridge)", "delete table \(inet)"] : []
+        commands += setup()
+        for ruleset in rulesets.sorted(by: { $0.port.device < $1.port.device }) { commands += apply(ruleset, replacing: nil) }
+        return commands
+    }
+}

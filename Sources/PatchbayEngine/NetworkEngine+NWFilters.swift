@@ -1,0 +1,346 @@
+import LibvirtXML
+import NWFilter
+import PatchbayModel
+import PatchbayStore
+
+/// libvirt's nwfilter driver, on Patchbay's tables: filters as objects (`nwfilter-define`,
+/// `-undefine`, `-list`, `-dumpxml`), bindings of a filter to a port device
+/// (`nwfilter-binding-*`, and the ones ports make for themselves), and the rules in the kernel
+/// kept equal to both.
+///
+/// Every change is checked whole before anything is stored: a definition that would leave a
+/// bound port with a loop, a missing filter or a value that does not fit is refused, and the
+/// ports it changes get their new rules in one transaction.
+extension NetworkEngine {
+    static let nwfilterLock = "nwfilter"
+
+    // MARK: Filters
+
+    /// `nwfilter-define`: a new filter, or a new version of one (user-defined, or overriding a
+    /// built-in or system filter of the same name).
+    @discardableResult
+    public func defineNWFilter(xml: String) async throws(PatchbayError) -> NWFilterDefinition {
+        try await locks.withLock(Self.nwfilterLock) { () async throws(PatchbayError) -> NWFilterDefinition in
+            var definition: NWFilterDefinition
+            do { definition = try NWFilterXMLParser.parse(xml) } catch {
+                throw PatchbayError(.invalidArgument, "invalid filter XML: \(error)")
+            }
+            let existing = try await nwfilterDefinition(named: definition.name)
+            if let existing {
+                if definition.uuidSpecified && definition.uuid != existing.uuid {
+                    throw PatchbayError(.alreadyExists, "filter '\(definition.name)' already exists with UUID \(existing.uuid)")
+                }
+                definition.uuid = existing.uuid
+            }
+            for record in try await store.nwfilters() where record.name != definition.name {
+                if record.uuid == definition.uuid {
+                    throw PatchbayError(.alreadyExists, "filter '\(record.name)' already has UUID \(definition.uuid)")
+                }
+            }
+            var filters = try await nwfilterLookupTable()
+            filters[definition.name] = definition
+            // libvirt's virNWFilterDefLoopDetect: a definition may name filters not defined yet,
+            // but never itself through others.
+            try Self.checkLoops(from: definition.name, in: filters)
+            // Every bound port must still instantiate with the new version.
+            let plans = try await nwfilterPlans(filters: filters)
+            for plan in plans where plan.state == "blocked" && plan.usesFilter(definition.name) {
+                throw PatchbayError(.invalidArgument, "filter '\(definition.name)' would break the filter of port \(plan.binding.portDevice): \(plan.reason ?? "")")
+            }
+            try await store.save(NWFilterRecord(name: definition.name, uuid: definition.uuid, xml: NWFilterXMLFormatter.format(definition)))
+            try await nwfilterFirewall.apply(plans.map(\.ruleset))
+            logger.info("network filter defined", metadata: ["filter": "\(definition.name)", "uuid": "\(definition.uuid)"])
+            return definition
+        }
+    }
+
+    /// `nwfilter-undefine`: refused while a port's filter tree or another filter uses it. A
+    /// user definition that overrides a built-in goes, and the built-in is back.
+    public func undefineNWFilter(name: String) async throws(PatchbayError) {
+        try await locks.withLock(Self.nwfilterLock) { () async throws(PatchbayError) in
+            guard try await store.nwfilter(named: name) != nil else {
+                if NWFilterBuiltins.definitions[name] != nil || systemNWFilters[name] != nil {
+                    throw PatchbayError(.operationInvalid, "filter '\(name)' is built in and cannot be undefined")
+                }
+                throw PatchbayError(.notFound, "network filter '\(name)' not found")
+            }
+            var filters = try await nwfilterLookupTable()
+            let fallback = systemNWFilters[name] ?? NWFilterBuiltins.definitions[name]
+            filters[name] = fallback
+            if fallback == nil {
+                for (other, definition) in filters where definition.references.contains(where: { $0.filter == name }) {
+                    throw PatchbayError(.operationInvalid, "filter '\(name)' is in use by filter '\(other)'")
+                }
+            }
+            let plans = try await nwfilterPlans(filters: filters)
+            if let broken = plans.first(where: { $0.state == "blocked" && $0.usesFilter(name) }) {
+                throw PatchbayError(.operationInvalid, "filter '\(name)' is in use by the filter of port \(broken.binding.portDevice)")
+            }
+            try await store.deleteNWFilter(named: name)
+            try await nwfilterFirewall.apply(plans.map(\.ruleset))
+        }
+    }
+
+    /// `nwfilter-list`: defined, system and built-in filters, each name once.
+    public func nwfilters() async throws(PatchbayError) -> [NWFilterSummary] {
+        let filters = try await nwfilterLookupTable()
+        let defined = Set(try await store.nwfilters().map(\.name))
+        let plans = try await nwfilterPlans(filters: filters)
+        return filters.keys.sorted().map { name in
+            let origin: NWFilterSummary.Origin = defined.contains(name) ? .defined : systemNWFilters[name] != nil ? .system : .builtin
+            return NWFilterSummary(name: name, uuid: filters[name]!.uuid, origin: origin,
+                                   bindings: plans.filter { $0.usesFilter(name) }.count)
+        }
+    }
+
+    /// `nwfilter-dumpxml`.
+    public func nwfilterXML(name: String) async throws(PatchbayError) -> String {
+        guard let definition = try await nwfilterDefinition(named: name) else {
+            throw PatchbayError(.notFound, "network filter '\(name)' not found")
+        }
+        return NWFilterXMLFormatter.format(definition)
+    }
+
+    // MARK: Bindings
+
+    /// `nwfilter-binding-create`: a filter on a port device, which need not exist yet (its
+    /// rules are in place before it joins a bridge).
+    @discardableResult
+    public func createNWFilterBinding(xml: String) async throws(PatchbayError) -> NWFilterBindingSummary {
+        let binding: NWFilterBinding
+        do { binding = try NWFilterBindingXML.parse(xml) } catch {
+            throw PatchbayError(.invalidArgument, "invalid filter binding XML: \(error)")
+        }
+        return try await addNWFilterBinding(binding, port: nil)
+    }
+
+    /// `nwfilter-binding-delete`.
+    public func deleteNWFilterBinding(device: String) async throws(PatchbayError) {
+        try await locks.withLock(Self.nwfilterLock) { () async throws(PatchbayError) in
+            guard try await store.nwfilterBinding(device: device) != nil else {
+                throw PatchbayError(.notFound, "no filter binding for port device '\(device)'")
+            }
+            try await store.deleteNWFilterBinding(device: device)
+            try await nwfilterFirewall.apply(try await nwfilterPlans(filters: try await nwfilterLookupTable()).map(\.ruleset))
+        }
+    }
+
+    /// `nwfilter-binding-list`.
+    public func nwfilterBindings() async throws(PatchbayError) -> [NWFilterBindingSummary] {
+        try await nwfilterPlans(filters: try await nwfilterLookupTable()).map(\.summary)
+    }
+
+    /// `nwfilter-binding-dumpxml`.
+    public func nwfilterBindingXML(device: String) async throws(PatchbayError) -> String {
+        guard let record = try await store.nwfilterBinding(device: device) else {
+            throw PatchbayError(.notFound, "no filter binding for port device '\(device)'")
+        }
+        return record.xml
+    }
+
+    /// Per-rule hit counters of a binding's rules.
+    public func nwfilterBindingStatistics(device: String) async throws(PatchbayError) -> [NWFilterRuleStatistics] {
+        guard try await store.nwfilterBinding(device: device) != nil else {
+            throw PatchbayError(.notFound, "no filter binding for port device '\(device)'")
+        }
+        return try await nwfilterFirewall.counters(device: device)
+    }
+
+    /// A binding for a new port (`net-port-create --filter`) or from the API; the rules are in
+    /// the kernel when this returns.
+    func addNWFilterBinding(_ binding: NWFilterBinding, port: NetworkUUID?) async throws(PatchbayError) -> NWFilterBindingSummary {
+        try await locks.withLock(Self.nwfilterLock) { () async throws(PatchbayError) -> NWFilterBindingSummary in
+            if try await store.nwfilterBinding(device: binding.portDevice) != nil {
+                throw PatchbayError(.alreadyExists, "port device '\(binding.portDevice)' already has a filter binding")
+            }
+            let filters = try await nwfilterLookupTable()
+            do { _ = try NWFilterInstantiator.closure(of: binding.filter.filter, lookup: { filters[$0] }) } catch {
+                throw PatchbayError(.invalidArgument, "cannot bind filter '\(binding.filter.filter)' to \(binding.portDevice): \(error)")
+            }
+            let used = Set(try await store.nwfilterBindings().map(\.markID))
+            guard let id = NWFilterPort.idRange.first(where: { !used.contains($0) }) else {
+                throw PatchbayError(.operationInvalid, "every port mark id is in use (\(NWFilterPort.idRange.count) filtered ports)")
+            }
+            let record = NWFilterBindingRecord(device: binding.portDevice, xml: NWFilterBindingXML.format(binding), markID: id, port: port)
+            let plan = try await nwfilterPlan(record, filters: filters)
+            if plan.state == "blocked" {
+                throw PatchbayError(.invalidArgument, "cannot bind filter '\(binding.filter.filter)' to \(binding.portDevice): \(plan.reason ?? "")")
+            }
+            try await store.save(record)
+            do throws(PatchbayError) {
+                try await nwfilterFirewall.apply(try await nwfilterPlans(filters: filters).map(\.ruleset))
+            } catch {
+                try? await store.deleteNWFilterBinding(device: binding.portDevice)
+                throw error
+            }
+            logger.info("filter bound", metadata: ["device": "\(binding.portDevice)", "filter": "\(binding.filter.filter)", "state": "\(plan.state)"])
+            return plan.summary
+        }
+    }
+
+    /// Drops a port's own binding when the port goes.
+    func removeNWFilterBinding(ofPort uuid: NetworkUUID, device: String) async {
+        do {
+            try await locks.withLock(Self.nwfilterLock) { () async throws(PatchbayError) in
+                guard let record = try await store.nwfilterBinding(device: device), record.port == uuid else { return }
+                try await store.deleteNWFilterBinding(device: device)
+                try await nwfilterFirewall.apply(try await nwfilterPlans(filters: try await nwfilterLookupTable()).map(\.ruleset))
+            }
+        } catch {
+            logger.error("cannot remove the filter of a deleted port", metadata: ["device": "\(device)", "error": "\(error)"])
+        }
+    }
+
+    /// A lease was granted or renewed on `network`: a port waiting for its address (`$IP`
+    /// learnt from Patchbay's own DHCP server) gets its full filter now.
+    public func nwfilterLeasesChanged(network: String, macs: Set<MACAddress>) async {
+        do {
+            try await locks.withLock(Self.nwfilterLock) { () async throws(PatchbayError) in
+                let records = try await store.nwfilterBindings()
+                guard !records.isEmpty else { return }
+                var affected = false
+                for record in records {
+                    guard let binding = try? NWFilterBindingXML.parse(record.xml), macs.contains(binding.mac) else { continue }
+                    if let uuid = record.port, let port = try await store.port(uuid: uuid), port.network != network { continue }
+                    affected = true
+                }
+                guard affected else { return }
+                try await nwfilterFirewall.apply(try await nwfilterPlans(filters: try await nwfilterLookupTable()).map(\.ruleset))
+            }
+        } catch {
+            logger.error("cannot update filters after a lease", metadata: ["network": "\(network)", "error": "\(error)"])
+        }
+    }
+
+    /// At start: the kernel's nwfilter tables checked against the bindings, changed where they
+    /// differ.
+    func restoreNWFilters() async -> [String] {
+        do {
+            return try await locks.withLock(Self.nwfilterLock) { () async throws(PatchbayError) -> [String] in
+                // The bindings of ports a killed daemon left half made (and recovery removed) go too.
+                for record in try await store.nwfilterBindings() {
+                    if let uuid = record.port, try await store.port(uuid: uuid) == nil {
+                        try await store.deleteNWFilterBinding(device: record.device)
+                    }
+                }
+                let plans = try await nwfilterPlans(filters: try await nwfilterLookupTable())
+                let written = try await nwfilterFirewall.restore(plans.map(\.ruleset))
+                let blocked = plans.filter { $0.state == "blocked" }.map { "nwfilter: \($0.binding.portDevice) blocked (\($0.reason ?? ""))" }
+                return ["nwfilter: \(plans.count) bound port\(plans.count == 1 ? "" : "s"), \(written.count) re-applied"] + blocked
+            }
+        } catch {
+            logger.error("cannot restore the network filters", metadata: ["error": "\(error)"])
+            return ["nwfilter: not restored (\(error))"]
+        }
+    }
+
+    // MARK: Plans
+
+    /// Every filter by name: Patchbay's built-ins, overridden by /etc/libvirt/nwfilter's,
+    /// overridden by the user's.
+    func nwfilterLookupTable() async throws(PatchbayError) -> [String: NWFilterDefinition] {
+        var table = NWFilterBuiltins.definitions
+        for (name, definition) in systemNWFilters { table[name] = definition }
+        for record in try await store.nwfilters() {
+            do { table[record.name] = try NWFilterXMLParser.parse(record.xml) } catch {
+                throw PatchbayError(.storage, "the stored network filter '\(record.name)' cannot be read", cause: "\(error)")
+            }
+        }
+        return table
+    }
+
+    func nwfilterDefinition(named name: String) async throws(PatchbayError) -> NWFilterDefinition? {
+        try await nwfilterLookupTable()[name]
+    }
+
+    static func checkLoops(from name: String, in filters: [String: NWFilterDefinition]) throws(PatchbayError) {
+        do { _ = try NWFilterInstantiator.closure(of: name, lookup: { filters[$0] ?? NWFilterDefinition.placeholder($0) }) } catch {
+            throw PatchbayError(.invalidArgument, "cannot define filter '\(name)': \(error)")
+        }
+    }
+
+    func nwfilterPlans(filters: [String: NWFilterDefinition]) async throws(PatchbayError) -> [NWFilterPlan] {
+        var plans: [NWFilterPlan] = []
+        for record in try await store.nwfilterBindings() { plans.append(try await nwfilterPlan(record, filters: filters)) }
+        return plans
+    }
+
+    /// What one binding puts in the kernel. `$IP` comes from the binding's parameters, else from
+    /// the port's current DHCP leases (Patchbay is the DHCP server: no sniffing); without either
+    /// the port is learning: it may do DHCP and nothing else until its lease is granted. A
+    /// binding whose tree cannot be instantiated blocks the port entirely rather than leave it
+    /// unfiltered.
+    func nwfilterPlan(_ record: NWFilterBindingRecord, filters: [String: NWFilterDefinition]) async throws(PatchbayError) -> NWFilterPlan {
+        let binding: NWFilterBinding
+        do { binding = try NWFilterBindingXML.parse(record.xml) } catch {
+            throw PatchbayError(.storage, "the stored filter binding of '\(record.device)' cannot be read", cause: "\(error)")
+        }
+        var parameters = binding.filter.parameters
+        var port = NWFilterPort(device: record.device, id: record.markID)
+        var servers: [String] = []
+        if let uuid = record.port, let owner = try await store.port(uuid: uuid), let network = try await store.network(named: owner.network) {
+            let leased = try await store.leases(network: owner.network).filter { $0.mac == binding.mac }.map(\.ip)
+            if parameters["IP"] == nil, !leased.isEmpty { parameters.set("IP", to: leased.map(\.description)) }
+            servers = (network.live ?? network.current).ips.compactMap { ip in
+                if case .v4(let a) = ip.address { a.description } else { nil }
+            }
+        }
+        port.ipv4 = (parameters["IP"] ?? []).compactMap(IPv4Address.init)
+        port.ipv6 = (parameters["IPV6"] ?? []).compactMap(IPv6Address.init)
+        let reference = NWFilterReference(filter: binding.filter.filter, parameters: parameters)
+        let lookup: (String) -> NWFilterDefinition? = { filters[$0] }
+        var closure: [String] = []
+        do {
+            closure = try NWFilterInstantiator.closure(of: reference.filter, lookup: lookup)
+            let missing = try NWFilterInstantiator.missingVariables(reference, lookup: lookup)
+            let learning = missing == ["IP"] && parameters["CTRL_IP_LEARNING"]?.first != "none"
+            let rules: [NWFilterInstantiatedRule]
+            if learning {
+                rules = try NWFilterLearning.dhcpOnly(mac: binding.mac, servers: parameters["DHCPSERVER"] ?? servers)
+            } else {
+                rules = try NWFilterInstantiator.instantiate(reference, mac: binding.mac, lookup: lookup)
+            }
+            let ruleset = try NWFilterCompiler.compile(rules, for: port)
+            return NWFilterPlan(binding: binding, ruleset: ruleset, state: learning ? "learning" : "active", reason: nil, closure: closure)
+        } catch let error as NWFilterInstantiationError {
+            return NWFilterPlan.blocked(binding, port: port, reason: error.description, closure: closure)
+        } catch let error as NWFilterRenderError {
+            return NWFilterPlan.blocked(binding, port: port, reason: error.description, closure: closure)
+        } catch {
+            return NWFilterPlan.blocked(binding, port: port, reason: "\(error)", closure: closure)
+        }
+    }
+}
+
+/// One binding's place in the kernel: its rules, and whether they are its filter's, the
+/// learning phase's, or the drop-everything of a filter that cannot be instantiated.
+struct NWFilterPlan: Sendable {
+    var binding: NWFilterBinding
+    var ruleset: NWFilterPortRuleset
+    var state: String
+    var reason: String?
+    var closure: [String]
+
+    func usesFilter(_ name: String) -> Bool { closure.contains(name) || binding.filter.filter == name }
+
+    var summary: NWFilterBindingSummary {
+        NWFilterBindingSummary(portDevice: binding.portDevice, filter: binding.filter.filter, owner: binding.ownerName, mac: binding.mac,
+                               state: state, rules: ruleset.ruleCount, reason: reason)
+    }
+
+    /// libvirt's applyDropAllRules: a port whose filter fails is cut off, not opened.
+    static func blocked(_ binding: NWFilterBinding, port: NWFilterPort, reason: String, closure: [String]) -> NWFilterPlan {
+        let drop = NWFilterInstantiatedRule(chain: .root, chainPriority: 0, priority: 1000, action: .drop, direction: .inout,
+                                            stateMatch: false, match: nil, filter: "patchbay-blocked")
+        let ruleset = (try? NWFilterCompiler.compile([drop], for: port)) ?? NWFilterPortRuleset(port: port, bridgeChains: [], inetChains: [])
+        return NWFilterPlan(binding: binding, ruleset: ruleset, state: "blocked", reason: reason, closure: closure)
+    }
+}
+
+extension NWFilterDefinition {
+    /// Stands for a filter that is referenced but not defined yet, so loop detection can walk
+    /// past it (libvirt lets a definition name filters that come later).
+    static func placeholder(_ name: String) -> NWFilterDefinition {
+        NWFilterDefinition(name: name, uuid: NetworkUUID(bytes: [UInt8](repeating: 0, count: 16))!)
+    }
+}
