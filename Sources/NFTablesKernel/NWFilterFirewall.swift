@@ -38,17 +38,35 @@ public final class NWFilterFirewall: NWFilterApplying {
                 _ = try self.restoreNow(desired)
                 return
             }
-            let commands = NWFilterTables.transaction(from: old, to: desired)
-            guard !commands.isEmpty else { return }
-            do {
-                try self.context.run(commands)
-            } catch {
-                self.logger.warning("incremental nwfilter update failed; rebuilding the nwfilter tables", metadata: ["error": "\(error)"])
-                try self.rebuild(desired)
-                return
-            }
-            self.finish(desired)
+            try self.change(from: old, to: desired)
         }
+    }
+
+    public func update(_ rulesets: [NWFilterPortRuleset], removing devices: [String]) async throws(PatchbayError) {
+        try await thread.run { () throws(PatchbayError) in
+            guard let old = self.applied.withLock({ $0 }) else {
+                throw PatchbayError(.internal, "the nwfilter tables are changed before they were restored")
+            }
+            var desired = old
+            for device in devices { desired[device] = nil }
+            for ruleset in rulesets { desired[ruleset.port.device] = ruleset }
+            try self.change(from: old, to: desired)
+        }
+    }
+
+    /// One transaction from `old` to `desired`; when the kernel refuses it (the tables were
+    /// changed behind the daemon's back), a rebuild of both tables in one transaction.
+    private func change(from old: [String: NWFilterPortRuleset], to desired: [String: NWFilterPortRuleset]) throws(PatchbayError) {
+        let commands = NWFilterTables.transaction(from: old, to: desired)
+        guard !commands.isEmpty else { return }
+        do {
+            try context.run(commands)
+        } catch {
+            logger.warning("incremental nwfilter update failed; rebuilding the nwfilter tables", metadata: ["error": "\(error)"])
+            try rebuild(desired)
+            return
+        }
+        finish(desired)
     }
 
     public func restore(_ rulesets: [NWFilterPortRuleset]) async throws(PatchbayError) -> [String] {

@@ -6,6 +6,9 @@ import PatchbayModel
 /// one transaction, so a refused change leaves every port's previous rules in force.
 public protocol NWFilterApplying: Sendable {
     func apply(_ rulesets: [NWFilterPortRuleset]) async throws(PatchbayError)
+    /// Changes only these ports (new or changed rulesets; devices whose filter goes), leaving
+    /// every other port as it is: what one binding's change costs must not grow with the others.
+    func update(_ rulesets: [NWFilterPortRuleset], removing devices: [String]) async throws(PatchbayError)
     /// At daemon start: checks the kernel against what was applied last and changes only what
     /// differs (nothing, after a daemon restart alone). Returns the devices whose rules it wrote.
     func restore(_ rulesets: [NWFilterPortRuleset]) async throws(PatchbayError) -> [String]
@@ -19,6 +22,7 @@ public typealias NWFilterRuleCounter = NWFilterRuleStatistics
 public final class NoNWFilterFirewall: NWFilterApplying {
     public init() {}
     public func apply(_ rulesets: [NWFilterPortRuleset]) async throws(PatchbayError) {}
+    public func update(_ rulesets: [NWFilterPortRuleset], removing devices: [String]) async throws(PatchbayError) {}
     public func restore(_ rulesets: [NWFilterPortRuleset]) async throws(PatchbayError) -> [String] { [] }
     public func counters(device: String) async throws(PatchbayError) -> [NWFilterRuleCounter] { [] }
 }

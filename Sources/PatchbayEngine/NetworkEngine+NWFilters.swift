@@ -42,13 +42,13 @@ extension NetworkEngine {
             // libvirt's virNWFilterDefLoopDetect: a definition may name filters not defined yet,
             // but never itself through others.
             try Self.checkLoops(from: definition.name, in: filters)
-            // Every bound port must still instantiate with the new version.
-            let plans = try await nwfilterPlans(filters: filters)
-            for plan in plans where plan.state == "blocked" && plan.usesFilter(definition.name) {
+            // Every bound port whose tree uses it must still instantiate with the new version.
+            let plans = try await nwfilterPlans(filters: filters, using: definition.name)
+            for plan in plans where plan.state == "blocked" {
                 throw PatchbayError(.invalidArgument, "filter '\(definition.name)' would break the filter of port \(plan.binding.portDevice): \(plan.reason ?? "")")
             }
             try await store.save(NWFilterRecord(name: definition.name, uuid: definition.uuid, xml: NWFilterXMLFormatter.format(definition)))
-            try await nwfilterFirewall.apply(plans.map(\.ruleset))
+            try await nwfilterFirewall.update(plans.map(\.ruleset), removing: [])
             logger.info("network filter defined", metadata: ["filter": "\(definition.name)", "uuid": "\(definition.uuid)"])
             return definition
         }
@@ -72,12 +72,12 @@ extension NetworkEngine {
                     throw PatchbayError(.operationInvalid, "filter '\(name)' is in use by filter '\(other)'")
                 }
             }
-            let plans = try await nwfilterPlans(filters: filters)
-            if let broken = plans.first(where: { $0.state == "blocked" && $0.usesFilter(name) }) {
+            let plans = try await nwfilterPlans(filters: filters, using: name)
+            if let broken = plans.first(where: { $0.state == "blocked" }) {
                 throw PatchbayError(.operationInvalid, "filter '\(name)' is in use by the filter of port \(broken.binding.portDevice)")
             }
             try await store.deleteNWFilter(named: name)
-            try await nwfilterFirewall.apply(plans.map(\.ruleset))
+            try await nwfilterFirewall.update(plans.map(\.ruleset), removing: [])
         }
     }
 
@@ -121,7 +121,7 @@ extension NetworkEngine {
                 throw PatchbayError(.notFound, "no filter binding for port device '\(device)'")
             }
             try await store.deleteNWFilterBinding(device: device)
-            try await nwfilterFirewall.apply(try await nwfilterPlans(filters: try await nwfilterLookupTable()).map(\.ruleset))
+            try await nwfilterFirewall.update([], removing: [device])
         }
     }
 
@@ -168,7 +168,7 @@ extension NetworkEngine {
             }
             try await store.save(record)
             do throws(PatchbayError) {
-                try await nwfilterFirewall.apply(try await nwfilterPlans(filters: filters).map(\.ruleset))
+                try await nwfilterFirewall.update([plan.ruleset], removing: [])
             } catch {
                 try? await store.deleteNWFilterBinding(device: binding.portDevice)
                 throw error
@@ -184,7 +184,7 @@ extension NetworkEngine {
             try await locks.withLock(Self.nwfilterLock) { () async throws(PatchbayError) in
                 guard let record = try await store.nwfilterBinding(device: device), record.port == uuid else { return }
                 try await store.deleteNWFilterBinding(device: device)
-                try await nwfilterFirewall.apply(try await nwfilterPlans(filters: try await nwfilterLookupTable()).map(\.ruleset))
+                try await nwfilterFirewall.update([], removing: [device])
             }
         } catch {
             logger.error("cannot remove the filter of a deleted port", metadata: ["device": "\(device)", "error": "\(error)"])
@@ -198,14 +198,17 @@ extension NetworkEngine {
             try await locks.withLock(Self.nwfilterLock) { () async throws(PatchbayError) in
                 let records = try await store.nwfilterBindings()
                 guard !records.isEmpty else { return }
-                var affected = false
+                var affected: [NWFilterBindingRecord] = []
                 for record in records {
                     guard let binding = try? NWFilterBindingXML.parse(record.xml), macs.contains(binding.mac) else { continue }
                     if let uuid = record.port, let port = try await store.port(uuid: uuid), port.network != network { continue }
-                    affected = true
+                    affected.append(record)
                 }
-                guard affected else { return }
-                try await nwfilterFirewall.apply(try await nwfilterPlans(filters: try await nwfilterLookupTable()).map(\.ruleset))
+                guard !affected.isEmpty else { return }
+                let filters = try await nwfilterLookupTable()
+                var rulesets: [NWFilterPortRuleset] = []
+                for record in affected { rulesets.append(try await nwfilterPlan(record, filters: filters).ruleset) }
+                try await nwfilterFirewall.update(rulesets, removing: [])
             }
         } catch {
             logger.error("cannot update filters after a lease", metadata: ["network": "\(network)", "error": "\(error)"])
@@ -225,6 +228,7 @@ extension NetworkEngine {
                 }
                 let plans = try await nwfilterPlans(filters: try await nwfilterLookupTable())
                 let written = try await nwfilterFirewall.restore(plans.map(\.ruleset))
+                if plans.isEmpty && written.isEmpty { return [] }
                 let blocked = plans.filter { $0.state == "blocked" }.map { "nwfilter: \($0.binding.portDevice) blocked (\($0.reason ?? ""))" }
                 return ["nwfilter: \(plans.count) bound port\(plans.count == 1 ? "" : "s"), \(written.count) re-applied"] + blocked
             }
@@ -262,6 +266,20 @@ extension NetworkEngine {
     func nwfilterPlans(filters: [String: NWFilterDefinition]) async throws(PatchbayError) -> [NWFilterPlan] {
         var plans: [NWFilterPlan] = []
         for record in try await store.nwfilterBindings() { plans.append(try await nwfilterPlan(record, filters: filters)) }
+        return plans
+    }
+
+    /// The plans of the bindings whose tree, as stored now or with `filters`, reaches `name`.
+    func nwfilterPlans(filters: [String: NWFilterDefinition], using name: String) async throws(PatchbayError) -> [NWFilterPlan] {
+        let stored = try await nwfilterLookupTable()
+        var plans: [NWFilterPlan] = []
+        for record in try await store.nwfilterBindings() {
+            guard let binding = try? NWFilterBindingXML.parse(record.xml) else { continue }
+            let before = (try? NWFilterInstantiator.closure(of: binding.filter.filter, lookup: { stored[$0] })) ?? [binding.filter.filter]
+            let after = (try? NWFilterInstantiator.closure(of: binding.filter.filter, lookup: { filters[$0] })) ?? [binding.filter.filter]
+            guard before.contains(name) || after.contains(name) else { continue }
+            plans.append(try await nwfilterPlan(record, filters: filters))
+        }
         return plans
     }
 
