@@ -27,7 +27,7 @@ cleanup() {
     bench_daemon_cleanup
 }
 trap cleanup EXIT
-ms() { date +%s%N | awk '{printf "%d", $1/1000000}'; }
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 bench_daemon_start pbnwf --log-level notice
 cat > "$work/lab.xml" <<XML

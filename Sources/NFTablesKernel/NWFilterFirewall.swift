@@ -24,6 +24,8 @@ public final class NWFilterFirewall: NWFilterApplying {
     private let logger: Logger
     /// What the kernel holds as far as this daemon knows (touched on `thread` only).
     private let applied = Mutex<[String: NWFilterPortRuleset]?>(nil)
+    /// A write of the state file is scheduled.
+    private let stateDue = Mutex(false)
 
     public init(statePath: String, logger: Logger) throws(NFTablesError) {
         context = try NFTablesContext()
@@ -48,16 +50,27 @@ public final class NWFilterFirewall: NWFilterApplying {
                 throw PatchbayError(.internal, "the nwfilter tables are changed before they were restored")
             }
             var desired = old
-            for device in devices { desired[device] = nil }
-            for ruleset in rulesets { desired[ruleset.port.device] = ruleset }
-            try self.change(from: old, to: desired)
+            var commands: [String] = []
+            for device in devices {
+                if let previous = old[device] { commands += NWFilterTables.remove(previous) }
+                desired[device] = nil
+            }
+            for ruleset in rulesets where old[ruleset.port.device] != ruleset {
+                commands += NWFilterTables.apply(ruleset, replacing: old[ruleset.port.device])
+                desired[ruleset.port.device] = ruleset
+            }
+            // Only the named ports are compared and written: the cost does not grow with the others.
+            try self.run(commands, then: desired)
         }
     }
 
     /// One transaction from `old` to `desired`; when the kernel refuses it (the tables were
     /// changed behind the daemon's back), a rebuild of both tables in one transaction.
     private func change(from old: [String: NWFilterPortRuleset], to desired: [String: NWFilterPortRuleset]) throws(PatchbayError) {
-        let commands = NWFilterTables.transaction(from: old, to: desired)
+        try run(NWFilterTables.transaction(from: old, to: desired), then: desired)
+    }
+
+    private func run(_ commands: [String], then desired: [String: NWFilterPortRuleset]) throws(PatchbayError) {
         guard !commands.isEmpty else { return }
         do {
             try context.run(commands)
@@ -150,7 +163,23 @@ public final class NWFilterFirewall: NWFilterApplying {
 
     private func finish(_ desired: [String: NWFilterPortRuleset]) {
         applied.withLock { $0 = desired }
-        thread.submit { self.writeState(desired) }
+        // Listing thousands of rules takes longer than changing one port's, so the state file is
+        // written at most once a second, after the last change of a burst: 1,000 guests starting
+        // at once would otherwise each wait for a listing of everyone's rules. A daemon killed
+        // in between finds the file older than the kernel and rebuilds both tables in one
+        // transaction: slower, never unfiltered.
+        let first = stateDue.withLock { due -> Bool in
+            defer { due = true }
+            return !due
+        }
+        guard first else { return }
+        Task.detached { [self] in
+            try? await Task.sleep(for: .seconds(1))
+            thread.submit {
+                self.stateDue.withLock { $0 = false }
+                self.writeState(self.applied.withLock { $0 } ?? [:])
+            }
+        }
     }
 
     private func currentListing() -> String {

@@ -57,13 +57,10 @@ public struct NWFilterPortRuleset: Sendable, Hashable, Codable {
 ///   chain (`arp-mac`, `ipv4-ip`) go to a sub-chain entered only for that protocol, and the
 ///   jump sits among the root chain's rules at the chain's priority; rules are ordered by
 ///   priority, ties in document order. `reject` drops (ebtables has no reject either).
-/// - IP-layer rules go to the port's inet chains. An `accept` with state matching (the
-///   default) becomes the rule with `ct state new,established` and its mirror, source and
-///   destination swapped, with `ct state established` in the other direction's chain; an
-///   explicit `state` uses those states and `state='NONE'` none, each without a mirror;
-///   `statematch='false'` installs both halves without conntrack. In the chain for traffic from the guest, `accept` returns (so the destination
-///   port's rules still run, as libvirt's FI chain returns to FORWARD), in the chain for
-///   traffic to the guest it accepts.
+/// - IP-layer rules go to the port's inet chains, each as written and mirrored (`ipRules`
+///   says which half gets which states). In the chain for traffic from the guest, `accept`
+///   returns (so the destination port's rules still run, as libvirt's FI chain returns to
+///   FORWARD), in the chain for traffic to the guest it accepts.
 public enum NWFilterCompiler {
     public static func compile(_ rules: [NWFilterInstantiatedRule], for port: NWFilterPort)
         throws(NWFilterRenderError) -> NWFilterPortRuleset {
@@ -145,37 +142,41 @@ public enum NWFilterCompiler {
 
     // MARK: IP layer
 
-    /// The rule's halves: (chain direction, text).
+    /// The rule's halves: (chain direction, text), as libvirt's iptables layer makes them
+    /// (nwfilterxml2firewalldata): the rule as written in its direction's chain — `inout`
+    /// counts as `in` there — and its mirror, source and destination swapped, in the other.
+    /// A stateful accept has NEW,ESTABLISHED as written and ESTABLISHED mirrored; anything else
+    /// is stateless in both halves. ICMP with a type, rules with explicit states and connection
+    /// limits have no mirror (a reply has another type; the states say what to match; a limit
+    /// counts one side's connections), nor does a rule that would match everything once the
+    /// guest's MAC, which a mirror cannot test, is gone.
     static func ipRules(_ rule: NWFilterInstantiatedRule) throws(NWFilterRenderError) -> [(NWFilterDirection, String)] {
         guard let match = rule.match else { return [] }
         var explicit: NWFilterConnectionStates?
         if case .connectionStates(let states)? = match[.state]?.value { explicit = states }
-        let stateless = !rule.stateMatch || explicit == NWFilterConnectionStates.none
         let icmpWithType = (match.protocol == .icmp || match.protocol == .icmpv6) && match[.type] != nil
+        let direction: NWFilterDirection = rule.direction == .out ? .out : .in
+        let mirrorDirection: NWFilterDirection = direction == .out ? .in : .out
+        let written = try NWFilterMatchRendering.ip(match, orientation: .asWritten, filter: rule.filter)
+        let mirror = try NWFilterMatchRendering.ip(match, orientation: .mirrored, filter: rule.filter)
+        let onlyMAC = match[.srcmacaddr] != nil
+            && match.fields.keys.allSatisfy { $0 == .srcmacaddr || $0 == .comment }
+        let mirrored = explicit == nil && !icmpWithType && !onlyMAC && match[.connlimitAbove] == nil
 
-        var halves: [(NWFilterDirection, String)] = []
-        let directions: [NWFilterDirection] = rule.direction == .inout ? [.out, .in] : [rule.direction]
-        for direction in directions {
-            let mirrorDirection: NWFilterDirection = direction == .out ? .in : .out
-            let written = try NWFilterMatchRendering.ip(match, orientation: .asWritten, filter: rule.filter)
-            let mirror = try NWFilterMatchRendering.ip(match, orientation: .mirrored, filter: rule.filter)
-            if explicit == NWFilterConnectionStates.none {
-                // state='NONE': this half only, without conntrack (tcp-linux.args's flag rules).
-                halves.append((direction, text(written, rule, direction)))
-            } else if let explicit, !stateless {
-                halves.append((direction, text(written + ["ct state \(states(explicit))"], rule, direction)))
-            } else if rule.action == .accept && !stateless {
-                let original = icmpWithType ? [] : ["ct direction original"]
-                let reply = icmpWithType ? [] : ["ct direction reply"]
-                halves.append((direction, text(written + ["ct state new,established"] + original, rule, direction)))
-                halves.append((mirrorDirection, text(mirror + ["ct state established"] + reply, rule, mirrorDirection)))
-            } else if rule.action == .accept {
-                halves.append((direction, text(written, rule, direction)))
-                halves.append((mirrorDirection, text(mirror, rule, mirrorDirection)))
-            } else {
-                halves.append((direction, text(written, rule, direction)))
-            }
+        if let explicit {
+            let states = explicit == NWFilterConnectionStates.none ? [] : ["ct state \(Self.states(explicit))"]
+            return [(direction, text(written + (rule.stateMatch ? states : []), rule, direction))]
         }
+        if rule.action == .accept && rule.stateMatch {
+            let original = icmpWithType ? [] : ["ct direction original"]
+            var halves = [(direction, text(written + ["ct state new,established"] + original, rule, direction))]
+            if mirrored {
+                halves.append((mirrorDirection, text(mirror + ["ct state established", "ct direction reply"], rule, mirrorDirection)))
+            }
+            return halves
+        }
+        var halves = [(direction, text(written, rule, direction))]
+        if mirrored { halves.append((mirrorDirection, text(mirror, rule, mirrorDirection))) }
         return halves
     }
 

@@ -296,12 +296,15 @@ extension NetworkEngine {
         var parameters = binding.filter.parameters
         var port = NWFilterPort(device: record.device, id: record.markID)
         var servers: [String] = []
+        var guardDHCP = false
         if let uuid = record.port, let owner = try await store.port(uuid: uuid), let network = try await store.network(named: owner.network) {
             let leased = try await store.leases(network: owner.network).filter { $0.mac == binding.mac }.map(\.ip)
             if parameters["IP"] == nil, !leased.isEmpty { parameters.set("IP", to: leased.map(\.description)) }
-            servers = (network.live ?? network.current).ips.compactMap { ip in
+            let definition = network.live ?? network.current
+            servers = definition.ips.compactMap { ip in
                 if case .v4(let a) = ip.address { a.description } else { nil }
             }
+            guardDHCP = definition.ips.contains { $0.dhcp.isEnabled }
         }
         port.ipv4 = (parameters["IP"] ?? []).compactMap(IPv4Address.init)
         port.ipv6 = (parameters["IPV6"] ?? []).compactMap(IPv6Address.init)
@@ -318,7 +321,8 @@ extension NetworkEngine {
             } else {
                 rules = try NWFilterInstantiator.instantiate(reference, mac: binding.mac, lookup: lookup)
             }
-            let ruleset = try NWFilterCompiler.compile(rules, for: port)
+            // Patchbay serves DHCP on this network: a filtered guest may not answer as a server.
+            let ruleset = try NWFilterCompiler.compile((guardDHCP ? NWFilterLearning.dhcpServerGuard() : []) + rules, for: port)
             return NWFilterPlan(binding: binding, ruleset: ruleset, state: learning ? "learning" : "active", reason: nil, closure: closure)
         } catch let error as NWFilterInstantiationError {
             return NWFilterPlan.blocked(binding, port: port, reason: error.description, closure: closure)

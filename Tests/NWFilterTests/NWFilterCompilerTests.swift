@@ -79,9 +79,10 @@ extension NWFilterCompilerTests {
         #expect(!ruleset.hasIPLayer)
     }
 
-    /// tcp-linux.args: an `out` accept is the rule with NEW,ESTABLISHED (ctdir Original) in the
-    /// guest's outgoing chain and its mirror with ESTABLISHED (ctdir Reply) in the incoming one;
-    /// statematch='false' gives both halves without conntrack; state='NONE' one half only.
+    /// tcp-linux.args and target-linux.args: an `out` accept is the rule with NEW,ESTABLISHED
+    /// (ctdir Original) in the guest's outgoing chain and its mirror with ESTABLISHED (ctdir
+    /// Reply) in the incoming one; statematch='false' and a drop give both halves without
+    /// conntrack; state='NONE' and ICMP with a type one half only.
     @Test func stateMatchingAsLibvirt() throws {
         let ruleset = try Self.compile("""
             <filter name='t'>
@@ -103,6 +104,7 @@ extension NWFilterCompilerTests {
             #"meta nfproto ipv4 ip saddr 10.1.2.3 ip dscp 2 meta l4proto tcp ct state established ct direction reply counter accept comment "t 500""#,
             #"meta nfproto ipv4 ip saddr 10.1.2.3 meta l4proto tcp th sport 20-21 th dport 100 counter accept comment "t 500""#,
             #"meta nfproto ipv4 meta l4proto tcp tcp flags & 0x02 == 0x12 counter accept comment "t 500""#,
+            #"meta nfproto ipv6 ip6 saddr fd00::1 meta l4proto udp th sport 53 counter drop comment "t 500""#,
             #"meta nfproto ipv4 meta l4proto icmp icmp type 8 ct state new counter accept comment "t 500""#,
             "accept",
         ])
@@ -147,5 +149,83 @@ extension NWFilterCompilerTests {
         let ruleset = try NWFilterCompiler.compile(rules, for: NWFilterPort(device: "vm@eth#0", id: 9))
         #expect(ruleset.bridgeChains.first?.name.hasPrefix("o-x") == true)
         #expect(NWFilterTables.apply(ruleset, replacing: nil).contains { $0.contains(#"from_port { "vm@eth#0" : jump o-x"#) })
+    }
+}
+
+/// libvirt's nwfilterxml2firewall cases as a semantic oracle: for every filter, the number of
+/// rules libvirt puts in the guest's outgoing and incoming ebtables chains and in its
+/// FJ/FP/HJ iptables chains (jumps to protocol chains aside) is the number Patchbay puts in the
+/// port's bridge and inet chains. Where nftables cannot say a rule, the compiler refuses the
+/// filter by name instead of dropping the rule.
+@Suite struct NWFilterFirewallSemanticsTests {
+    struct Counts: Equatable, CustomStringConvertible {
+        var ethernetOut = 0, ethernetIn = 0, ipOut = 0, ipIn = 0, hostIn = 0
+        var description: String { "eb out \(ethernetOut) in \(ethernetIn), ip out \(ipOut) in \(ipIn) host \(hostIn)" }
+    }
+
+    static let cases: [String] = {
+        let folder = Conformance.folder("libvirt-nwfilter-firewall")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.filter { $0.hasSuffix("-linux.args") }.map { String($0.dropLast("-linux.args".count)) }.sorted()
+    }()
+
+    /// libvirt's argv, one command per `ebtables`/`iptables`/`ip6tables` line group.
+    static func libvirtCounts(_ name: String) throws -> Counts {
+        let text = try String(contentsOf: Conformance.folder("libvirt-nwfilter-firewall").appendingPathComponent("\(name)-linux.args"),
+                              encoding: .utf8)
+        let words = text.replacingOccurrences(of: "\\\n", with: " ").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+        var commands: [[String]] = []
+        for word in words {
+            if ["ebtables", "iptables", "ip6tables"].contains(word) { commands.append([word]) } else { commands[commands.count - 1].append(word) }
+        }
+        var counts = Counts()
+        for command in commands {
+            guard let at = command.firstIndex(of: "-A"), at + 1 < command.count else { continue }
+            let chain = command[at + 1]
+            let target = command.firstIndex(of: "-j").map { command[$0 + 1] } ?? command.firstIndex(of: "-g").map { command[$0 + 1] } ?? ""
+            if command[0] == "ebtables" {
+                if target.hasPrefix("J-") || target.hasPrefix("P-") { continue }
+                if chain.hasPrefix("libvirt-J-") || chain.hasPrefix("J-") { counts.ethernetOut += 1 }
+                if chain.hasPrefix("libvirt-P-") || chain.hasPrefix("P-") { counts.ethernetIn += 1 }
+            } else {
+                if chain.hasPrefix("FJ-") { counts.ipOut += 1 }
+                if chain.hasPrefix("FP-") { counts.ipIn += 1 }
+                if chain.hasPrefix("HJ-") { counts.hostIn += 1 }
+            }
+        }
+        return counts
+    }
+
+    static func patchbayCounts(_ name: String) throws -> Counts {
+        let url = Conformance.folder("libvirt-nwfilter-firewall").appendingPathComponent("\(name).xml")
+        let filter = try NWFilterXMLParser.parse(try String(contentsOf: url, encoding: .utf8))
+        let rules = try NWFilterInstantiator.instantiate(NWFilterReference(filter: filter.name, parameters: NWFilterInstantiatorTests.testVariables),
+                                                         mac: MACAddress("00:11:22:33:44:55")!, lookup: { $0 == filter.name ? filter : nil })
+        let ruleset = try NWFilterCompiler.compile(rules, for: NWFilterPort(device: "vnet0", id: 1))
+        func count(_ chains: [NWFilterChainRules], prefix: String) -> Int {
+            chains.filter { $0.name.hasPrefix(prefix) }.flatMap(\.rules)
+                .filter { !$0.contains(" jump ") && !$0.hasPrefix("jump ") && !$0.hasPrefix("meta mark set") && $0 != "return" && $0 != "accept" }
+                .count
+        }
+        let ipOut = count(ruleset.inetChains, prefix: "o-")
+        return Counts(ethernetOut: count(ruleset.bridgeChains, prefix: "o-"), ethernetIn: count(ruleset.bridgeChains, prefix: "i-"),
+                      ipOut: ipOut, ipIn: count(ruleset.inetChains, prefix: "i-"), hostIn: ipOut)
+    }
+
+    @Test func theCasesAreThere() { #expect(Self.cases.count == 39) }
+
+    @Test(arguments: cases.filter { !["arp", "ipset"].contains($0) })
+    func rulesLandWhereLibvirtPutsThem(_ name: String) throws {
+        let libvirt = try Self.libvirtCounts(name)
+        let patchbay = try Self.patchbayCounts(name)
+        #expect(patchbay == libvirt, "\(name): libvirt \(libvirt), Patchbay \(patchbay)")
+    }
+
+    /// What nftables cannot say: ARP's gratuitous flag (two fields of one packet compared) and
+    /// kernel ipsets (an iptables feature).
+    @Test(arguments: [("arp", "gratuitous"), ("ipset", "ipset")])
+    func whatCannotBeSaidIsRefusedByName(_ name: String, _ attribute: String) throws {
+        let error = #expect(throws: NWFilterRenderError.self) { try Self.patchbayCounts(name) }
+        #expect(error?.description.contains(attribute) == true)
     }
 }

@@ -22,8 +22,9 @@ extension IntegrationTests {
         static let observerMAC = "52:54:00:77:00:0b"
         static let observerIP = "10.77.0.20"
 
-        /// `sniff.py IFACE`: prints "ready", then every UDP payload to port 9999 and every ARP
-        /// reply claiming 10.77.0.1 it sees, until the payload "marker" arrives.
+        /// `sniff.py IFACE SENDER_MAC`: prints "ready", then every UDP payload to port 9999, every
+        /// ARP reply claiming 10.77.0.1 and every DHCP server packet from SENDER_MAC it sees,
+        /// until the payload "marker" arrives.
         static let sniff = #"""
             import sys
             from scapy.all import ARP, UDP, Raw, AsyncSniffer, conf
@@ -34,6 +35,8 @@ extension IntegrationTests {
                     seen.append(p[Raw].load.decode(errors="replace"))
                 elif p.haslayer(ARP) and p[ARP].op == 2 and p[ARP].psrc == "10.77.0.1":
                     seen.append("arp-" + p[ARP].hwsrc)
+                elif p.haslayer(UDP) and p[UDP].sport == 67 and p.src == sys.argv[2]:
+                    seen.append("dhcp-server")
             def done(p): return p.haslayer(Raw) and p.haslayer(UDP) and p[Raw].load == b"marker"
             s = AsyncSniffer(iface=sys.argv[1], prn=keep, stop_filter=done, store=False)
             s.start()
@@ -45,7 +48,8 @@ extension IntegrationTests {
             print("seen " + ",".join(seen), flush=True)
             """#
 
-        /// `send.py IFACE MAC IP DST_MAC DST_IP`: the forgeries, an honest frame, and the marker.
+        /// `send.py IFACE MAC IP DST_MAC DST_IP`: the forgeries (another MAC, another IP, an ARP
+        /// reply for the gateway, a DHCP server's answer), an honest frame, and the marker.
         static let send = #"""
             import sys
             from scapy.all import ARP, Ether, IP, UDP, Raw, sendp, conf
@@ -55,6 +59,7 @@ extension IntegrationTests {
                 return Ether(src=src_mac, dst=dmac) / IP(src=src_ip, dst=dip) / UDP(sport=4000, dport=9999) / Raw(text.encode())
             frames = [udp("52:54:00:99:99:99", ip, "spoof-mac"), udp(mac, "10.77.0.99", "spoof-ip"),
                       Ether(src=mac, dst=dmac) / ARP(op=2, hwsrc=mac, psrc="10.77.0.1", hwdst=dmac, pdst=dip),
+                      Ether(src=mac, dst="ff:ff:ff:ff:ff:ff") / IP(src=ip, dst="255.255.255.255") / UDP(sport=67, dport=68) / Raw(b"offer"),
                       udp(mac, ip, "honest"), udp(mac, ip, "marker")]
             for f in frames: sendp(f, iface=iface)
             print("sent")
@@ -71,7 +76,7 @@ extension IntegrationTests {
             let sniffer = try daemon.file("sniff.py", sniff)
             let sender = try daemon.file("send.py", send)
             let output = daemon.directory + "/sniff-\(UUID().uuidString.prefix(6)).out"
-            let child = try ChildProcess("ip", ["netns", "exec", guests.observer.name, "python3", sniffer, "eth0"], outputPath: output)
+            let child = try ChildProcess("ip", ["netns", "exec", guests.observer.name, "python3", sniffer, "eth0", filteredMAC], outputPath: output)
             defer { child.stop(grace: 1) }
             try await waitFor("the sniffer to start", timeout: 20) { ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains("ready") }
             let sent = try guests.filtered.exec(["python3", sender, "eth0", filteredMAC, guests.filteredIP, observerMAC, observerIP])
@@ -114,7 +119,8 @@ extension IntegrationTests {
         }
 
         /// clean-traffic: the guest gets its lease while only DHCP may pass, then its address is
-        /// the one it may use; forged MAC, IP and ARP never reach the other guest, an honest
+        /// the one it may use; forged MAC, IP and ARP and a rogue DHCP server's answer never
+        /// reach the other guest (the last by Patchbay's DHCP server guard), an honest
         /// frame does, the host and the other guest answer pings, and all of it holds after a
         /// kill -9 and restart that rewrites nothing in the kernel.
         @Test func cleanTrafficStopsSpoofingAndKeepsTheGuestWorking() async throws {
