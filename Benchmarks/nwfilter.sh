@@ -5,8 +5,9 @@
 #   - daemon restart after kill -9 with every binding in place: time to a serving API, and how
 #     many ports it rewrote (the goal: none);
 #   - start with the tables gone (nft flushed): time to rebuild all COUNT ports;
-#   - TCP throughput between two guests (veth ports, iperf3, REPEAT runs of SECONDS s) with
-#     clean-traffic on both ports, beside the COUNT others, against the same guests unfiltered.
+#   - TCP throughput and 64-byte UDP packet rate between two guests (veth ports, iperf3, REPEAT
+#     runs of SECONDS s each) with clean-traffic on both ports, beside the COUNT others, against
+#     the same guests unfiltered.
 # Release binaries (swift build -c release). Needs root, iperf3, python3. BENCHMARKS.md has the
 # results.
 #
@@ -85,7 +86,19 @@ tput() {  # LABEL [FILTER]
     printf '%s\n' "${results[@]}" | python3 -c "
 import sys,statistics
 v=[int(x) for x in sys.stdin.read().split()]
-print('$1: median %d Mbit/s, range %d-%d' % (statistics.median(v), min(v), max(v)))"
+print('$1: TCP median %d Mbit/s, range %d-%d' % (statistics.median(v), min(v), max(v)))"
+    # Small UDP datagrams: the per-packet cost of the filter, which large TCP segments hide.
+    local pps=()
+    for _ in $(seq "$REPEAT"); do
+        ip netns exec pbnwf-b iperf3 -s -1 -D > /dev/null 2>&1
+        for _ in $(seq 50); do ip netns exec pbnwf-b ss -ltn | grep -q ':5201' && break; sleep 0.1; done
+        pps+=("$(ip netns exec pbnwf-a iperf3 -c 10.99.0.11 -u -b 0 -l 64 -t "$SECONDS_EACH" -J |
+            python3 -c 'import json,sys; e=json.load(sys.stdin)["end"]["sum"]; print(int(e["packets"]*(1-e["lost_percent"]/100)/e["seconds"]/1000))')")
+    done
+    printf '%s\n' "${pps[@]}" | python3 -c "
+import sys,statistics
+v=[int(x) for x in sys.stdin.read().split()]
+print('$1: UDP 64-byte median %d kpps received, range %d-%d' % (statistics.median(v), min(v), max(v)))"
     "$bin/patchbay" net-port-delete lab "$ua" > /dev/null
     "$bin/patchbay" net-port-delete lab "$ub" > /dev/null
 }
