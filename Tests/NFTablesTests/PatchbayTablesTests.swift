@@ -1,3 +1,4 @@
+import Foundation
 import LibvirtXML
 import NFTables
 import PatchbayModel
@@ -20,6 +21,17 @@ import Testing
           <ip family='ipv6' address='fd00:122::1' prefix='64'/>
         </network>
         """
+
+    /// `<port isolated='yes'/>`: what one guest routes to another through the host is dropped,
+    /// where libvirt's LIBVIRT_FWX (and a network without isolation here) accepts it.
+    @Test func isolatedPortsCannotMeetThroughTheHost() throws {
+        let isolated = try Self.network(Self.nat.replacingOccurrences(of: "<bridge name='virbr0'/>",
+                                                                      with: "<bridge name='virbr0'/><port isolated='yes'/>"))
+        #expect(isolated.guestsIsolated)
+        #expect(PatchbayTables.add(isolated).contains("add rule inet patchbay out_virbr0 oifname \"virbr0\" drop"))
+        #expect(!PatchbayTables.add(isolated).contains("add rule inet patchbay out_virbr0 oifname \"virbr0\" accept"))
+        #expect(isolated != (try Self.network(Self.nat)))
+    }
 
     @Test func natRulesFollowLibvirt() throws {
         let forward = PortForward(network: "default", transport: .tcp, hostPortStart: 8080, hostPortEnd: 8080,
