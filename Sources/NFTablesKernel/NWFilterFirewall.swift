@@ -33,21 +33,10 @@ public final class NWFilterFirewall: NWFilterApplying {
         self.logger = logger
     }
 
-    public func apply(_ rulesets: [NWFilterPortRuleset]) async throws(PatchbayError) {
-        try await thread.run { () throws(PatchbayError) in
-            let desired = Dictionary(rulesets.map { ($0.port.device, $0) }, uniquingKeysWith: { $1 })
-            guard let old = self.applied.withLock({ $0 }) else {
-                _ = try self.restoreNow(desired)
-                return
-            }
-            try self.change(from: old, to: desired)
-        }
-    }
-
     public func update(_ rulesets: [NWFilterPortRuleset], removing devices: [String]) async throws(PatchbayError) {
         try await thread.run { () throws(PatchbayError) in
             guard let old = self.applied.withLock({ $0 }) else {
-                throw PatchbayError(.internal, "the nwfilter tables are changed before they were restored")
+                throw PatchbayError(.unavailable, "the network filter tables were not restored when patchbayd started (its log says why); restart patchbayd")
             }
             var desired = old
             var commands: [String] = []
@@ -62,12 +51,6 @@ public final class NWFilterFirewall: NWFilterApplying {
             // Only the named ports are compared and written: the cost does not grow with the others.
             try self.run(commands, then: desired)
         }
-    }
-
-    /// One transaction from `old` to `desired`; when the kernel refuses it (the tables were
-    /// changed behind the daemon's back), a rebuild of both tables in one transaction.
-    private func change(from old: [String: NWFilterPortRuleset], to desired: [String: NWFilterPortRuleset]) throws(PatchbayError) {
-        try run(NWFilterTables.transaction(from: old, to: desired), then: desired)
     }
 
     private func run(_ commands: [String], then desired: [String: NWFilterPortRuleset]) throws(PatchbayError) {
@@ -131,13 +114,7 @@ public final class NWFilterFirewall: NWFilterApplying {
             let changed = desired.keys.filter { desired[$0] != saved.rulesets[$0] } + saved.rulesets.keys.filter { desired[$0] == nil }
             // The tables are as listed, base chains included: only the ports that changed are
             // written, and after a restart alone nothing is.
-            let commands = NWFilterTables.transaction(from: saved.rulesets, to: desired)
-            do { if !commands.isEmpty { try context.run(commands) } } catch {
-                logger.warning("nwfilter update at start failed; rebuilding the nwfilter tables", metadata: ["error": "\(error)"])
-                try rebuild(desired)
-                return desired.keys.sorted()
-            }
-            finish(desired)
+            try run(NWFilterTables.transaction(from: saved.rulesets, to: desired), then: desired)
             return changed.sorted()
         }
         if desired.isEmpty && listing.isEmpty {
@@ -151,7 +128,7 @@ public final class NWFilterFirewall: NWFilterApplying {
     private func rebuild(_ desired: [String: NWFilterPortRuleset]) throws(PatchbayError) {
         // Whichever of the two tables exists goes in the same transaction that builds both.
         let present = ((try? context.tables()) ?? []).filter { $0 == NWFilterTables.bridge || $0 == NWFilterTables.inet }
-        let commands = present.map { "delete table \($0)" } + NWFilterTables.rebuild(Array(desired.values), tablesExist: false)
+        let commands = present.map { "delete table \($0)" } + NWFilterTables.rebuild(Array(desired.values))
         do {
             try context.run(commands)
         } catch {

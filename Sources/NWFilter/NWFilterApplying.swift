@@ -1,11 +1,9 @@
 import PatchbayModel
 
 /// Patchbay's nwfilter tables as the engine sees them (the daemon gives it `NWFilterFirewall`;
-/// engine tests a recording fake). The engine hands over every filtered port's ruleset each
-/// time; the firewall changes only the ports whose rules differ from what it applied, all in
-/// one transaction, so a refused change leaves every port's previous rules in force.
+/// engine tests a recording fake). Every change is one transaction, so a refused change leaves
+/// every port's previous rules in force.
 public protocol NWFilterApplying: Sendable {
-    func apply(_ rulesets: [NWFilterPortRuleset]) async throws(PatchbayError)
     /// Changes only these ports (new or changed rulesets; devices whose filter goes), leaving
     /// every other port as it is: what one binding's change costs must not grow with the others.
     func update(_ rulesets: [NWFilterPortRuleset], removing devices: [String]) async throws(PatchbayError)
@@ -21,7 +19,6 @@ public typealias NWFilterRuleCounter = NWFilterRuleStatistics
 /// For daemons and tests without nftables: holds what it is given and applies nothing.
 public final class NoNWFilterFirewall: NWFilterApplying {
     public init() {}
-    public func apply(_ rulesets: [NWFilterPortRuleset]) async throws(PatchbayError) {}
     public func update(_ rulesets: [NWFilterPortRuleset], removing devices: [String]) async throws(PatchbayError) {}
     public func restore(_ rulesets: [NWFilterPortRuleset]) async throws(PatchbayError) -> [String] { [] }
     public func counters(device: String) async throws(PatchbayError) -> [NWFilterRuleCounter] { [] }
@@ -37,11 +34,10 @@ extension NWFilterTables {
         return commands
     }
 
-    /// Both tables from nothing: the old ones (if any) deleted and the new ones built in the
-    /// same transaction, so no packet ever sees neither.
-    public static func rebuild(_ rulesets: [NWFilterPortRuleset], tablesExist: Bool) -> [String] {
-        var commands = tablesExist ? ["delete table \(bridge)", "delete table \(inet)"] : []
-        commands += setup()
+    /// Both tables from nothing (after `delete table` of any that exist, in the same
+    /// transaction, so no packet ever sees neither).
+    public static func rebuild(_ rulesets: [NWFilterPortRuleset]) -> [String] {
+        var commands = setup()
         for ruleset in rulesets.sorted(by: { $0.port.device < $1.port.device }) { commands += apply(ruleset, replacing: nil) }
         return commands
     }

@@ -13,11 +13,6 @@ final class RecordingNWFilterFirewall: NWFilterApplying {
     let calls = Mutex(0)
     var applied: [String: NWFilterPortRuleset] { state.withLock { $0 } }
 
-    func apply(_ rulesets: [NWFilterPortRuleset]) async throws(PatchbayError) {
-        calls.withLock { $0 += 1 }
-        state.withLock { $0 = Dictionary(rulesets.map { ($0.port.device, $0) }, uniquingKeysWith: { $1 }) }
-    }
-
     func update(_ rulesets: [NWFilterPortRuleset], removing devices: [String]) async throws(PatchbayError) {
         calls.withLock { $0 += 1 }
         state.withLock { s in
@@ -28,7 +23,7 @@ final class RecordingNWFilterFirewall: NWFilterApplying {
 
     func restore(_ rulesets: [NWFilterPortRuleset]) async throws(PatchbayError) -> [String] {
         let before = applied
-        try await apply(rulesets)
+        state.withLock { $0 = Dictionary(rulesets.map { ($0.port.device, $0) }, uniquingKeysWith: { $1 }) }
         return rulesets.filter { before[$0.port.device] != $0 }.map(\.port.device)
     }
 
