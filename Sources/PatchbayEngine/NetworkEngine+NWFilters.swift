@@ -44,7 +44,7 @@ extension NetworkEngine {
             try Self.checkLoops(from: definition.name, in: filters)
             // Every bound port whose tree uses it must still instantiate with the new version.
             let plans = try await nwfilterPlans(filters: filters, using: definition.name)
-            for plan in plans where plan.state == "blocked" {
+            for plan in plans where plan.state == .blocked {
                 throw PatchbayError(.invalidArgument, "filter '\(definition.name)' would break the filter of port \(plan.binding.portDevice): \(plan.reason ?? "")")
             }
             try await store.save(NWFilterRecord(name: definition.name, uuid: definition.uuid, xml: NWFilterXMLFormatter.format(definition)))
@@ -73,7 +73,7 @@ extension NetworkEngine {
                 }
             }
             let plans = try await nwfilterPlans(filters: filters, using: name)
-            if let broken = plans.first(where: { $0.state == "blocked" }) {
+            if let broken = plans.first(where: { $0.state == .blocked }) {
                 throw PatchbayError(.operationInvalid, "filter '\(name)' is in use by the filter of port \(broken.binding.portDevice)")
             }
             try await store.deleteNWFilter(named: name)
@@ -163,7 +163,7 @@ extension NetworkEngine {
             }
             let record = NWFilterBindingRecord(device: binding.portDevice, xml: NWFilterBindingXML.format(binding), markID: id, port: port)
             let plan = try await nwfilterPlan(record, filters: filters)
-            if plan.state == "blocked" {
+            if plan.state == .blocked {
                 throw PatchbayError(.invalidArgument, "cannot bind filter '\(binding.filter.filter)' to \(binding.portDevice): \(plan.reason ?? "")")
             }
             try await store.save(record)
@@ -229,7 +229,7 @@ extension NetworkEngine {
                 let plans = try await nwfilterPlans(filters: try await nwfilterLookupTable())
                 let written = try await nwfilterFirewall.restore(plans.map(\.ruleset))
                 if plans.isEmpty && written.isEmpty { return [] }
-                let blocked = plans.filter { $0.state == "blocked" }.map { "nwfilter: \($0.binding.portDevice) blocked (\($0.reason ?? ""))" }
+                let blocked = plans.filter { $0.state == .blocked }.map { "nwfilter: \($0.binding.portDevice) blocked (\($0.reason ?? ""))" }
                 return ["nwfilter: \(plans.count) bound port\(plans.count == 1 ? "" : "s"), \(written.count) re-applied"] + blocked
             }
         } catch {
@@ -323,12 +323,9 @@ extension NetworkEngine {
             }
             // Patchbay serves DHCP on this network: a filtered guest may not answer as a server.
             let ruleset = try NWFilterCompiler.compile((guardDHCP ? NWFilterLearning.dhcpServerGuard() : []) + rules, for: port)
-            return NWFilterPlan(binding: binding, ruleset: ruleset, state: learning ? "learning" : "active", reason: nil, closure: closure)
-        } catch let error as NWFilterInstantiationError {
-            return NWFilterPlan.blocked(binding, port: port, reason: error.description, closure: closure)
-        } catch let error as NWFilterRenderError {
-            return NWFilterPlan.blocked(binding, port: port, reason: error.description, closure: closure)
+            return NWFilterPlan(binding: binding, ruleset: ruleset, state: learning ? .learning : .active, reason: nil, closure: closure)
         } catch {
+            // An NWFilterInstantiationError or NWFilterRenderError, whose text says what is wrong.
             return NWFilterPlan.blocked(binding, port: port, reason: "\(error)", closure: closure)
         }
     }
@@ -339,7 +336,7 @@ extension NetworkEngine {
 struct NWFilterPlan: Sendable {
     var binding: NWFilterBinding
     var ruleset: NWFilterPortRuleset
-    var state: String
+    var state: NWFilterBindingSummary.State
     var reason: String?
     var closure: [String]
 
@@ -355,7 +352,7 @@ struct NWFilterPlan: Sendable {
         let drop = NWFilterInstantiatedRule(chain: .root, chainPriority: 0, priority: 1000, action: .drop, direction: .inout,
                                             stateMatch: false, match: nil, filter: "patchbay-blocked")
         let ruleset = (try? NWFilterCompiler.compile([drop], for: port)) ?? NWFilterPortRuleset(port: port, bridgeChains: [], inetChains: [])
-        return NWFilterPlan(binding: binding, ruleset: ruleset, state: "blocked", reason: reason, closure: closure)
+        return NWFilterPlan(binding: binding, ruleset: ruleset, state: .blocked, reason: reason, closure: closure)
     }
 }
 

@@ -59,7 +59,7 @@ final class RecordingNWFilterFirewall: NWFilterApplying {
 
     @Test func aBindingReachesTheTablesAndGoes() async throws {
         let summary = try await engine.createNWFilterBinding(xml: Self.binding("vnet3"))
-        #expect(summary.state == "active" && summary.rules > 10)
+        #expect(summary.state == .active && summary.rules > 10)
         #expect(tables.applied["vnet3"]?.port.ipv4 == [IPv4Address("10.0.0.5")!])
         #expect(try await engine.nwfilterBindings().map(\.portDevice) == ["vnet3"])
         #expect(try await engine.nwfilterBindingXML(device: "vnet3").contains("<portdev name='vnet3'/>"))
@@ -72,7 +72,7 @@ final class RecordingNWFilterFirewall: NWFilterApplying {
 
     @Test func withoutAnAddressThePortIsLearning() async throws {
         let summary = try await engine.createNWFilterBinding(xml: Self.binding("vnet4", parameters: ""))
-        #expect(summary.state == "learning")
+        #expect(summary.state == .learning)
         let rules = tables.applied["vnet4"]?.bridgeChains.flatMap(\.rules) ?? []
         #expect(rules.contains { $0.contains("th sport 68 th dport 67") })
         #expect(rules.last?.contains("drop") == true)

@@ -144,7 +144,7 @@ struct NWFilterBindingList: AsyncParsableCommand {
         }
         // virsh's two columns, then what Patchbay adds.
         var table = VirshTable("Port Dev", "Filter", "State", "Rules")
-        for binding in bindings { table.append(binding.portDevice, binding.filter, binding.state, String(binding.rules)) }
+        for binding in bindings { table.append(binding.portDevice, binding.filter, binding.state.rawValue, String(binding.rules)) }
         print(table.render(), terminator: "")
     }
 }

@@ -25,17 +25,23 @@ public struct NWFilterSummary: Sendable, Hashable, Codable {
 
 /// One row of `nwfilter-binding-list`.
 public struct NWFilterBindingSummary: Sendable, Hashable, Codable {
+    public enum State: String, Sendable, Hashable, Codable {
+        case active
+        /// Waiting for the guest's DHCP lease: only DHCP passes.
+        case learning
+        /// Its filter cannot be instantiated: everything is dropped.
+        case blocked
+    }
+
     public var portDevice: String
     public var filter: String
     public var owner: String
     public var mac: MACAddress
-    /// "active", "learning" (waiting for the guest's DHCP lease, only DHCP passes) or "blocked"
-    /// (its filter cannot be instantiated: everything is dropped).
-    public var state: String
+    public var state: State
     public var rules: Int
     public var reason: String?
 
-    public init(portDevice: String, filter: String, owner: String, mac: MACAddress, state: String, rules: Int, reason: String? = nil) {
+    public init(portDevice: String, filter: String, owner: String, mac: MACAddress, state: State, rules: Int, reason: String? = nil) {
         self.portDevice = portDevice
         self.filter = filter
         self.owner = owner
