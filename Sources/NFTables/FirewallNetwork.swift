@@ -21,7 +21,10 @@ public struct FirewallNetwork: Sendable, Hashable {
     public var natPorts: (start: UInt16, end: UInt16)
     /// `<port isolated='yes'/>`: the guests' bridge ports cannot reach each other, and neither
     /// may their traffic through the host (a guest routing to another guest via the gateway).
-    public var guestsIsolated: Bool
+    /// What a guest routes arrives addressed to the bridge's own MAC, which is how the forward
+    /// path tells it from bridged traffic (br_netfilter shows both with the bridge as in and
+    /// out device); nil when the network does not isolate its guests or has no MAC.
+    public var isolatedGatewayMAC: MACAddress?
 
     /// The firewall of `definition`, or nil for modes that get no rules (open, and the modes that
     /// do not own a bridge). Interface names go into nft command text, so one that is not a plain
@@ -52,14 +55,14 @@ public struct FirewallNetwork: Sendable, Hashable {
         let nat = definition.forward.nat
         if let start = nat?.addressStart { natAddresses = (start, nat?.addressEnd ?? start) }
         natPorts = (nat?.portStart ?? 1024, nat?.portEnd ?? 65535)
-        guestsIsolated = definition.portIsolated == true
+        isolatedGatewayMAC = definition.portIsolated == true ? definition.mac : nil
     }
 
     public static func == (lhs: FirewallNetwork, rhs: FirewallNetwork) -> Bool {
         lhs.name == rhs.name && lhs.bridge == rhs.bridge && lhs.mode == rhs.mode && lhs.ipv4Subnets == rhs.ipv4Subnets
             && lhs.ipv6Subnets == rhs.ipv6Subnets && lhs.forwardDevice == rhs.forwardDevice
             && lhs.natAddresses?.start == rhs.natAddresses?.start && lhs.natAddresses?.end == rhs.natAddresses?.end
-            && lhs.natPorts == rhs.natPorts && lhs.guestsIsolated == rhs.guestsIsolated
+            && lhs.natPorts == rhs.natPorts && lhs.isolatedGatewayMAC == rhs.isolatedGatewayMAC
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -146,10 +146,11 @@ public enum PatchbayTables {
     static func outRules(_ network: FirewallNetwork) -> [String] {
         let br = quoted(network.bridge)
         let dev = network.forwardDevice.map { " oifname \(quoted($0))" } ?? ""
-        // A network that isolates its ports: nothing of a guest's goes back onto the bridge
-        // through the host, ahead of the accepts below (the bridge's port isolation would be
-        // undone by a guest routing to another via the gateway).
-        var rules: [String] = network.guestsIsolated ? ["oifname \(br) drop"] : []
+        // A network that isolates its ports: nothing a guest routes through the gateway goes
+        // back onto the bridge, ahead of the accepts below (the bridge's port isolation would be
+        // undone by a guest routing to another via the gateway). Bridged traffic, which
+        // br_netfilter also shows here, is addressed to the other guest and passes.
+        var rules: [String] = network.isolatedGatewayMAC.map { ["oifname \(br) ether daddr \($0) drop"] } ?? []
         switch network.mode {
         case .nat, .route:
             // First, since it is what nearly every packet leaving the bridge matches.
@@ -159,7 +160,7 @@ public enum PatchbayTables {
             break
         }
         // Guests may talk to each other through the host (libvirt's LIBVIRT_FWX).
-        if !network.guestsIsolated { rules.append("oifname \(br) accept") }
+        rules.append("oifname \(br) accept")
         return rules + ["reject with icmpx type port-unreachable"]
     }
 
