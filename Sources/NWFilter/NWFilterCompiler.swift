@@ -8,16 +8,36 @@ public struct NWFilterPort: Sendable, Hashable, Codable {
     public var id: UInt16
     public var ipv4: [IPv4Address]
     public var ipv6: [IPv6Address]
+    /// Whether dropped and rejected packets are logged, and where.
+    public var logging: NWFilterLogging?
 
-    public init(device: String, id: UInt16, ipv4: [IPv4Address] = [], ipv6: [IPv6Address] = []) {
+    public init(device: String, id: UInt16, ipv4: [IPv4Address] = [], ipv6: [IPv6Address] = [], logging: NWFilterLogging? = nil) {
         self.device = device
         self.id = id
         self.ipv4 = ipv4
         self.ipv6 = ipv6
+        self.logging = logging
     }
 
     /// Ids fit the marks' 15-bit fields; 0 means "no port".
     public static let idRange: ClosedRange<UInt16> = 1...0x7FFF
+}
+
+/// Logging of the packets a port's filter drops or rejects (a binding's `CTRL_LOG=drops`, with
+/// `CTRL_LOG_GROUP=N` for an NFLOG group instead of the kernel log), at most ten a second per
+/// rule so a flood cannot fill the log.
+public struct NWFilterLogging: Sendable, Hashable, Codable {
+    public var group: UInt16?
+
+    public init(group: UInt16? = nil) { self.group = group }
+
+    /// The log rule that goes right before a dropping rule: same match, no verdict.
+    func rule(_ match: [String], device: String, filter: String, priority: Int) -> String {
+        let prefix = NWFilterValueText.truncated("patchbay \(device) \(filter) \(priority) drop: ", toBytes: 127)
+            .replacingQuotes()
+        return (match + ["limit rate 10/second burst 20 packets", "log prefix \"\(prefix)\"" + (group.map { " group \($0)" } ?? "")])
+            .joined(separator: " ")
+    }
 }
 
 /// One nftables chain's rules, as the text after `add rule FAMILY TABLE CHAIN`.
@@ -74,9 +94,11 @@ public enum NWFilterCompiler {
         var inet: [NWFilterChainRules] = []
         if !ip.isEmpty {
             var from: [(Int, Int, String)] = [], to: [(Int, Int, String)] = []
-            for (index, rule) in ip.enumerated() {
-                for (chain, text) in try ipRules(rule) {
-                    if chain == .out { from.append((rule.priority, index, text)) } else { to.append((rule.priority, index, text)) }
+            var order = 0
+            for rule in ip {
+                for (chain, text) in try ipRules(rule, logging: port.logging, device: port.device) {
+                    if chain == .out { from.append((rule.priority, order, text)) } else { to.append((rule.priority, order, text)) }
+                    order += 1
                 }
             }
             func ordered(_ list: [(Int, Int, String)]) -> [String] {
@@ -98,28 +120,32 @@ public enum NWFilterCompiler {
                                direction: NWFilterDirection, names: NWFilterChainNames, marks: Bool)
         throws(NWFilterRenderError) -> [NWFilterChainRules] {
         // Root entries: (priority, order, text). Sub-chains by name, in order of first use.
-        var rootEntries: [(Int, Int, String)] = []
-        var subchains: [(chain: NWFilterChain, priority: Int, rules: [(Int, Int, String)])] = []
+        // Entries: (priority, order, texts) — a rule is one text, or a log rule and the rule.
+        var rootEntries: [(Int, Int, [String])] = []
+        var subchains: [(chain: NWFilterChain, priority: Int, rules: [(Int, Int, [String])])] = []
         for (index, rule) in rules.enumerated() {
-            let text = try ethernetRule(rule)
+            let texts = try ethernetRule(rule, port: port)
             if rule.chain.kind == .root {
-                rootEntries.append((rule.priority, index, text))
+                rootEntries.append((rule.priority, index, texts))
             } else if let at = subchains.firstIndex(where: { $0.chain == rule.chain }) {
-                subchains[at].rules.append((rule.priority, index, text))
+                subchains[at].rules.append((rule.priority, index, texts))
                 subchains[at].priority = min(subchains[at].priority, rule.chainPriority)
             } else {
-                subchains.append((rule.chain, rule.chainPriority, [(rule.priority, index, text)]))
+                subchains.append((rule.chain, rule.chainPriority, [(rule.priority, index, texts)]))
             }
+        }
+        func ordered(_ entries: [(Int, Int, [String])]) -> [String] {
+            entries.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.flatMap(\.2)
         }
         var chains: [NWFilterChainRules] = []
         for (order, sub) in subchains.enumerated() {
             let name = names.subchain(root, sub.chain)
             let entry = (sub.chain.kind.entryMatch.map { $0 + " " } ?? "") + "jump \(name)"
             // A jump placed at its chain's priority, after the root rules of the same priority.
-            rootEntries.append((sub.priority, rules.count + order, entry))
-            chains.append(NWFilterChainRules(name: name, rules: sub.rules.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)))
+            rootEntries.append((sub.priority, rules.count + order, [entry]))
+            chains.append(NWFilterChainRules(name: name, rules: ordered(sub.rules)))
         }
-        var rootRules = rootEntries.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
+        var rootRules = ordered(rootEntries)
         if direction == .out && marks {
             // The port's mark for the inet table, set before any verdict.
             rootRules.insert(NWFilterMarks.setFrom(port.id), at: 0)
@@ -127,8 +153,12 @@ public enum NWFilterCompiler {
         return [NWFilterChainRules(name: root, rules: rootRules)] + chains
     }
 
-    static func ethernetRule(_ rule: NWFilterInstantiatedRule) throws(NWFilterRenderError) -> String {
+    static func ethernetRule(_ rule: NWFilterInstantiatedRule, port: NWFilterPort) throws(NWFilterRenderError) -> [String] {
         var parts = try rule.match.map { m throws(NWFilterRenderError) in try NWFilterMatchRendering.ethernet(m, filter: rule.filter) } ?? []
+        var log: [String] = []
+        if let logging = port.logging, rule.action == .drop || rule.action == .reject {
+            log = [logging.rule(parts, device: port.device, filter: rule.filter, priority: rule.priority)]
+        }
         parts.append("counter")
         switch rule.action {
         case .accept: parts.append("accept")
@@ -137,7 +167,7 @@ public enum NWFilterCompiler {
         case .continue: break
         }
         parts.append(comment(rule))
-        return parts.joined(separator: " ")
+        return log + [parts.joined(separator: " ")]
     }
 
     // MARK: IP layer
@@ -150,7 +180,22 @@ public enum NWFilterCompiler {
     /// limits have no mirror (a reply has another type; the states say what to match; a limit
     /// counts one side's connections), nor does a rule that would match everything once the
     /// guest's MAC, which a mirror cannot test, is gone.
-    static func ipRules(_ rule: NWFilterInstantiatedRule) throws(NWFilterRenderError) -> [(NWFilterDirection, String)] {
+    static func ipRules(_ rule: NWFilterInstantiatedRule, logging: NWFilterLogging? = nil, device: String = "")
+        throws(NWFilterRenderError) -> [(NWFilterDirection, String)] {
+        let halves = try ipHalves(rule)
+        guard let logging, rule.action == .drop || rule.action == .reject, let match = rule.match else { return halves }
+        // Each dropping half is preceded by its log rule (the same match, without a verdict).
+        var out: [(NWFilterDirection, String)] = []
+        for (direction, text) in halves {
+            let orientation: NWFilterMatchRendering.Orientation = (direction == .out) == (rule.direction == .out) ? .asWritten : .mirrored
+            let parts = try NWFilterMatchRendering.ip(match, orientation: orientation, filter: rule.filter)
+            out.append((direction, logging.rule(parts, device: device, filter: rule.filter, priority: rule.priority)))
+            out.append((direction, text))
+        }
+        return out
+    }
+
+    static func ipHalves(_ rule: NWFilterInstantiatedRule) throws(NWFilterRenderError) -> [(NWFilterDirection, String)] {
         guard let match = rule.match else { return [] }
         var explicit: NWFilterConnectionStates?
         if case .connectionStates(let states)? = match[.state]?.value { explicit = states }
@@ -204,8 +249,7 @@ public enum NWFilterCompiler {
     static func comment(_ rule: NWFilterInstantiatedRule) -> String {
         var text = "\(rule.filter) \(rule.priority)"
         if case .text(let c)? = rule.match?[.comment]?.value, !c.isEmpty { text += ": " + c }
-        text = String(text.unicodeScalars.map { $0 == "\"" || $0 == "\\" || $0.value < 0x20 ? "'" : Character($0) })
-        return "comment \"\(NWFilterValueText.truncated(text, toBytes: 127))\""
+        return "comment \"\(NWFilterValueText.truncated(text.replacingQuotes(), toBytes: 127))\""
     }
 }
 
@@ -254,6 +298,11 @@ struct NWFilterChainNames {
 extension String {
     fileprivate func replacingColons() -> String {
         String(unicodeScalars.map { $0 == ":" ? "." : Character($0) })
+    }
+
+    /// nft strings cannot hold double quotes or backslashes.
+    fileprivate func replacingQuotes() -> String {
+        String(unicodeScalars.map { $0 == "\"" || $0 == "\\" || $0.value < 0x20 ? "'" : Character($0) })
     }
 }
 

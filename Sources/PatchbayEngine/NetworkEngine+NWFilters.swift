@@ -308,6 +308,10 @@ extension NetworkEngine {
         }
         port.ipv4 = (parameters["IP"] ?? []).compactMap(IPv4Address.init)
         port.ipv6 = (parameters["IPV6"] ?? []).compactMap(IPv6Address.init)
+        switch Self.logging(parameters) {
+        case .success(let logging): port.logging = logging
+        case .failure(let reason): return NWFilterPlan.blocked(binding, port: port, reason: reason.message, closure: [])
+        }
         let reference = NWFilterReference(filter: binding.filter.filter, parameters: parameters)
         let lookup: (String) -> NWFilterDefinition? = { filters[$0] }
         var closure: [String] = []
@@ -353,6 +357,27 @@ struct NWFilterPlan: Sendable {
                                             stateMatch: false, match: nil, filter: "patchbay-blocked")
         let ruleset = (try? NWFilterCompiler.compile([drop], for: port)) ?? NWFilterPortRuleset(port: port, bridgeChains: [], inetChains: [])
         return NWFilterPlan(binding: binding, ruleset: ruleset, state: .blocked, reason: reason, closure: closure)
+    }
+}
+
+extension NetworkEngine {
+    /// `CTRL_LOG=drops` (Patchbay's, beside libvirt's CTRL_IP_LEARNING): log what the filter
+    /// drops, to the kernel log or to NFLOG group `CTRL_LOG_GROUP`.
+    static func logging(_ parameters: NWFilterParameters) -> Result<NWFilterLogging?, PatchbayError> {
+        guard let mode = parameters["CTRL_LOG"] else {
+            if parameters["CTRL_LOG_GROUP"] != nil {
+                return .failure(PatchbayError(.invalidArgument, "CTRL_LOG_GROUP needs CTRL_LOG=drops"))
+            }
+            return .success(nil)
+        }
+        guard mode == ["drops"] else {
+            return .failure(PatchbayError(.invalidArgument, "CTRL_LOG must be 'drops', not '\(mode.joined(separator: ","))'"))
+        }
+        guard let group = parameters["CTRL_LOG_GROUP"] else { return .success(NWFilterLogging()) }
+        guard group.count == 1, let number = UInt16(group[0]) else {
+            return .failure(PatchbayError(.invalidArgument, "CTRL_LOG_GROUP must be one NFLOG group number from 0 to 65535"))
+        }
+        return .success(NWFilterLogging(group: number))
     }
 }
 

@@ -229,3 +229,35 @@ extension NWFilterCompilerTests {
         #expect(error?.description.contains(attribute) == true)
     }
 }
+
+extension NWFilterCompilerTests {
+    /// CTRL_LOG=drops: every dropping rule, in both layers and both halves, is preceded by a
+    /// rate-limited log rule with the same match and no verdict.
+    @Test func droppedPacketsAreLoggedWhenAsked() throws {
+        let filter = try NWFilterXMLParser.parse("""
+            <filter name='t'>
+              <rule action='drop' direction='out'><mac srcmacaddr='52:54:00:00:00:09'/></rule>
+              <rule action='reject' direction='out'><tcp dstportstart='25'/></rule>
+              <rule action='accept' direction='in'><udp dstportstart='53'/></rule>
+            </filter>
+            """)
+        let rules = try NWFilterInstantiator.instantiate(NWFilterReference(filter: "t"), mac: Self.mac, lookup: { _ in filter })
+        var port = Self.port
+        port.logging = NWFilterLogging(group: 7)
+        let ruleset = try NWFilterCompiler.compile(rules, for: port)
+        let log = #"limit rate 10/second burst 20 packets log prefix "patchbay vnet7 t 500 drop: " group 7"#
+        #expect(Self.chain(ruleset, "o-vnet7") == [
+            "meta mark set meta mark & 0x0001ffff | 0x000e0000",
+            "ether saddr 52:54:00:00:00:09 " + log,
+            #"ether saddr 52:54:00:00:00:09 counter drop comment "t 500""#,
+        ])
+        let out = Self.chain(ruleset, "o-vnet7", inet: true)
+        #expect(out.first == "meta nfproto ipv4 meta l4proto tcp th dport 25 " + log)
+        #expect(out.dropFirst().first?.hasSuffix(#"th dport 25 counter reject comment "t 500""#) == true)
+        let into = Self.chain(ruleset, "i-vnet7", inet: true)
+        // The mirror of the reject is logged too; the accept is not.
+        #expect(into.filter { $0.contains("log prefix") } == ["meta nfproto ipv4 meta l4proto tcp th sport 25 " + log])
+        let silent = try NWFilterCompiler.compile(rules, for: Self.port)
+        #expect(!(silent.bridgeChains + silent.inetChains).flatMap(\.rules).contains { $0.contains("log") })
+    }
+}

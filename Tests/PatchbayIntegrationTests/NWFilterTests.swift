@@ -252,6 +252,40 @@ extension IntegrationTests {
             }
         }
 
+        /// CTRL_LOG=drops with an NFLOG group: the forged frame no-mac-spoofing drops reaches a
+        /// listener on that group (tcpdump on nflog:7 in the daemon's namespace).
+        @Test func droppedPacketsReachTheirLogGroup() async throws {
+            try await DaemonHarness.with { daemon in
+                try daemon.ok(["net-define", try daemon.file("lab.xml", Self.network)])
+                try daemon.ok(["net-start", "lab"])
+                try await TestNamespace.with(prefix: "pbf") { filtered in
+                    try await TestNamespace.with(prefix: "pbo") { observer in
+                        _ = try Self.guest(daemon, filtered, owner: "vm1", mac: Self.filteredMAC,
+                                           extra: ["--filter", "no-mac-spoofing", "--param", "CTRL_LOG=drops", "--param", "CTRL_LOG_GROUP=7"])
+                        _ = try Self.guest(daemon, observer, owner: "vm2", mac: Self.observerMAC)
+                        try Command.check("ip", ["-n", observer.name, "addr", "add", "\(Self.observerIP)/24", "dev", "eth0"])
+                        try Command.check("ip", ["-n", filtered.name, "addr", "add", "10.77.0.30/24", "dev", "eth0"])
+                        let listing = try daemon.namespace.exec(["nft", "list", "table", "bridge", "patchbay_nwfilter"]).stdout
+                        #expect(listing.contains("log prefix \"patchbay "), "\(listing)")
+                        let capture = daemon.directory + "/nflog.pcap", errors = daemon.directory + "/tcpdump.err"
+                        let tcpdump = try ChildProcess("ip", ["netns", "exec", daemon.namespace.name, "tcpdump", "-i", "nflog:7", "-c", "1",
+                                                              "-w", capture], errorPath: errors)
+                        defer { tcpdump.stop(grace: 1) }
+                        try await Self.waitFor("tcpdump to listen", timeout: 20) {
+                            ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").contains("listening on")
+                        }
+                        let seen = try await Self.forgeries(Guests(filtered: filtered, observer: observer, filteredIP: "10.77.0.30"), daemon: daemon)
+                        #expect(!seen.contains("spoof-mac"))
+                        try await Self.waitFor("the logged packet", timeout: 20) { !tcpdump.isRunning }
+                        // A record of group 7 (tcpdump cannot decode the bridge family's NFLOG
+                        // records further).
+                        let read = try Command.run("tcpdump", ["-r", capture, "-n"])
+                        #expect(read.stdout.contains("resource ID 7"), "\(read)")
+                    }
+                }
+            }
+        }
+
         /// "Block guest-to-guest traffic on a network": `<port isolated='yes'/>` isolates the
         /// bridge ports, and the forward path drops what a guest routes to another through the
         /// gateway, which isolation alone lets through (the same route on a network without
