@@ -71,10 +71,10 @@ public final class NWFilterFirewall: NWFilterApplying {
         }
     }
 
-    public func counters(device: String) async throws(PatchbayError) -> [NWFilterRuleCounter] {
-        try await thread.run { () throws(PatchbayError) -> [NWFilterRuleCounter] in
+    public func counters(device: String) async throws(PatchbayError) -> [NWFilterRuleStatistics] {
+        try await thread.run { () throws(PatchbayError) -> [NWFilterRuleStatistics] in
             guard let ruleset = self.applied.withLock({ $0?[device] }) else { return [] }
-            var out: [NWFilterRuleCounter] = []
+            var out: [NWFilterRuleStatistics] = []
             for (table, chains) in [(NWFilterTables.bridge, ruleset.bridgeChains), (NWFilterTables.inet, ruleset.inetChains)] {
                 for chain in chains {
                     let json: String
@@ -89,15 +89,15 @@ public final class NWFilterFirewall: NWFilterApplying {
     }
 
     /// The `counter` statements of a `nft -j list chain` answer, with each rule's comment.
-    static func counters(inChainJSON json: String, chain: String) -> [NWFilterRuleCounter] {
+    static func counters(inChainJSON json: String, chain: String) -> [NWFilterRuleStatistics] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
               let items = object["nftables"] as? [[String: Any]] else { return [] }
-        var out: [NWFilterRuleCounter] = []
+        var out: [NWFilterRuleStatistics] = []
         for item in items {
             guard let rule = item["rule"] as? [String: Any], let expressions = rule["expr"] as? [[String: Any]] else { continue }
             for expression in expressions {
                 guard let counter = expression["counter"] as? [String: Any] else { continue }
-                out.append(NWFilterRuleCounter(chain: chain, rule: rule["comment"] as? String ?? "",
+                out.append(NWFilterRuleStatistics(chain: chain, rule: rule["comment"] as? String ?? "",
                                                packets: (counter["packets"] as? NSNumber)?.uint64Value ?? 0,
                                                bytes: (counter["bytes"] as? NSNumber)?.uint64Value ?? 0))
             }

@@ -11,17 +11,15 @@ public protocol NWFilterApplying: Sendable {
     /// differs (nothing, after a daemon restart alone). Returns the devices whose rules it wrote.
     func restore(_ rulesets: [NWFilterPortRuleset]) async throws(PatchbayError) -> [String]
     /// Per-rule hit counters of one port, by the rule's comment (filter and priority).
-    func counters(device: String) async throws(PatchbayError) -> [NWFilterRuleCounter]
+    func counters(device: String) async throws(PatchbayError) -> [NWFilterRuleStatistics]
 }
-
-public typealias NWFilterRuleCounter = NWFilterRuleStatistics
 
 /// For daemons and tests without nftables: holds what it is given and applies nothing.
 public final class NoNWFilterFirewall: NWFilterApplying {
     public init() {}
     public func update(_ rulesets: [NWFilterPortRuleset], removing devices: [String]) async throws(PatchbayError) {}
     public func restore(_ rulesets: [NWFilterPortRuleset]) async throws(PatchbayError) -> [String] { [] }
-    public func counters(device: String) async throws(PatchbayError) -> [NWFilterRuleCounter] { [] }
+    public func counters(device: String) async throws(PatchbayError) -> [NWFilterRuleStatistics] { [] }
 }
 
 extension NWFilterTables {

@@ -326,7 +326,7 @@ extension NetworkEngine {
                 rules = try NWFilterInstantiator.instantiate(reference, mac: binding.mac, lookup: lookup)
             }
             // Patchbay serves DHCP on this network: a filtered guest may not answer as a server.
-            let ruleset = try NWFilterCompiler.compile((guardDHCP ? NWFilterLearning.dhcpServerGuard() : []) + rules, for: port)
+            let ruleset = try NWFilterCompiler.compile((guardDHCP ? NWFilterGuards.dhcpServer() : []) + rules, for: port)
             return NWFilterPlan(binding: binding, ruleset: ruleset, state: learning ? .learning : .active, reason: nil, closure: closure)
         } catch {
             // An NWFilterInstantiationError or NWFilterRenderError, whose text says what is wrong.

@@ -27,7 +27,7 @@ final class RecordingNWFilterFirewall: NWFilterApplying {
         return rulesets.filter { before[$0.port.device] != $0 }.map(\.port.device)
     }
 
-    func counters(device: String) async throws(PatchbayError) -> [NWFilterRuleCounter] { [] }
+    func counters(device: String) async throws(PatchbayError) -> [NWFilterRuleStatistics] { [] }
 }
 
 /// The engine's nwfilter driver over the in-memory store and a recording table: what is stored,

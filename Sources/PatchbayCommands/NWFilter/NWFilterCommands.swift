@@ -78,28 +78,16 @@ struct NWFilterEdit: AsyncParsableCommand {
 
     func run() async throws {
         let client = connection.client
-        let original = try await client.nwfilterXML(filter)
-        let directory = try NetEdit.privateDirectory()
-        let file = directory.appendingPathComponent("\(filter).xml")
-        try NetEdit.createPrivateFile(file.path, contents: original)
-        let environment = ProcessInfo.processInfo.environment
-        let editor = environment["VISUAL"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["EDITOR"].flatMap { $0.isEmpty ? nil : $0 } ?? "vi"
-        let status = try POSIXIO.runShell("\(editor) \"$1\"", arguments: ["sh", file.path])
-        guard status == 0 else {
-            throw PatchbayError(.operationInvalid, "editor '\(editor)' exited with status \(status); filter \(filter) is unchanged (your copy: \(file.path))")
-        }
-        let edited = try String(contentsOf: file, encoding: .utf8)
-        if edited == original {
-            try? FileManager.default.removeItem(at: directory)
+        guard let edit = try NetEdit.edit(try await client.nwfilterXML(filter), fileName: filter, subject: "filter \(filter)") else {
             print("Network filter \(filter) XML configuration not changed.\n")
             return
         }
         do {
-            _ = try await client.defineNWFilter(xml: edited)
-            try? FileManager.default.removeItem(at: directory)
+            _ = try await client.defineNWFilter(xml: edit.text)
+            edit.discard()
             print("Network filter \(filter) XML configuration edited.\n")
         } catch {
-            throw PatchbayError(error.code, "\(error.message); filter \(filter) keeps its previous definition (your edited copy: \(file.path))",
+            throw PatchbayError(error.code, "\(error.message); filter \(filter) keeps its previous definition (your edited copy: \(edit.file.path))",
                                 cause: error.cause)
         }
     }

@@ -15,34 +15,55 @@ struct NetEdit: AsyncParsableCommand {
     func run() async throws {
         let client = connection.client
         let original = try await client.networkXML(network, inactive: true)
-        let directory = try Self.privateDirectory()
-        let file = directory.appendingPathComponent("\(String(network.map { $0 == "/" ? "_" : $0 })).xml")
-        try Self.createPrivateFile(file.path, contents: original)
-
-        let environment = ProcessInfo.processInfo.environment
-        let editor = environment["VISUAL"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["EDITOR"].flatMap { $0.isEmpty ? nil : $0 } ?? "vi"
-        let status = try runEditor(editor, file: file.path)
-        guard status == 0 else {
-            throw PatchbayError(.operationInvalid, "editor '\(editor)' exited with status \(status); network \(network) is unchanged (your copy: \(file.path))")
-        }
-        let edited = try String(contentsOf: file, encoding: .utf8)
-        if edited == original {
-            try? FileManager.default.removeItem(at: directory)
+        guard let edit = try Self.edit(original, fileName: String(network.map { $0 == "/" ? "_" : $0 }), subject: "network \(network)")
+        else {
             print("Network \(network) XML configuration not changed.\n")
             return
         }
         do {
-            let summary = try await client.defineNetwork(xml: edited)
-            try? FileManager.default.removeItem(at: directory)
+            let summary = try await client.defineNetwork(xml: edit.text)
+            edit.discard()
             if summary.name != network {
                 print("Network \(summary.name) defined from the edited definition of \(network)\n")
             } else {
                 print("Network \(network) XML configuration edited.\n")
             }
         } catch {
-            throw PatchbayError(error.code, "\(error.message); network \(network) keeps its previous definition (your edited copy: \(file.path))",
+            throw PatchbayError(error.code, "\(error.message); network \(network) keeps its previous definition (your edited copy: \(edit.file.path))",
                                 cause: error.cause)
         }
+    }
+
+    /// An edited copy: its text, and where it is kept until the definition takes it.
+    struct EditedCopy {
+        let text: String
+        let file: URL
+        let directory: URL
+
+        func discard() { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    /// The edit net-edit and nwfilter-edit share: `original` in a private file, $VISUAL or
+    /// $EDITOR (default vi) on it, and the edited text back; nil (and the copy gone) when
+    /// nothing changed. A failing editor changes nothing and keeps the copy.
+    static func edit(_ original: String, fileName: String, subject: String) throws -> EditedCopy? {
+        let directory = try privateDirectory()
+        let file = directory.appendingPathComponent("\(fileName).xml")
+        try createPrivateFile(file.path, contents: original)
+        let environment = ProcessInfo.processInfo.environment
+        let editor = environment["VISUAL"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["EDITOR"].flatMap { $0.isEmpty ? nil : $0 } ?? "vi"
+        // Through the shell, as virsh does, so "$EDITOR" may carry arguments.
+        let status = try POSIXIO.runShell("\(editor) \"$1\"", arguments: ["sh", file.path])
+        guard status == 0 else {
+            throw PatchbayError(.operationInvalid, "editor '\(editor)' exited with status \(status); \(subject) is unchanged (your copy: \(file.path))")
+        }
+        let edited = try String(contentsOf: file, encoding: .utf8)
+        let copy = EditedCopy(text: edited, file: file, directory: directory)
+        if edited == original {
+            copy.discard()
+            return nil
+        }
+        return copy
     }
 
     /// A directory only this user can enter, made fresh with an unpredictable name (mkdtemp), so
@@ -65,10 +86,5 @@ struct NetEdit: AsyncParsableCommand {
         let bytes = Array(contents.utf8)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count else { throw PatchbayError(.storage, "cannot write \(path)", cause: String(cString: strerror(errno))) }
-    }
-
-    /// Runs the editor through the shell, as virsh does, so "$EDITOR" may carry arguments.
-    private func runEditor(_ editor: String, file: String) throws -> Int32 {
-        try POSIXIO.runShell("\(editor) \"$1\"", arguments: ["sh", file])
     }
 }
