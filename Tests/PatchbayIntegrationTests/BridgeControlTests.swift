@@ -88,6 +88,9 @@ extension IntegrationTests {
                         // A port's own setting wins over the network's.
                         try daemon.ok(["net-port-set", "ctl", portA.device, "--isolated", "off"])
                         #expect(Self.data(try daemon.namespace.link(portA.device), "info_slave_data")?["isolated"] as? Bool == false)
+                        // The refused ping left A resolving B (ARP retries a second apart, as long
+                        // as the ping's timeout): start the resolution afresh.
+                        try Command.check("ip", ["-n", a.name, "neigh", "flush", "all"])
                         #expect(try Self.ping(a, "10.87.0.11"))
                         // ...and is kept across a network restart.
                         try daemon.ok(["net-destroy", "ctl"])
