@@ -70,12 +70,12 @@ public enum NWFilterTables {
         commands += elements(ruleset, names: names, device: device).map { "add element \($0)" }
         if let previous {
             let kept = Set(ruleset.bridgeChains.map(\.name) + (ruleset.hasIPLayer ? [names.mark] : []))
-            for chain in previous.bridgeChains.map(\.name) + (previous.hasIPLayer ? [names.mark] : []) where !kept.contains(chain) {
-                commands += ["flush chain \(bridge) \(chain)", "delete chain \(bridge) \(chain)"]
-            }
-            if previous.hasIPLayer && !ruleset.hasIPLayer {
-                for chain in previous.inetChains { commands += ["flush chain \(inet) \(chain.name)", "delete chain \(inet) \(chain.name)"] }
-            }
+            var stale = (previous.bridgeChains.map(\.name) + (previous.hasIPLayer ? [names.mark] : []))
+                .filter { !kept.contains($0) }.map { (bridge, $0) }
+            let keptInet = Set(ruleset.inetChains.map(\.name))
+            stale += previous.inetChains.map(\.name).filter { !keptInet.contains($0) }.map { (inet, $0) }
+            // All flushed before any goes: a stale chain may still jump to another stale one.
+            commands += stale.map { "flush chain \($0.0) \($0.1)" } + stale.map { "delete chain \($0.0) \($0.1)" }
         }
         return commands
     }

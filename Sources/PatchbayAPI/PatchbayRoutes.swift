@@ -99,7 +99,7 @@ public enum PatchbayRoutes {
                 let inactive = try boolean(request, "inactive")
                 return try JSONBody.response(NetworkXMLResponse(xml: try await engine.xml(try name(context), inactive: inactive)))
             },
-        ] + interfaceRoutes(interfaces) + bridgeControlRoutes(engine) + dpdkRoutes(dpdk) + nwfilterRoutes(engine)
+        ] + interfaceRoutes(interfaces) + bridgeControlRoutes(engine) + dpdkRoutes(dpdk) + nwfilterRoutes(engine) + aclRoutes(engine)
     }
 
     public static func router(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil,

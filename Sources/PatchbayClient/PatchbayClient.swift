@@ -174,6 +174,21 @@ public struct PatchbayClient: Sendable {
         try await call(.GET, "/v1/nwfilter-bindings/\(escape(device))/stats")
     }
 
+    // MARK: - ACLs
+
+    public func listACLs() async throws(PatchbayError) -> [ACLSummary] { try await call(.GET, "/v1/acls") }
+
+    public func acl(_ name: String) async throws(PatchbayError) -> ACLDetails { try await call(.GET, "/v1/acls/\(escape(name))") }
+
+    /// Creates the ACL or replaces the one of that name.
+    public func defineACL(_ acl: NetworkACL) async throws(PatchbayError) -> NetworkACL {
+        try await call(.PUT, "/v1/acls/\(escape(acl.name))", body: acl)
+    }
+
+    public func deleteACL(_ name: String) async throws(PatchbayError) {
+        _ = try await raw(.DELETE, "/v1/acls/\(escape(name))", body: nil)
+    }
+
     // MARK: - Plumbing
 
     /// `iface-bridge NIC BRIDGE`: POST /v1/interfaces/bridges.

@@ -21,6 +21,8 @@ public struct PatchbayCommand: AsyncParsableCommand {
             NWFilterDefine.self, NWFilterUndefine.self, NWFilterList.self, NWFilterDumpXML.self, NWFilterEdit.self,
             NWFilterBindingCreate.self, NWFilterBindingDelete.self, NWFilterBindingList.self, NWFilterBindingDumpXML.self,
             NWFilterBindingStats.self,
+            ACLCreate.self, ACLDefine.self, ACLDelete.self, ACLRuleAdd.self, ACLRuleRemove.self, ACLAttach.self, ACLDetach.self,
+            ACLList.self, ACLShow.self,
         ])
 
     public init() {}

@@ -121,7 +121,12 @@ extension NetworkEngine {
                 throw PatchbayError(.notFound, "no filter binding for port device '\(device)'")
             }
             try await store.deleteNWFilterBinding(device: device)
-            try await nwfilterFirewall.update([], removing: [device])
+            // The port's ACLs, if any, stay.
+            if let ruleset = try await aclContext().aclOnlyRulesets.first(where: { $0.port.device == device }) {
+                try await nwfilterFirewall.update([ruleset], removing: [])
+            } else {
+                try await nwfilterFirewall.update([], removing: [device])
+            }
         }
     }
 
@@ -157,12 +162,15 @@ extension NetworkEngine {
             do { _ = try NWFilterInstantiator.closure(of: binding.filter.filter, lookup: { filters[$0] }) } catch {
                 throw PatchbayError(.invalidArgument, "cannot bind filter '\(binding.filter.filter)' to \(binding.portDevice): \(error)")
             }
+            let context = try await aclContext()
+            // Ids in use by bindings, and by ports that have ACLs only (a binding takes over its port's).
             let used = Set(try await store.nwfilterBindings().map(\.markID))
+                .union(context.aclOnlyIDs.filter { $0.key != binding.portDevice }.values)
             guard let id = NWFilterPort.idRange.first(where: { !used.contains($0) }) else {
                 throw PatchbayError(.operationInvalid, "every port mark id is in use (\(NWFilterPort.idRange.count) filtered ports)")
             }
             let record = NWFilterBindingRecord(device: binding.portDevice, xml: NWFilterBindingXML.format(binding), markID: id, port: port)
-            let plan = try await nwfilterPlan(record, filters: filters)
+            let plan = try await nwfilterPlan(record, filters: filters, acl: context)
             if plan.state == .blocked {
                 throw PatchbayError(.invalidArgument, "cannot bind filter '\(binding.filter.filter)' to \(binding.portDevice): \(plan.reason ?? "")")
             }
@@ -197,17 +205,22 @@ extension NetworkEngine {
         do {
             try await locks.withLock(Self.nwfilterLock) { () async throws(PatchbayError) in
                 let records = try await store.nwfilterBindings()
-                guard !records.isEmpty else { return }
+                let context = try await aclContext()
+                // With ACLs, a lease changes what @guests and @owner stand for: every covered
+                // port is recompiled (the firewall writes only those whose rules differ).
+                let covered = Set(context.coveredPorts.map(\.device))
+                guard !records.isEmpty || !covered.isEmpty else { return }
                 var affected: [NWFilterBindingRecord] = []
                 for record in records {
+                    if covered.contains(record.device) { affected.append(record); continue }
                     guard let binding = try? NWFilterBindingXML.parse(record.xml), macs.contains(binding.mac) else { continue }
                     if let uuid = record.port, let port = try await store.port(uuid: uuid), port.network != network { continue }
                     affected.append(record)
                 }
-                guard !affected.isEmpty else { return }
                 let filters = try await nwfilterLookupTable()
-                var rulesets: [NWFilterPortRuleset] = []
-                for record in affected { rulesets.append(try await nwfilterPlan(record, filters: filters).ruleset) }
+                var rulesets = context.aclOnlyRulesets
+                for record in affected { rulesets.append(try await nwfilterPlan(record, filters: filters, acl: context).ruleset) }
+                guard !rulesets.isEmpty else { return }
                 try await nwfilterFirewall.update(rulesets, removing: [])
             }
         } catch {
@@ -226,11 +239,14 @@ extension NetworkEngine {
                         try await store.deleteNWFilterBinding(device: record.device)
                     }
                 }
-                let plans = try await nwfilterPlans(filters: try await nwfilterLookupTable())
-                let written = try await nwfilterFirewall.restore(plans.map(\.ruleset))
-                if plans.isEmpty && written.isEmpty { return [] }
+                let context = try await aclContext()
+                let plans = try await nwfilterPlans(filters: try await nwfilterLookupTable(), acl: context)
+                let aclOnly = context.aclOnlyRulesets
+                let written = try await nwfilterFirewall.restore(plans.map(\.ruleset) + aclOnly)
+                if plans.isEmpty && aclOnly.isEmpty && written.isEmpty { return [] }
                 let blocked = plans.filter { $0.state == .blocked }.map { "nwfilter: \($0.binding.portDevice) blocked (\($0.reason ?? ""))" }
-                return ["nwfilter: \(plans.count) bound port\(plans.count == 1 ? "" : "s"), \(written.count) re-applied"] + blocked
+                let acls = aclOnly.isEmpty ? "" : ", \(aclOnly.count) more with ACLs only"
+                return ["nwfilter: \(plans.count) bound port\(plans.count == 1 ? "" : "s")\(acls), \(written.count) re-applied"] + blocked
             }
         } catch {
             logger.error("cannot restore the network filters", metadata: ["error": "\(error)"])
@@ -263,22 +279,25 @@ extension NetworkEngine {
         }
     }
 
-    func nwfilterPlans(filters: [String: NWFilterDefinition]) async throws(PatchbayError) -> [NWFilterPlan] {
+    func nwfilterPlans(filters: [String: NWFilterDefinition], acl: ACLContext? = nil) async throws(PatchbayError) -> [NWFilterPlan] {
         var plans: [NWFilterPlan] = []
-        for record in try await store.nwfilterBindings() { plans.append(try await nwfilterPlan(record, filters: filters)) }
+        let context: ACLContext
+        if let acl { context = acl } else { context = try await aclContext() }
+        for record in try await store.nwfilterBindings() { plans.append(try await nwfilterPlan(record, filters: filters, acl: context)) }
         return plans
     }
 
     /// The plans of the bindings whose tree, as stored now or with `filters`, reaches `name`.
     func nwfilterPlans(filters: [String: NWFilterDefinition], using name: String) async throws(PatchbayError) -> [NWFilterPlan] {
         let stored = try await nwfilterLookupTable()
+        let context = try await aclContext()
         var plans: [NWFilterPlan] = []
         for record in try await store.nwfilterBindings() {
             guard let binding = try? NWFilterBindingXML.parse(record.xml) else { continue }
             let before = (try? NWFilterInstantiator.closure(of: binding.filter.filter, lookup: { stored[$0] })) ?? [binding.filter.filter]
             let after = (try? NWFilterInstantiator.closure(of: binding.filter.filter, lookup: { filters[$0] })) ?? [binding.filter.filter]
             guard before.contains(name) || after.contains(name) else { continue }
-            plans.append(try await nwfilterPlan(record, filters: filters))
+            plans.append(try await nwfilterPlan(record, filters: filters, acl: context))
         }
         return plans
     }
@@ -288,7 +307,19 @@ extension NetworkEngine {
     /// the port is learning: it may do DHCP and nothing else until its lease is granted. A
     /// binding whose tree cannot be instantiated blocks the port entirely rather than leave it
     /// unfiltered.
-    func nwfilterPlan(_ record: NWFilterBindingRecord, filters: [String: NWFilterDefinition]) async throws(PatchbayError) -> NWFilterPlan {
+    func nwfilterPlan(_ record: NWFilterBindingRecord, filters: [String: NWFilterDefinition],
+                      acl: ACLContext? = nil) async throws(PatchbayError) -> NWFilterPlan {
+        var plan = try await nwfilterBasePlan(record, filters: filters)
+        let context: ACLContext
+        if let acl { context = acl } else { context = try await aclContext() }
+        guard !context.acls.isEmpty else { return plan }
+        // The port's ACLs run ahead of its filter, in the same chains (NetworkEngine+ACLs).
+        let port = record.port.flatMap { uuid in context.ports.first { $0.uuid == uuid } } ?? context.ports.first { $0.device == record.device }
+        plan.ruleset = context.adding(to: plan.ruleset, port: port)
+        return plan
+    }
+
+    private func nwfilterBasePlan(_ record: NWFilterBindingRecord, filters: [String: NWFilterDefinition]) async throws(PatchbayError) -> NWFilterPlan {
         let binding: NWFilterBinding
         do { binding = try NWFilterBindingXML.parse(record.xml) } catch {
             throw PatchbayError(.storage, "the stored filter binding of '\(record.device)' cannot be read", cause: "\(error)")

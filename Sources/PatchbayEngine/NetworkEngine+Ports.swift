@@ -75,6 +75,8 @@ extension NetworkEngine {
                     // Rules first: the device never carries a frame unfiltered.
                     _ = try await addNWFilterBinding(Self.binding(for: port, filter: filter, parameters: request.filterParameters ?? [:]),
                                                      port: port.uuid)
+                } else {
+                    try await applyPortACLs(port)
                 }
                 var created = try await driver.create(port, bridge: bridge)
                 try await programVLANs(created, placement)
@@ -89,6 +91,7 @@ extension NetworkEngine {
                 }
                 if request.filter != nil { await removeNWFilterBinding(ofPort: port.uuid, device: port.device) }
                 try? await store.delete(port: port.uuid)
+                await removePortACLs(device: port.device)
                 throw PatchbayError(error.code, "cannot create a port on network '\(name)': \(error.message)", cause: error.cause)
             }
         }
@@ -330,6 +333,7 @@ extension NetworkEngine {
             await faults.reach(.portDeleteDevice)
             try await store.delete(port: uuid)
             await removeNWFilterBinding(ofPort: uuid, device: port.device)
+            await removePortACLs(device: port.device)
             logger.info("port deleted", metadata: ["network": "\(name)", "port": "\(uuid)", "device": "\(port.device)"])
             return port.role == .uplink || hostBridge
         }

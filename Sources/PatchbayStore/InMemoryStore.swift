@@ -11,6 +11,7 @@ public final class InMemoryStore: PatchbayStore {
         var ports: [NetworkUUID: NetworkPort] = [:]
         var nwfilters: [String: NWFilterRecord] = [:]
         var nwfilterBindings: [String: NWFilterBindingRecord] = [:]
+        var acls: [String: NetworkACL] = [:]
     }
 
     private let state = Mutex(State())
@@ -126,6 +127,13 @@ public final class InMemoryStore: PatchbayStore {
     }
 
     public func delete(port uuid: NetworkUUID) { _ = state.withLock { $0.ports.removeValue(forKey: uuid) } }
+
+    // MARK: ACLs
+
+    public func acls() -> [NetworkACL] { state.withLock { $0.acls.values.sorted { $0.name < $1.name } } }
+    public func acl(named name: String) -> NetworkACL? { state.withLock { $0.acls[name] } }
+    public func save(_ acl: NetworkACL) { state.withLock { $0.acls[acl.name] = acl } }
+    public func deleteACL(named name: String) { _ = state.withLock { $0.acls.removeValue(forKey: name) } }
 
     // MARK: Network filters
 

@@ -150,6 +150,13 @@ public final class SQLiteStore: PatchbayStore {
                 t.column("port", .text)
             }
         }
+        migrator.registerMigration("v9: network ACLs") { db in
+            // An ACL as JSON, rules and attachments together (issue 15): one row, one change.
+            try db.create(table: "acl") { t in
+                t.column("name", .text).primaryKey()
+                t.column("json", .text).notNull()
+            }
+        }
         return migrator
     }
 
