@@ -139,8 +139,11 @@ public final class KernelBandwidth: Sendable {
         guard let root = qdiscs.first(where: \.isRoot) else { return .empty }
         var state = HTBTreeState(rootKind: root.kind, rootHandle: root.handle, defaultClass: root.htb?.defaultClass)
         guard state.isHTBTree else { return state }
+        // htb_dump_class reports a top-level class's parent as TC_H_ROOT; Patchbay (and tc's
+        // `parent 1:`) names the qdisc.
         state.classes = try session.classes(interfaceIndex: index, device: device).compactMap { entry in
-            entry.htb.map { HTBClassPlan(handle: entry.handle, parent: entry.parent, options: $0) }
+            let parent = entry.parent == .root ? TCHandle(major: entry.handle.major, minor: 0) : entry.parent
+            return entry.htb.map { HTBClassPlan(handle: entry.handle, parent: parent, options: $0) }
         }
         state.rules = try session.filters(interfaceIndex: index, parent: HTBTreePlan.qdiscHandle, device: device)
             .compactMap(U32RuleState.init)

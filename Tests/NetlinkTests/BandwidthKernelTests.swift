@@ -49,8 +49,9 @@ struct BandwidthKernelTests {
             let qdiscs = try session.qdiscs(interfaceIndex: port.index)
             #expect(qdiscs.contains { $0.isRoot && $0.kind == "htb" && $0.handle == TCHandle(major: 1, minor: 0) && $0.htb?.defaultClass == 1 })
             #expect(qdiscs.contains { $0.isIngress && $0.kind == "ingress" && $0.handle == .ingress })
+            // htb_dump_class names a top-level class's parent TC_H_ROOT.
             let egress = try #require(try session.classes(interfaceIndex: port.index).first { $0.handle == TCHandle(major: 1, minor: 1) })
-            #expect(egress.parent == TCHandle(major: 1, minor: 0) && egress.htb?.rate == 6_250_000 && egress.htb?.ceil == 6_250_000)
+            #expect(egress.parent == .root && egress.htb?.rate == 6_250_000 && egress.htb?.ceil == 6_250_000)
             #expect(egress.htb?.burstBytes == 65_536 && egress.htb?.quantum == 533)
             let rules = try session.filters(interfaceIndex: port.index, parent: TrafficFilterRequest.ingressDumpParent).filter(\.isU32Rule)
             #expect(rules.count == 1)
@@ -213,6 +214,9 @@ struct BandwidthKernelTests {
 
     // MARK: - Helpers
 
+    /// A class as tc prints it. tc derives `burst` from the bucket's ticks and the rate, so a
+    /// burst reads back a few bytes short of what was asked (1600 as 1592 at 70 Mbit/s): equal
+    /// within 1 %.
     struct TCClass: Hashable, CustomStringConvertible {
         var handle: String
         var parent: String
@@ -220,6 +224,13 @@ struct BandwidthKernelTests {
         var ceilBits: UInt64
         var burstBytes: UInt64
         var description: String { "\(handle) parent \(parent) rate \(rateBits) ceil \(ceilBits) burst \(burstBytes)" }
+
+        static func == (a: TCClass, b: TCClass) -> Bool {
+            a.handle == b.handle && a.parent == b.parent && a.rateBits == b.rateBits && a.ceilBits == b.ceilBits
+                && abs(Double(a.burstBytes) - Double(b.burstBytes)) <= 0.01 * Double(max(a.burstBytes, b.burstBytes))
+        }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(handle) }
     }
 
     static func tcJSON(_ ns: TestNamespace, _ arguments: [String]) throws -> [[String: Any]] {
