@@ -3,7 +3,7 @@ import PatchbayModel
 
 /// libFuzzer entry point for the netlink readers: a datagram from the kernel is split into
 /// messages, and each is read as whatever its type says (link with its macvtap, bridge and VF
-/// attributes, address, route, FDB entry, error), attributes nested
+/// attributes, address, route, FDB entry, qdisc, class, u32 filter with its actions, error), attributes nested
 /// included. Any input must be either refused with a NetlinkWireError or read; a crash or a hang
 /// is a bug. A message that reads must also encode to bytes that split back into the same message.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -32,6 +32,13 @@ public func fuzzNetlinkWire(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 
         case NetlinkConstants.RTM_NEWADDR:
             _ = try? AddressEntry(message: message)
             _ = try? IfAddrMessage(parsing: message.payload)
+        case NetlinkConstants.RTM_NEWQDISC:
+            _ = try? QdiscEntry(message: message)
+            _ = try? TcMessage(parsing: message.payload)
+        case NetlinkConstants.RTM_NEWTCLASS:
+            _ = try? TrafficClassEntry(message: message)
+        case NetlinkConstants.RTM_NEWTFILTER:
+            _ = try? FilterEntry(message: message)
         case 2:  // NLMSG_ERROR
             _ = try? NetlinkErrorMessage(message)
         default:
