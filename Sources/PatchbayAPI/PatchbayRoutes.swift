@@ -84,6 +84,11 @@ public enum PatchbayRoutes {
             APIRoute(.get, "/v1/networks/{name}/ports/{uuid}/xml") { _, context in
                 try JSONBody.response(NetworkXMLResponse(xml: try await engine.portXML(network: try name(context), uuid: try uuid(context))))
             },
+            // libvirt's virNetworkPortSetParameters: the port's rates, changed live.
+            APIRoute(.put, "/v1/networks/{name}/ports/{uuid}/bandwidth") { request, context in
+                let body = try await JSONBody.decode(BandwidthDefinition.self, from: request)
+                return try JSONBody.response(try await engine.setPortBandwidth(network: try name(context), uuid: try uuid(context), body))
+            },
             APIRoute(.delete, "/v1/networks/{name}/ports/{uuid}") { _, context in
                 try await engine.deletePort(network: try name(context), uuid: try uuid(context))
                 return Response(status: .noContent)

@@ -102,6 +102,11 @@ public struct PatchbayClient: Sendable {
         try await call(.PUT, "/v1/networks/\(escape(name))/bridge", body: BridgeControlsRequest(controls: controls))
     }
 
+    /// PUT /v1/networks/NAME/ports/UUID/bandwidth (nil clears it).
+    public func setPortBandwidth(_ name: String, port: String, _ bandwidth: BandwidthDefinition?) async throws(PatchbayError) -> NetworkPort {
+        try await call(.PUT, "/v1/networks/\(escape(name))/ports/\(escape(port))/bandwidth", body: bandwidth ?? BandwidthDefinition())
+    }
+
     public func setPortBridgeControls(_ name: String, port: String, _ controls: PortBridgeControls) async throws(PatchbayError) -> NetworkPort {
         try await call(.PUT, "/v1/networks/\(escape(name))/ports/\(escape(port))/bridge", body: PortBridgeControlsRequest(controls: controls))
     }

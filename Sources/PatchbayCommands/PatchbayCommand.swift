@@ -16,7 +16,7 @@ public struct PatchbayCommand: AsyncParsableCommand {
             NetForwardAdd.self, NetForwardList.self, NetForwardDelete.self,
             NetPortCreate.self, NetPortList.self, NetPortDumpXML.self, NetPortDelete.self, DomIfList.self, DomIfStat.self,
             IfaceBridge.self, IfaceUnbridge.self,
-            NetBridgeSet.self, NetBridgeInfo.self, NetPortSet.self, NetFDB.self, NetFDBAdd.self, NetFDBDelete.self, NetFlows.self,
+            NetBridgeSet.self, NetBridgeInfo.self, NetPortSet.self, NetPortSetBandwidth.self, NetFDB.self, NetFDBAdd.self, NetFDBDelete.self, NetFlows.self,
             DPDKCheckCommand.self,
             NWFilterDefine.self, NWFilterUndefine.self, NWFilterList.self, NWFilterDumpXML.self, NWFilterEdit.self,
             NWFilterBindingCreate.self, NWFilterBindingDelete.self, NWFilterBindingList.self, NWFilterBindingDumpXML.self,

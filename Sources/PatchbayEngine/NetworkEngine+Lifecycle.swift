@@ -28,6 +28,7 @@ extension NetworkEngine {
             do throws(PatchbayError) {
                 try await driver.start(definition, temporaryDevice: temporary)
                 try await applyBridgeControls(record.bridgeControls, to: definition)  // bridge controls (issue 13)
+                try await shapeBridge(network: name, definition)
                 kernelDone = clock.now
                 try await commitFirewall()
                 firewallDone = clock.now

@@ -46,7 +46,8 @@ extension NetworkEngine {
             port.phase = .creating
             port.group = inherited.group
             port.vlan = inherited.vlan
-            port.bandwidth = inherited.bandwidth
+            // The port's own <bandwidth> overrides its portgroup's, as a domain interface's does.
+            port.bandwidth = request.bandwidth.flatMap { $0.isEmpty ? nil : $0 } ?? inherited.bandwidth
             port.virtualPort = inherited.virtualPort
             port.trustGuestRxFilters = inherited.trustGuestRxFilters
             port.isolatedByNetwork = live.portIsolated == true  // bridge controls (issue 13)
@@ -64,6 +65,7 @@ extension NetworkEngine {
                 try await prepareBridgePort(&port, request, queues: queues)
             }
             if case .ovs = placement { Self.completeOpenvSwitchProfile(&port) }
+            try Self.checkBandwidth(port.bandwidth, port: port, network: live)
             if request.filter != nil, port.device.isEmpty {
                 throw PatchbayError(.invalidArgument, "a \(request.type.rawValue) port has no host device a filter could apply to")
             }
@@ -80,6 +82,10 @@ extension NetworkEngine {
                 }
                 var created = try await driver.create(port, bridge: bridge)
                 try await programVLANs(created, placement)
+                if let bandwidth = created.bandwidth, Self.shapeable(created) {
+                    try await shaper.shapePort(created.device, bandwidth)
+                    if (bandwidth.inbound?.floor ?? 0) > 0 { try await shapeBridge(network: name, live) }
+                }
                 created.phase = nil
                 try await store.update(created)
                 logger.info("port created", metadata: ["network": "\(name)", "port": "\(created.uuid)", "device": "\(created.device)",
@@ -92,6 +98,7 @@ extension NetworkEngine {
                 if request.filter != nil { await removeNWFilterBinding(ofPort: port.uuid, device: port.device) }
                 try? await store.delete(port: port.uuid)
                 await removePortACLs(device: port.device)
+                await unshape(port, network: name, live: live)
                 throw PatchbayError(error.code, "cannot create a port on network '\(name)': \(error.message)", cause: error.cause)
             }
         }
@@ -334,6 +341,7 @@ extension NetworkEngine {
             try await store.delete(port: uuid)
             await removeNWFilterBinding(ofPort: uuid, device: port.device)
             await removePortACLs(device: port.device)
+            if let live = try await store.network(named: name)?.live { await unshape(port, network: name, live: live) }
             logger.info("port deleted", metadata: ["network": "\(name)", "port": "\(uuid)", "device": "\(port.device)"])
             return port.role == .uplink || hostBridge
         }

@@ -43,6 +43,8 @@ extension NetworkEngine {
             // At once: reconciliation may just have turned the bridge's kernel STP off.
             await publishGuardedBridges()
         }
+        // Once bridges and ports are back: tc lives on the devices.
+        report += await restoreBandwidth()
         for record in current where record.live == nil && record.autostart {
             do {
                 _ = try await start(record.name)

@@ -20,6 +20,8 @@ public final class NetworkEngine: Sendable {
     let firewall: any FirewallApplying
     /// Patchbay's nwfilter tables (libvirt's network filters).
     let nwfilterFirewall: any NWFilterApplying
+    /// `<bandwidth>` on ports and bridges.
+    let shaper: any BandwidthShaping
     /// Filters read from /etc/libvirt/nwfilter at start, by name.
     let systemNWFilters: [String: NWFilterDefinition]
     /// SR-IOV for hostdev networks; nil where the daemon runs without it.
@@ -42,8 +44,9 @@ public final class NetworkEngine: Sendable {
                 firewall: any FirewallApplying, loopProtection: LoopProtection = .loopGuard, faults: FaultPoints = .none,
                 guardedBridgesChanged: @escaping @Sendable ([GuardedBridge]) -> Void = { _ in }, hostdev: (any HostdevManaging)? = nil,
                 ovs: OVSSetup? = nil, nwfilter: any NWFilterApplying = NoNWFilterFirewall(),
-                systemNWFilters: [NWFilterDefinition] = [], logger: Logger) {
+                systemNWFilters: [NWFilterDefinition] = [], bandwidth: any BandwidthShaping = NoBandwidthShaping(), logger: Logger) {
         self.nwfilterFirewall = nwfilter
+        self.shaper = bandwidth
         self.systemNWFilters = Dictionary(systemNWFilters.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
         self.hostdev = hostdev
         self.ovs = ovs

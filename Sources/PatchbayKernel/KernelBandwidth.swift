@@ -85,6 +85,28 @@ public final class KernelBandwidth: Sendable {
         }
     }
 
+    /// A network's whole `<bandwidth>` on its bridge: the inbound tree with the ports' floors
+    /// on the bridge's egress (traffic toward the guests), the outbound through the bridge's
+    /// own IFB (traffic from the guests to the host), each only as far as it differs.
+    @discardableResult
+    public func applyNetwork(bridge: String, bandwidth: BandwidthDefinition?,
+                             floors: [(mac: MACAddress, classID: UInt16, floor: UInt64)]) async throws(PatchbayError) -> [BandwidthStep] {
+        let floors = floors.map { BandwidthPlan.Floor(mac: $0.mac, classID: $0.classID, floor: $0.floor) }
+        var plan = try Self.plan { () throws(BandwidthPlanError) in
+            try BandwidthPlan.port(BandwidthDefinition(outbound: bandwidth?.outbound), device: bridge)
+        }
+        plan.egress = try Self.plan { () throws(BandwidthPlanError) in
+            try BandwidthPlan.network(bridge: bridge, inbound: bandwidth?.inbound, floors: floors)
+        }
+        let desired = plan
+        return try await run { session throws(PatchbayError) in
+            let state = try Self.translating { () throws(NetlinkError) in try Self.portState(session, device: bridge, ifb: desired.ifb) }
+            let steps = try Self.plan { () throws(BandwidthPlanError) in try BandwidthSteps.port(from: state, to: desired) }
+            try Self.translating { () throws(NetlinkError) in try Self.execute(steps, session: session) }
+            return steps
+        }
+    }
+
     /// What the bridge's egress has.
     public func networkState(bridge: String) async throws(PatchbayError) -> HTBTreeState {
         try await run { session throws(PatchbayError) in

@@ -155,9 +155,13 @@ struct Patchbayd: AsyncParsableCommand {
 
         let store = try SQLiteStore(path: files.databasePath)
         let session: NetlinkSession
+        // tc runs on a thread of its own with a socket of its own: two threads on one netlink
+        // socket could take each other's replies.
+        let shapingSession: NetlinkSession
         let ingress: DHCPIngress
         do {
             session = try NetlinkSession()
+            shapingSession = try NetlinkSession()
             ingress = try DHCPIngress(logger: logger)
         } catch {
             throw PatchbayError(.kernel, "cannot open a netlink or packet socket", cause: error.description)
@@ -204,7 +208,7 @@ struct Patchbayd: AsyncParsableCommand {
                                    loopProtection: protection, faults: Self.faultPoints(logger: logger),
                                    guardedBridgesChanged: { guardian?.setGuardedBridges($0) },
                                    hostdev: KernelHostdev(session: session), ovs: ovsSetup, nwfilter: nwfilter,
-                                   systemNWFilters: systemFilters, logger: logger)
+                                   systemNWFilters: systemFilters, bandwidth: KernelBandwidth(session: shapingSession), logger: logger)
         // A lease granted to a port waiting for its address lets its full filter in.
         leaseEvents.set { network, macs in Task { await engine.nwfilterLeasesChanged(network: network, macs: macs) } }
         ingress.start()

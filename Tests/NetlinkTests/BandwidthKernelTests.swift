@@ -81,10 +81,10 @@ struct BandwidthKernelTests {
             #expect(try await qos.pendingChanges(definition, port: "vp0").isEmpty)
 
             // Shaping, measured where the traffic arrives.
-            let outbound = try await Self.measure(receiver: host, sender: guest, senderAddress: "10.77.0.2")
+            let outbound = try await IPerf3.measure(receiver: host, sender: guest, senderAddress: "10.77.0.2")
             print("bandwidth: guest outbound limited to 100 Mbit/s: \(outbound)")
             #expect(outbound.isWithin(0.10, of: 100))
-            let inbound = try await Self.measure(receiver: guest, sender: host, senderAddress: "10.77.0.1")
+            let inbound = try await IPerf3.measure(receiver: guest, sender: host, senderAddress: "10.77.0.1")
             print("bandwidth: guest inbound limited to 50 Mbit/s: \(inbound)")
             #expect(inbound.isWithin(0.10, of: 50))
 
@@ -104,7 +104,7 @@ struct BandwidthKernelTests {
             let ifbBefore = try #require(try session.link(named: "ifb-vp0"))
 
             // Start a transfer, wait until the IFB's class has carried traffic, then halve the rate.
-            let run = try Self.startTransfer(receiver: host, sender: guest, senderAddress: "10.77.0.2", seconds: 8)
+            let run = try await IPerf3.startTransfer(receiver: host, sender: guest, senderAddress: "10.77.0.2", seconds: 8)
             try await Self.waitUntil("traffic through the IFB") {
                 (try session.classes(interfaceIndex: ifbBefore.index).first?.statistics?.bytes ?? 0) > 30_000_000
             }
@@ -122,7 +122,7 @@ struct BandwidthKernelTests {
             let intervals = try await run.finish()
             print("bandwidth: live change 100 → 50 Mbit/s, intervals \(intervals.map { Int($0.rounded()) }) Mbit/s")
             #expect(intervals.allSatisfy { $0 > 1 }, "the transfer stalled during the change")
-            let after = Measurement(samples: Array(intervals.suffix(6)))
+            let after = IPerf3.Measurement(samples: Array(intervals.suffix(6)))
             print("bandwidth: after the change: \(after)")
             #expect(after.isWithin(0.10, of: 50))
         }
@@ -171,11 +171,13 @@ struct BandwidthKernelTests {
                     #expect(try await qos.applyNetwork(bridge: "br0", inbound: BandwidthRate(average: Self.hundredMbit), floors: floors).isEmpty)
 
                     // Both guests receive from the host at once.
-                    let runs = try [g1, g2].map { guest in
-                        try Self.startTransfer(receiver: guest, sender: host, senderAddress: "10.78.0.1", seconds: 6, port: guest === g1 ? 5201 : 5202)
+                    var runs: [IPerf3.Transfer] = []
+                    for guest in [g1, g2] {
+                        runs.append(try await IPerf3.startTransfer(receiver: guest, sender: host, senderAddress: "10.78.0.1", seconds: 6,
+                                                                   port: guest === g1 ? 5201 : 5202))
                     }
-                    var results: [Measurement] = []
-                    for run in runs { results.append(Measurement(samples: try await run.finish())) }
+                    var results: [IPerf3.Measurement] = []
+                    for run in runs { results.append(IPerf3.Measurement(samples: try await run.finish())) }
                     print("bandwidth: floor 70 of 100 Mbit/s: with the floor \(results[0]), without \(results[1])")
                     #expect(results[0].median >= 63)
                     #expect(results[0].median + results[1].median <= 110)
@@ -276,65 +278,6 @@ struct BandwidthKernelTests {
     }
 
     /// Throughput samples in Mbit/s; the median is the statistic, the range is reported.
-    struct Measurement: CustomStringConvertible {
-        var samples: [Double]
-        var median: Double {
-            let s = samples.sorted()
-            guard !s.isEmpty else { return 0 }
-            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-        }
-        func isWithin(_ fraction: Double, of target: Double) -> Bool { abs(median - target) <= fraction * target }
-        var description: String {
-            String(format: "median %.1f Mbit/s (range %.1f–%.1f, %d samples)", median, samples.min() ?? 0, samples.max() ?? 0, samples.count)
-        }
-    }
-
-    /// An iperf3 transfer: the server in `sender`'s namespace (bound to its address), the client
-    /// in `receiver`'s with -R, so the receiver measures.
-    struct Transfer {
-        var server: ChildProcess
-        var client: ChildProcess
-        var output: String
-        var seconds: Int
-
-        func finish() async throws -> [Double] {
-            let deadline = Date().addingTimeInterval(Double(seconds) + 20)
-            while client.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
-            client.stop()
-            server.stop()
-            defer { try? FileManager.default.removeItem(atPath: output) }
-            let data = try Data(contentsOf: URL(fileURLWithPath: output))
-            guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw HarnessError("iperf3 wrote no JSON") }
-            if let error = json["error"] as? String { throw HarnessError("iperf3: \(error)") }
-            let intervals = (json["intervals"] as? [[String: Any]]) ?? []
-            return intervals.compactMap { interval -> Double? in
-                guard let sum = interval["sum"] as? [String: Any], sum["omitted"] as? Bool != true,
-                      let bps = (sum["bits_per_second"] as? NSNumber)?.doubleValue,
-                      let length = (sum["seconds"] as? NSNumber)?.doubleValue, length > 0.2 else { return nil }
-                return bps / 1_000_000
-            }
-        }
-    }
-
-    static func startTransfer(receiver: TestNamespace, sender: TestNamespace, senderAddress: String, seconds: Int,
-                              port: Int = 5201) throws -> Transfer {
-        let server = try ChildProcess("ip", ["netns", "exec", sender.name, "iperf3", "-s", "-1", "-B", senderAddress, "-p", String(port)])
-        let listening = Date().addingTimeInterval(10)
-        while Date() < listening {
-            let sockets = try sender.exec(["ss", "-Htln", "sport", "= :\(port)"])
-            if sockets.stdout.contains(":\(port)") { break }
-            usleep(20_000)
-        }
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("patchbay-iperf-\(UUID().uuidString).json").path
-        let client = try ChildProcess("ip", ["netns", "exec", receiver.name, "iperf3", "-c", senderAddress, "-p", String(port), "-R",
-                                             "-J", "-t", String(seconds), "-O", "1", "-i", "0.5"], outputPath: output, errorPath: output + ".err")
-        return Transfer(server: server, client: client, output: output, seconds: seconds)
-    }
-
-    static func measure(receiver: TestNamespace, sender: TestNamespace, senderAddress: String) async throws -> Measurement {
-        Measurement(samples: try await startTransfer(receiver: receiver, sender: sender, senderAddress: senderAddress, seconds: 5).finish())
-    }
-
     static func waitUntil(_ what: String, timeout: Double = 15, _ condition: () throws -> Bool) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {

@@ -42,6 +42,7 @@ struct NetPortCreate: AsyncParsableCommand {
     @Option(name: .customLong("param"), help: ArgumentHelp("A filter parameter NAME=VALUE (repeat a name for a list), e.g. IP=10.0.0.5.",
                                                            valueName: "name=value"))
     var parameters: [String] = []
+    @OptionGroup var bandwidth: BandwidthOptions
     @Flag(help: "Print the port as JSON.") var json = false
 
     func validate() throws { _ = try request() }
@@ -75,6 +76,7 @@ struct NetPortCreate: AsyncParsableCommand {
                                         peerName: ifname, queues: queues, ownerUID: user, ownerGID: group, portGroup: portgroup,
                                         socketPath: vhostSocket)
         request.filter = filter
+        request.bandwidth = try bandwidth.definition()
         request.filterParameters = values.isEmpty ? nil : values
         return request
     }

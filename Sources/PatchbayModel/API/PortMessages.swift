@@ -24,6 +24,9 @@ public struct CreatePortRequest: Sendable, Hashable, Codable {
     /// before the device joins the bridge.
     public var filter: String?
     public var filterParameters: [String: [String]]?
+    /// The port's own `<bandwidth>` (kilobytes per second, burst in kilobytes), in place of its
+    /// portgroup's.
+    public var bandwidth: BandwidthDefinition?
 
     public init(ownerName: String, ownerUUID: NetworkUUID? = nil, mac: MACAddress? = nil, type: NetworkPort.DeviceType = .tap,
                 role: NetworkPort.Role? = nil, namespace: String? = nil, peerName: String? = nil, queues: Int? = nil,

@@ -1,0 +1,49 @@
+import PatchbayModel
+
+/// A port's share of its network's guaranteed inbound bandwidth: its class on the bridge, and
+/// the MAC that selects it.
+public struct BandwidthFloor: Sendable, Hashable {
+    public var mac: MACAddress
+    public var classID: UInt16
+    /// Kilobytes per second, as `<inbound floor>`.
+    public var floor: UInt64
+
+    public init(mac: MACAddress, classID: UInt16, floor: UInt64) {
+        self.mac = mac
+        self.classID = classID
+        self.floor = floor
+    }
+
+    /// Class ids of floors on a bridge: 1:1 and 1:2 are the network's, and u32 numbers a
+    /// rule in 12 bits.
+    public static let classIDs: ClosedRange<UInt16> = 3...0xFFF
+}
+
+/// libvirt's `<bandwidth>` in the kernel (the daemon gives the engine `KernelBandwidth`; tests
+/// a recording fake). Every call makes the device match the definition and changes only what
+/// differs, so calling it again at a restart interrupts nothing.
+public protocol BandwidthShaping: Sendable {
+    /// A port device's inbound (its egress) and outbound (its ingress, through an IFB);
+    /// nil: no shaping of Patchbay's.
+    func shapePort(_ device: String, _ bandwidth: BandwidthDefinition?) async throws(PatchbayError)
+    /// The port's device went: what lives beside it (its IFB) goes too.
+    func unshapePort(_ device: String) async throws(PatchbayError)
+    /// A network's bridge: its `<bandwidth>` and its ports' floors.
+    func shapeBridge(_ bridge: String, _ bandwidth: BandwidthDefinition?, floors: [BandwidthFloor]) async throws(PatchbayError)
+}
+
+/// For daemons and tests without tc: shapes nothing.
+public final class NoBandwidthShaping: BandwidthShaping {
+    public init() {}
+    public func shapePort(_ device: String, _ bandwidth: BandwidthDefinition?) async throws(PatchbayError) {}
+    public func unshapePort(_ device: String) async throws(PatchbayError) {}
+    public func shapeBridge(_ bridge: String, _ bandwidth: BandwidthDefinition?, floors: [BandwidthFloor]) async throws(PatchbayError) {}
+}
+
+extension BandwidthDefinition {
+    /// Whether it asks for anything at all (an empty `<bandwidth/>` does not).
+    public var isEmpty: Bool {
+        (inbound.map { $0.average == nil && $0.peak == nil && $0.burst == nil && $0.floor == nil } ?? true)
+            && (outbound.map { $0.average == nil && $0.peak == nil && $0.burst == nil } ?? true)
+    }
+}
