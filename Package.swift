@@ -55,7 +55,7 @@ let package = Package(
             dependencies: ["NetlinkWire", "PatchbayModel", "CPatchbay", .product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "PatchbayKernel",
-            dependencies: ["PatchbayEngine", "LoopGuard", "Netlink", "NetlinkWire", "PatchbayIO", "PatchbayModel"]),
+            dependencies: ["PatchbayEngine", "LoopGuard", "Netlink", "NetlinkWire", "NWFilter", "PatchbayIO", "PatchbayModel"]),
         .target(
             name: "PatchbayStoreSQLite",
             dependencies: ["PatchbayModel", "PatchbayStore", "LibvirtXML", .product(name: "GRDB", package: "GRDB.swift")]),

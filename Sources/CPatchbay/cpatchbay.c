@@ -281,6 +281,16 @@ int cpatchbay_packet_socket(const char *netns_path, uint16_t ethertype, int rece
     return fd;
 }
 
+int cpatchbay_packet_bind(int fd, int ifindex, uint16_t ethertype) {
+    struct sockaddr_ll addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.sll_family = AF_PACKET;
+    addr.sll_protocol = htons(ethertype);
+    addr.sll_ifindex = ifindex;
+    if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) return -errno;
+    return 0;
+}
+
 int cpatchbay_packet_send(int fd, int ifindex, const uint8_t *frame, size_t length) {
     if (length < 14) return -EINVAL;
     struct sockaddr_ll addr;

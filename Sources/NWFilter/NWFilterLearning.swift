@@ -1,10 +1,10 @@
 import PatchbayModel
 
-/// The rules of a port whose filter needs `$IP` before the guest has one: libvirt's
-/// applyDHCPOnlyRules (CTRL_IP_LEARNING=dhcp). The guest may ask for a lease from its own MAC,
-/// only the network's DHCP servers may answer, and everything else is dropped until the lease
-/// is granted and the full filter replaces these rules.
+/// The rules of a port whose filter needs `$IP` before the guest has one, as libvirt's learning
+/// phases have them, until the address is known and the full filter replaces them.
 public enum NWFilterLearning {
+    /// libvirt's applyDHCPOnlyRules (CTRL_IP_LEARNING=dhcp): the guest may ask for a lease from
+    /// its own MAC, only the network's DHCP servers may answer, everything else is dropped.
     public static func dhcpOnly(mac: MACAddress, servers: [String]) throws(NWFilterInstantiationError) -> [NWFilterInstantiatedRule] {
         var text = """
             <filter name='patchbay-dhcp-learning'>
@@ -26,6 +26,23 @@ public enum NWFilterLearning {
         var parameters = NWFilterParameters()
         if !servers.isEmpty { parameters.set("DHCPSERVER", to: servers) }
         return try NWFilterInstantiator.instantiate(NWFilterReference(filter: filter.name, parameters: parameters), mac: mac,
+                                                    lookup: { _ in filter })
+    }
+
+    /// libvirt's applyBasicRules (CTRL_IP_LEARNING=any, while the first address is learnt from
+    /// the guest's own traffic): from the guest, only its own MAC, and only IPv4 and ARP; to
+    /// it, anything.
+    public static func basic(mac: MACAddress) throws(NWFilterInstantiationError) -> [NWFilterInstantiatedRule] {
+        let text = """
+            <filter name='patchbay-traffic-learning'>
+              <rule action='drop' direction='out' priority='-500'><mac match='no' srcmacaddr='$MAC'/></rule>
+              <rule action='accept' direction='out' priority='-400'><mac protocolid='ipv4'/></rule>
+              <rule action='accept' direction='out' priority='-400'><mac protocolid='arp'/></rule>
+              <rule action='drop' direction='out' priority='1000'/>
+            </filter>
+            """
+        guard let filter = try? NWFilterXMLParser.parse(text) else { preconditionFailure("the traffic learning filter does not parse") }
+        return try NWFilterInstantiator.instantiate(NWFilterReference(filter: filter.name, parameters: NWFilterParameters()), mac: mac,
                                                     lookup: { _ in filter })
     }
 }

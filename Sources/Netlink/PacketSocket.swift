@@ -32,6 +32,12 @@ public final class PacketSocket: Sendable {
         return rc > 0
     }
 
+    /// From now on only `interfaceIndex`'s frames (of the socket's ethertype) are received.
+    public func bind(interfaceIndex: Int32, ethertype: UInt16) throws(NetlinkError) {
+        let rc = cpatchbay_packet_bind(fd, interfaceIndex, ethertype)
+        if rc < 0 { throw NetlinkError(operation: "bind a packet socket to interface \(interfaceIndex)", errno: -rc) }
+    }
+
     deinit { close(fd) }
 
     /// Sends `frame` (destination, source, ethertype, payload) out of interface `interfaceIndex`.

@@ -49,6 +49,7 @@ extension NetworkEngine {
             }
             try await store.save(NWFilterRecord(name: definition.name, uuid: definition.uuid, xml: NWFilterXMLFormatter.format(definition)))
             try await nwfilterFirewall.update(plans.map(\.ruleset), removing: [])
+            await followLearning(plans)
             logger.info("network filter defined", metadata: ["filter": "\(definition.name)", "uuid": "\(definition.uuid)"])
             return definition
         }
@@ -78,6 +79,7 @@ extension NetworkEngine {
             }
             try await store.deleteNWFilter(named: name)
             try await nwfilterFirewall.update(plans.map(\.ruleset), removing: [])
+            await followLearning(plans)
         }
     }
 
@@ -121,6 +123,7 @@ extension NetworkEngine {
                 throw PatchbayError(.notFound, "no filter binding for port device '\(device)'")
             }
             try await store.deleteNWFilterBinding(device: device)
+            await addressLearner.stop(device: device)
             // The port's ACLs, if any, stay.
             if let ruleset = try await aclContext().aclOnlyRulesets.first(where: { $0.port.device == device }) {
                 try await nwfilterFirewall.update([ruleset], removing: [])
@@ -181,6 +184,7 @@ extension NetworkEngine {
                 try? await store.deleteNWFilterBinding(device: binding.portDevice)
                 throw error
             }
+            await followLearning([plan])
             logger.info("filter bound", metadata: ["device": "\(binding.portDevice)", "filter": "\(binding.filter.filter)", "state": "\(plan.state)"])
             return plan.summary
         }
@@ -192,6 +196,7 @@ extension NetworkEngine {
             try await locks.withLock(Self.nwfilterLock) { () async throws(PatchbayError) in
                 guard let record = try await store.nwfilterBinding(device: device), record.port == uuid else { return }
                 try await store.deleteNWFilterBinding(device: device)
+                await addressLearner.stop(device: device)
                 try await nwfilterFirewall.update([], removing: [device])
             }
         } catch {
@@ -219,9 +224,12 @@ extension NetworkEngine {
                 }
                 let filters = try await nwfilterLookupTable()
                 var rulesets = context.aclOnlyRulesets
-                for record in affected { rulesets.append(try await nwfilterPlan(record, filters: filters, acl: context).ruleset) }
+                var plans: [NWFilterPlan] = []
+                for record in affected { plans.append(try await nwfilterPlan(record, filters: filters, acl: context)) }
+                rulesets += plans.map(\.ruleset)
                 guard !rulesets.isEmpty else { return }
                 try await nwfilterFirewall.update(rulesets, removing: [])
+                await followLearning(plans)
             }
         } catch {
             logger.error("cannot update filters after a lease", metadata: ["network": "\(network)", "error": "\(error)"])
@@ -243,6 +251,7 @@ extension NetworkEngine {
                 let plans = try await nwfilterPlans(filters: try await nwfilterLookupTable(), acl: context)
                 let aclOnly = context.aclOnlyRulesets
                 let written = try await nwfilterFirewall.restore(plans.map(\.ruleset) + aclOnly)
+                await followLearning(plans)
                 if plans.isEmpty && aclOnly.isEmpty && written.isEmpty { return [] }
                 let blocked = plans.filter { $0.state == .blocked }.map { "nwfilter: \($0.binding.portDevice) blocked (\($0.reason ?? ""))" }
                 let acls = aclOnly.isEmpty ? "" : ", \(aclOnly.count) more with ACLs only"
@@ -251,6 +260,37 @@ extension NetworkEngine {
         } catch {
             logger.error("cannot restore the network filters", metadata: ["error": "\(error)"])
             return ["nwfilter: not restored (\(error))"]
+        }
+    }
+
+    /// The guest of a port learning from traffic was seen using `address`: it is the port's
+    /// `$IP` from now on (stored, so a restart keeps it), and the port gets its full filter.
+    public func nwfilterAddressLearned(device: String, address: IPv4Address) async {
+        do {
+            try await locks.withLock(Self.nwfilterLock) { () async throws(PatchbayError) in
+                guard var record = try await store.nwfilterBinding(device: device), record.learnedIPv4 == nil else { return }
+                let filters = try await nwfilterLookupTable()
+                guard try await nwfilterPlan(record, filters: filters).learnsFromTraffic else { return }
+                record.learnedIPv4 = address
+                try await store.save(record)
+                let plan = try await nwfilterPlan(record, filters: filters)
+                try await nwfilterFirewall.update([plan.ruleset], removing: [])
+                await followLearning([plan])
+                logger.info("filtered guest's address learnt from its traffic", metadata: ["device": "\(device)", "address": "\(address)"])
+            }
+        } catch {
+            logger.error("cannot apply a learnt address", metadata: ["device": "\(device)", "error": "\(error)"])
+        }
+    }
+
+    /// Ports learning from traffic are watched, the others not (any more).
+    func followLearning(_ plans: [NWFilterPlan]) async {
+        for plan in plans {
+            if plan.learnsFromTraffic {
+                await addressLearner.watch(device: plan.binding.portDevice, mac: plan.binding.mac)
+            } else {
+                await addressLearner.stop(device: plan.binding.portDevice)
+            }
         }
     }
 
@@ -337,6 +377,13 @@ extension NetworkEngine {
             }
             guardDHCP = definition.ips.contains { $0.dhcp.isEnabled }
         }
+        // libvirt's default is to learn from traffic; where Patchbay is the network's DHCP
+        // server its leases are the authority, and nothing the guest sends can claim an address.
+        let mode = parameters["CTRL_IP_LEARNING"]?.first ?? (guardDHCP ? "dhcp" : "any")
+        guard ["any", "dhcp", "none"].contains(mode), (parameters["CTRL_IP_LEARNING"]?.count ?? 1) == 1 else {
+            return NWFilterPlan.blocked(binding, port: port, reason: "CTRL_IP_LEARNING must be any, dhcp or none, not '\(parameters["CTRL_IP_LEARNING"]!.joined(separator: ","))'", closure: [])
+        }
+        if parameters["IP"] == nil, mode == "any", let learned = record.learnedIPv4 { parameters.set("IP", to: [learned.description]) }
         port.ipv4 = (parameters["IP"] ?? []).compactMap(IPv4Address.init)
         port.ipv6 = (parameters["IPV6"] ?? []).compactMap(IPv6Address.init)
         switch Self.logging(parameters) {
@@ -349,16 +396,19 @@ extension NetworkEngine {
         do {
             closure = try NWFilterInstantiator.closure(of: reference.filter, lookup: lookup)
             let missing = try NWFilterInstantiator.missingVariables(reference, lookup: lookup)
-            let learning = missing == ["IP"] && parameters["CTRL_IP_LEARNING"]?.first != "none"
+            let learning = missing == ["IP"] && mode != "none"
             let rules: [NWFilterInstantiatedRule]
-            if learning {
+            if learning && mode == "any" {
+                rules = try NWFilterLearning.basic(mac: binding.mac)
+            } else if learning {
                 rules = try NWFilterLearning.dhcpOnly(mac: binding.mac, servers: parameters["DHCPSERVER"] ?? servers)
             } else {
                 rules = try NWFilterInstantiator.instantiate(reference, mac: binding.mac, lookup: lookup)
             }
             // Patchbay serves DHCP on this network: a filtered guest may not answer as a server.
             let ruleset = try NWFilterCompiler.compile((guardDHCP ? NWFilterGuards.dhcpServer() : []) + rules, for: port)
-            return NWFilterPlan(binding: binding, ruleset: ruleset, state: learning ? .learning : .active, reason: nil, closure: closure)
+            return NWFilterPlan(binding: binding, ruleset: ruleset, state: learning ? .learning : .active, reason: nil, closure: closure,
+                                learnsFromTraffic: learning && mode == "any")
         } catch {
             // An NWFilterInstantiationError or NWFilterRenderError, whose text says what is wrong.
             return NWFilterPlan.blocked(binding, port: port, reason: "\(error)", closure: closure)
@@ -374,6 +424,8 @@ struct NWFilterPlan: Sendable {
     var state: NWFilterBindingSummary.State
     var reason: String?
     var closure: [String]
+    /// Learning, and from the guest's traffic (CTRL_IP_LEARNING=any).
+    var learnsFromTraffic = false
 
     func usesFilter(_ name: String) -> Bool { closure.contains(name) || binding.filter.filter == name }
 

@@ -22,6 +22,8 @@ public final class NetworkEngine: Sendable {
     let nwfilterFirewall: any NWFilterApplying
     /// `<bandwidth>` on ports and bridges.
     let shaper: any BandwidthShaping
+    /// Learns filtered guests' addresses from their traffic (CTRL_IP_LEARNING=any).
+    let addressLearner: any NWFilterAddressLearning
     /// Filters read from /etc/libvirt/nwfilter at start, by name.
     let systemNWFilters: [String: NWFilterDefinition]
     /// SR-IOV for hostdev networks; nil where the daemon runs without it.
@@ -44,8 +46,10 @@ public final class NetworkEngine: Sendable {
                 firewall: any FirewallApplying, loopProtection: LoopProtection = .loopGuard, faults: FaultPoints = .none,
                 guardedBridgesChanged: @escaping @Sendable ([GuardedBridge]) -> Void = { _ in }, hostdev: (any HostdevManaging)? = nil,
                 ovs: OVSSetup? = nil, nwfilter: any NWFilterApplying = NoNWFilterFirewall(),
-                systemNWFilters: [NWFilterDefinition] = [], bandwidth: any BandwidthShaping = NoBandwidthShaping(), logger: Logger) {
+                systemNWFilters: [NWFilterDefinition] = [], bandwidth: any BandwidthShaping = NoBandwidthShaping(),
+                addressLearner: any NWFilterAddressLearning = NoAddressLearning(), logger: Logger) {
         self.nwfilterFirewall = nwfilter
+        self.addressLearner = addressLearner
         self.shaper = bandwidth
         self.systemNWFilters = Dictionary(systemNWFilters.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
         self.hostdev = hostdev

@@ -28,19 +28,22 @@ struct NWFilterBindingRow: Codable, FetchableRecord, PersistableRecord {
     var xml: String
     var markID: Int
     var port: String?
+    var learnedIPv4: String?
 
     init(_ record: NWFilterBindingRecord) {
         device = record.device
         xml = record.xml
         markID = Int(record.markID)
         port = record.port?.description
+        learnedIPv4 = record.learnedIPv4?.description
     }
 
     func record() throws(PatchbayError) -> NWFilterBindingRecord {
         guard let id = UInt16(exactly: markID) else {
             throw PatchbayError(.storage, "the stored mark id of the filter binding of '\(device)' is out of range", cause: "\(markID)")
         }
-        return NWFilterBindingRecord(device: device, xml: xml, markID: id, port: port.flatMap(NetworkUUID.init))
+        return NWFilterBindingRecord(device: device, xml: xml, markID: id, port: port.flatMap(NetworkUUID.init),
+                                     learnedIPv4: learnedIPv4.flatMap { IPv4Address($0) })
     }
 }
 

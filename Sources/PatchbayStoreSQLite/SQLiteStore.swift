@@ -157,6 +157,10 @@ public final class SQLiteStore: PatchbayStore {
                 t.column("json", .text).notNull()
             }
         }
+        migrator.registerMigration("v10: addresses learnt from traffic") { db in
+            // CTRL_IP_LEARNING=any: the address a filtered guest was seen using (issue 15).
+            try db.alter(table: "nwfilter_binding") { t in t.add(column: "learnedIPv4", .text) }
+        }
         return migrator
     }
 

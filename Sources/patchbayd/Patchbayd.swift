@@ -204,13 +204,17 @@ struct Patchbayd: AsyncParsableCommand {
         let ovsSetup = OVSSetup(ovs: ovsSwitch, kernelDatapath: FileManager.default.fileExists(atPath: "/sys/module/openvswitch"),
                                 vhostUserDirectory: vhostUserDirectory,
                                 flows: OVSFlowDump(runDirectory: (ovsdbSocket as NSString).deletingLastPathComponent))
+        let learner = TrafficAddressLearner(logger: logger)
         let engine = NetworkEngine(store: store, links: kernelLinks, services: services, firewall: firewall,
                                    loopProtection: protection, faults: Self.faultPoints(logger: logger),
                                    guardedBridgesChanged: { guardian?.setGuardedBridges($0) },
                                    hostdev: KernelHostdev(session: session), ovs: ovsSetup, nwfilter: nwfilter,
-                                   systemNWFilters: systemFilters, bandwidth: KernelBandwidth(session: shapingSession), logger: logger)
+                                   systemNWFilters: systemFilters, bandwidth: KernelBandwidth(session: shapingSession),
+                                   addressLearner: learner, logger: logger)
         // A lease granted to a port waiting for its address lets its full filter in.
         leaseEvents.set { network, macs in Task { await engine.nwfilterLeasesChanged(network: network, macs: macs) } }
+        // CTRL_IP_LEARNING=any: the first address a filtered guest uses becomes its $IP.
+        learner.setReport { device, address in await engine.nwfilterAddressLearned(device: device, address: address) }
         ingress.start()
         loopGuard?.start()
         defer { loopGuard?.stop() }

@@ -30,6 +30,14 @@ final class RecordingNWFilterFirewall: NWFilterApplying {
     func counters(device: String) async throws(PatchbayError) -> [NWFilterRuleStatistics] { [] }
 }
 
+/// The devices the engine asked to watch for a guest's first address.
+final class RecordingLearner: NWFilterAddressLearning {
+    let state = Mutex<[String: MACAddress]>([:])
+    var watched: [String: MACAddress] { state.withLock { $0 } }
+    func watch(device: String, mac: MACAddress) async { state.withLock { $0[device] = mac } }
+    func stop(device: String) async { _ = state.withLock { $0.removeValue(forKey: device) } }
+}
+
 /// The engine's nwfilter driver over the in-memory store and a recording table: what is stored,
 /// what reaches the tables, and that every refusal changes neither.
 @Suite struct EngineNWFilterTests {
@@ -37,9 +45,11 @@ final class RecordingNWFilterFirewall: NWFilterApplying {
     let tables = RecordingNWFilterFirewall()
     let engine: NetworkEngine
 
+    let learner = RecordingLearner()
+
     init() {
         engine = NetworkEngine(store: store, links: KernelRecorder(), firewall: RecordingFirewall(), nwfilter: tables,
-                               logger: Logger(label: "test"))
+                               addressLearner: learner, logger: Logger(label: "test"))
     }
 
     static func binding(_ device: String, filter: String = "clean-traffic", parameters: String = "<parameter name='IP' value='10.0.0.5'/>") -> String {
@@ -71,11 +81,36 @@ final class RecordingNWFilterFirewall: NWFilterApplying {
     }
 
     @Test func withoutAnAddressThePortIsLearning() async throws {
-        let summary = try await engine.createNWFilterBinding(xml: Self.binding("vnet4", parameters: ""))
+        let summary = try await engine.createNWFilterBinding(xml: Self.binding("vnet4", parameters: "<parameter name='CTRL_IP_LEARNING' value='dhcp'/>"))
         #expect(summary.state == .learning)
         let rules = tables.applied["vnet4"]?.bridgeChains.flatMap(\.rules) ?? []
         #expect(rules.contains { $0.contains("th sport 68 th dport 67") })
         #expect(rules.last?.contains("drop") == true)
+        #expect(learner.watched.isEmpty)
+    }
+
+    /// libvirt's default, CTRL_IP_LEARNING=any, where Patchbay serves no DHCP: basic rules (its
+    /// own MAC, IPv4 and ARP only) while the learner watches; the address it reports becomes
+    /// `$IP`, stored, and the watch ends.
+    @Test func anAddressIsLearntFromTraffic() async throws {
+        let summary = try await engine.createNWFilterBinding(xml: Self.binding("vnet10", parameters: ""))
+        #expect(summary.state == .learning)
+        #expect(learner.watched == ["vnet10": MACAddress("52:54:00:00:00:05")!])
+        let rules = tables.applied["vnet10"]?.bridgeChains.flatMap(\.rules) ?? []
+        #expect(rules.contains { $0.contains("ether saddr != 52:54:00:00:00:05") && $0.hasSuffix("drop comment \"patchbay-traffic-learning -500\"") })
+        #expect(rules.contains { $0.contains("ether type 0x0806") && $0.contains("accept") })
+        await engine.nwfilterAddressLearned(device: "vnet10", address: IPv4Address("10.0.0.77")!)
+        #expect(try await engine.nwfilterBindings().first?.state == .active)
+        #expect(tables.applied["vnet10"]?.port.ipv4 == [IPv4Address("10.0.0.77")!])
+        #expect(try await store.nwfilterBinding(device: "vnet10")?.learnedIPv4 == IPv4Address("10.0.0.77"))
+        #expect(learner.watched.isEmpty)
+        // A second report changes nothing; a mode libvirt does not have is refused.
+        await engine.nwfilterAddressLearned(device: "vnet10", address: IPv4Address("10.0.0.78")!)
+        #expect(tables.applied["vnet10"]?.port.ipv4 == [IPv4Address("10.0.0.77")!])
+        let bad = await #expect(throws: PatchbayError.self) {
+            try await engine.createNWFilterBinding(xml: Self.binding("vnet11", parameters: "<parameter name='CTRL_IP_LEARNING' value='sniff'/>"))
+        }
+        #expect(bad?.message.contains("CTRL_IP_LEARNING must be any, dhcp or none, not 'sniff'") == true)
     }
 
     @Test func aRedefinitionChangesThePortsThatUseIt() async throws {

@@ -290,6 +290,36 @@ extension IntegrationTests {
         /// bridge ports, and the forward path drops what a guest routes to another through the
         /// gateway, which isolation alone lets through (the same route on a network without
         /// isolation reaches the other guest: the control).
+        /// CTRL_IP_LEARNING=any, libvirt's default, on a network where Patchbay serves no DHCP:
+        /// the guest's first ARP says its address, which becomes `$IP` (also after a restart);
+        /// from then on the guest cannot use another.
+        @Test func anAddressIsLearntFromTheGuestsTraffic() async throws {
+            try await DaemonHarness.with { daemon in
+                try daemon.ok(["net-define", try daemon.file("lab.xml", """
+                    <network><name>lab</name><bridge name='pbnwl0' stp='off'/><ip address='10.83.0.1' netmask='255.255.255.0'/></network>
+                    """)])
+                try daemon.ok(["net-start", "lab"])
+                try await TestNamespace.with(prefix: "pbl") { guest in
+                    _ = try Self.guest(daemon, guest, owner: "vm1", mac: "52:54:00:83:00:30", extra: ["--filter", "clean-traffic"])
+                    #expect(try Self.bindings(daemon).first?["state"] as? String == "learning")
+                    try Command.check("ip", ["-n", guest.name, "addr", "add", "10.83.0.30/24", "dev", "eth0"])
+                    #expect(try guest.exec(["busybox", "ping", "-c", "1", "-W", "2", "10.83.0.1"]).succeeded)
+                    try await Self.waitFor("the address to be learnt", timeout: 10) {
+                        try Self.bindings(daemon).first?["state"] as? String == "active"
+                    }
+                    let table = try daemon.namespace.exec(["nft", "list", "table", "bridge", "patchbay_nwfilter"]).stdout
+                    #expect(table.contains("10.83.0.30"), "\(table)")
+                    #expect(try guest.exec(["busybox", "ping", "-c", "1", "-W", "2", "10.83.0.1"]).succeeded)
+                    // Another address of its own is spoofing now.
+                    try Command.check("ip", ["-n", guest.name, "addr", "add", "10.83.0.31/24", "dev", "eth0"])
+                    #expect(!(try guest.exec(["busybox", "ping", "-c", "1", "-W", "1", "-I", "10.83.0.31", "10.83.0.1"]).succeeded))
+                    daemon.stop(signal: SIGKILL)
+                    try daemon.start()
+                    #expect(try Self.bindings(daemon).first?["state"] as? String == "active")
+                }
+            }
+        }
+
         @Test func isolatedGuestsCannotMeetThroughTheHost() async throws {
             try await DaemonHarness.with { daemon in
                 for (name, bridge, subnet, isolated) in [("lab", "pbiso0", "10.78.0", true), ("lab2", "pbiso1", "10.79.0", false)] {

@@ -67,6 +67,10 @@ int cpatchbay_send_fd(int socket_fd, int fd);
  * out of the device named at each send. Receives time out after receive_timeout_ms. */
 int cpatchbay_packet_socket(const char *netns_path, uint16_t ethertype, int receive_timeout_ms);
 
+/* Binds a packet socket to one device: from then on it receives that device's frames only.
+ * Returns 0 or -errno. */
+int cpatchbay_packet_bind(int fd, int ifindex, uint16_t ethertype);
+
 /* Sends a whole Ethernet frame (header included) out of interface `ifindex`, bypassing any
  * bridge the device belongs to. Returns the bytes sent or -errno. */
 int cpatchbay_packet_send(int fd, int ifindex, const uint8_t *frame, size_t length);

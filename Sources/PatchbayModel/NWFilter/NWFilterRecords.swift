@@ -21,11 +21,15 @@ public struct NWFilterBindingRecord: Sendable, Hashable, Codable {
     public var xml: String
     public var markID: UInt16
     public var port: NetworkUUID?
+    /// The address learnt from the guest's own traffic (CTRL_IP_LEARNING=any), kept so that a
+    /// restart does not send the port back to learning.
+    public var learnedIPv4: IPv4Address?
 
-    public init(device: String, xml: String, markID: UInt16, port: NetworkUUID? = nil) {
+    public init(device: String, xml: String, markID: UInt16, port: NetworkUUID? = nil, learnedIPv4: IPv4Address? = nil) {
         self.device = device
         self.xml = xml
         self.markID = markID
         self.port = port
+        self.learnedIPv4 = learnedIPv4
     }
 }
