@@ -82,3 +82,7 @@ fuzz-ovsdb:
 .PHONY: fuzz-vf-info
 fuzz-vf-info:
 	scripts/fuzz.sh FuzzVFInfo $(FUZZ_SECONDS) Fuzz/FuzzVFInfo/seeds
+
+.PHONY: fuzz-traffic-learning
+fuzz-traffic-learning:
+	scripts/fuzz.sh FuzzTrafficLearning $(FUZZ_SECONDS) Fuzz/FuzzTrafficLearning/seeds

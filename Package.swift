@@ -182,3 +182,10 @@ if ProcessInfo.processInfo.environment["PATCHBAY_FUZZ"] != nil {
     package.targets.append(.executableTarget(name: "FuzzNWFilterXML", dependencies: ["NWFilter", "PatchbayModel"],
                                              path: "Fuzz/FuzzNWFilterXML"))
 }
+
+// Issue 15: the reader of guests' frames that learns their addresses (CTRL_IP_LEARNING=any).
+if ProcessInfo.processInfo.environment["PATCHBAY_FUZZ"] != nil {
+    package.products.append(.executable(name: "FuzzTrafficLearning", targets: ["FuzzTrafficLearning"]))
+    package.targets.append(.executableTarget(name: "FuzzTrafficLearning", dependencies: ["NWFilter", "PatchbayModel"],
+                                             path: "Fuzz/FuzzTrafficLearning", exclude: ["seeds"]))
+}
