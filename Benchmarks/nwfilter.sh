@@ -7,7 +7,7 @@
 #   - start with the tables gone (nft flushed): time to rebuild all COUNT ports;
 #   - TCP throughput and 64-byte UDP packet rate between two guests (veth ports, iperf3, REPEAT
 #     runs of SECONDS s each) with clean-traffic on both ports, beside the COUNT others, against
-#     the same guests unfiltered.
+#     the same guests unfiltered, and with a network ACL (alone, and with clean-traffic).
 # Release binaries (swift build -c release). Needs root, iperf3, python3. BENCHMARKS.md has the
 # results.
 #
@@ -104,3 +104,8 @@ print('$1: UDP 64-byte median %d kpps received, range %d-%d' % (statistics.media
 }
 tput "no filter"
 tput "clean-traffic on both ports" clean-traffic
+# Network ACLs (issue 15 item 4): the seed's "drop inbound 22/3389" on the network, evaluated
+# in the same per-port chains ahead of the filter, on ports without a filter.
+"$bin/patchbay" acl-create bench --network lab --ingress 'drop tcp dport 22,3389' --ingress 'drop tcp dport 80 over 100/second' > /dev/null
+tput "ACL (2 ingress rules, established first) on both ports"
+tput "ACL and clean-traffic on both ports" clean-traffic

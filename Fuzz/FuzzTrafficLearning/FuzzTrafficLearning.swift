@@ -15,3 +15,16 @@ public func fuzzTrafficLearning(_ data: UnsafePointer<UInt8>, _ size: Int) -> In
     }
     return 0
 }
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
+
+/// The executable's entry point (SwiftPM links `main` to `<module>_main`): libFuzzer's driver.
+@_cdecl("FuzzTrafficLearning_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var argc = argc
+    var argv = argv
+    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzTrafficLearning(data, size) }
+}

@@ -482,6 +482,7 @@ extension NetworkEngine {
                 do {
                     if let attached = try await portDriver(for: port, attachment: attachment).attach(port, bridge: bridge) {
                         try await programVLANs(attached, PortPlacement(definition))
+                        if let bandwidth = attached.bandwidth, Self.shapeable(attached) { try await shaper.shapePort(attached.device, bandwidth) }
                         if attached != stored { try await store.update(attached) }
                     } else {
                         try await store.delete(port: port.uuid)
