@@ -6,17 +6,17 @@
 #     many ports it rewrote (the goal: none);
 #   - start with the tables gone (nft flushed): time to rebuild all COUNT ports;
 #   - TCP throughput and 64-byte UDP packet rate between two guests (veth ports, iperf3, REPEAT
-#     runs of SECONDS s each) with clean-traffic on both ports, beside the COUNT others, against
+#     runs of RUN_SECONDS s each) with clean-traffic on both ports, beside the COUNT others, against
 #     the same guests unfiltered, and with a network ACL (alone, and with clean-traffic).
 # Release binaries (swift build -c release). Needs root, iperf3, python3. BENCHMARKS.md has the
 # results.
 #
-#   Benchmarks/nwfilter.sh                      # COUNT=1000 REPEAT=3 SECONDS=5
+#   Benchmarks/nwfilter.sh                      # COUNT=1000 REPEAT=3 RUN_SECONDS=5
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${COUNT:-1000}
 REPEAT=${REPEAT:-3}
-SECONDS_EACH=${SECONDS:-5}
+SECONDS_EACH=${RUN_SECONDS:-5}  # not SECONDS: bash counts its own seconds in that one
 bin=${PATCHBAY_BIN_DIR:-$(swift build -c release --show-bin-path)}
 [ -x "$bin/patchbayd" ] || swift build -c release --product patchbayd > /dev/null
 [ -x "$bin/patchbay" ] || swift build -c release --product patchbay > /dev/null

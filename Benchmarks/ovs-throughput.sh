@@ -4,17 +4,17 @@
 #   ovs-tap TAP ports on an Open vSwitch userspace (netdev) bridge Patchbay owns
 #   vhost   vhost-user ports (dpdkvhostuserclient) on the same kind of bridge, OVS-DPDK
 # Two TCG guests (the busybox guest of scripts/build-guest.sh in console mode, with iperf3) per
-# path; iperf3 -t SECONDS, REPEAT times; medians and ranges, and each path's ratio to linux.
+# path; iperf3 -t RUN_SECONDS, REPEAT times; medians and ranges, and each path's ratio to linux.
 # Under TCG the guests' CPU, not the switch, bounds the figures: read the ratios. Patchbay is not
 # in the data path (the daemon only sets it up), so the debug build serves.
 # Needs root, openvswitch-switch-dpdk, librte-mempool-ring23, qemu-system-x86, iperf3, 2 MiB
 # hugepages. BENCHMARKS.md has the results.
 #
-#   Benchmarks/ovs-throughput.sh            # REPEAT=5 SECONDS=5
+#   Benchmarks/ovs-throughput.sh            # REPEAT=5 RUN_SECONDS=5
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPEAT=${REPEAT:-5}
-SECONDS_EACH=${SECONDS:-5}
+SECONDS_EACH=${RUN_SECONDS:-5}  # not SECONDS: bash counts its own seconds in that one
 bin=${PATCHBAY_BIN_DIR:-$(swift build --show-bin-path)}
 NS=pbtput
 work=$(mktemp -d /tmp/pbtput.XXXXXX)

@@ -3,7 +3,7 @@
 #   - a guest's outbound traffic limited to 100 Mbit/s: Patchbay's shaping (IFB + HTB) against
 #     policing at the same rate and libvirt's default burst (libvirt's `tc ... police`; this
 #     kernel has no act_police, so the same token bucket in nft's netdev ingress hook), TCP
-#     throughput and retransmissions, REPEAT runs of SECONDS s (iperf3, the guest sending);
+#     throughput and retransmissions, REPEAT runs of RUN_SECONDS s (iperf3, the guest sending);
 #   - guest inbound limited to 50 Mbit/s (HTB on the port), the same way;
 #   - applying a port's bandwidth: Patchbay's live change (net-port-set-bandwidth, the whole API
 #     round trip, COUNT changes) against the tc commands libvirt's virNetDevBandwidthSet forks
@@ -11,12 +11,12 @@
 # Release binaries (swift build -c release). Needs root, iperf3, python3. BENCHMARKS.md has the
 # results.
 #
-#   Benchmarks/qos.sh                      # COUNT=50 REPEAT=3 SECONDS=5
+#   Benchmarks/qos.sh                      # COUNT=50 REPEAT=3 RUN_SECONDS=5
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${COUNT:-50}
 REPEAT=${REPEAT:-3}
-SECONDS_EACH=${SECONDS:-5}
+SECONDS_EACH=${RUN_SECONDS:-5}  # not SECONDS: bash counts its own seconds in that one
 bin=${PATCHBAY_BIN_DIR:-$(swift build -c release --show-bin-path)}
 [ -x "$bin/patchbayd" ] || swift build -c release --product patchbayd > /dev/null
 [ -x "$bin/patchbay" ] || swift build -c release --product patchbay > /dev/null
@@ -31,10 +31,10 @@ cleanup() {
 }
 trap cleanup EXIT
 stats() {  # LABEL UNIT: median and range of the numbers on stdin
-    python3 -c "
+    python3 -c '
 import sys,statistics
 v=[float(x) for x in sys.stdin.read().split()]
-print('%s: median %.1f %s, range %.1f-%.1f (%d runs)' % ('$1', statistics.median(v), '$2', min(v), max(v), len(v)))"
+print("%s: median %.1f %s, range %.1f-%.1f (%d runs)" % (sys.argv[1], statistics.median(v), sys.argv[2], min(v), max(v), len(v)))' "$1" "$2"
 }
 
 bench_daemon_start pbqos --log-level notice
