@@ -12,6 +12,13 @@ extension NetworkEngine {
         (port.type == .tap || port.type == .veth || port.type == .macvtap) && !port.device.isEmpty
     }
 
+    /// Whether tc shapes the port: Open vSwitch ports get their `<bandwidth>` from OVS itself
+    /// (ingress policing and a QoS row, as libvirt sets them), every other device from tc.
+    static func tcShapes(_ port: NetworkPort, _ network: NetworkDefinition) -> Bool {
+        if case .ovs = PortPlacement(network) { return false }
+        return shapeable(port)
+    }
+
     /// Floor classes by port, stable as ports come and go: a hash of the port's UUID, the next
     /// free id on a collision, in UUID order so that every computation gives the same ids.
     public static func floors(_ ports: [NetworkPort]) -> [BandwidthFloor] {
@@ -34,6 +41,7 @@ extension NetworkEngine {
     /// without either (their bridge is not touched).
     func shapeBridge(network name: String, _ definition: NetworkDefinition) async throws(PatchbayError) {
         guard definition.forward.mode.createsBridge, let bridge = definition.bridge.name else { return }
+        if case .ovs = PortPlacement(definition) { return }
         let floors = Self.floors(try await store.ports(network: name))
         guard !(definition.bandwidth?.isEmpty ?? true) || !floors.isEmpty else { return }
         try await shaper.shapeBridge(bridge, definition.bandwidth, floors: floors)
@@ -44,6 +52,7 @@ extension NetworkEngine {
     /// networkCheckBandwidth); sums over the network's average are the plan's to refuse.
     static func checkBandwidth(_ bandwidth: BandwidthDefinition?, port: NetworkPort, network: NetworkDefinition) throws(PatchbayError) {
         guard let bandwidth, !bandwidth.isEmpty else { return }
+        if case .ovs = PortPlacement(network) { return }  // OVS's own QoS, checked by its driver
         guard shapeable(port) else {
             throw PatchbayError(.invalidArgument, "a \(port.type.rawValue) port has no host device to shape; <bandwidth> needs a tap, veth or macvtap port")
         }
@@ -71,6 +80,9 @@ extension NetworkEngine {
             let record = try await requireRecord(name)
             guard let live = record.live else { throw PatchbayError(.operationInvalid, "network '\(name)' is not active") }
             var port = try await port(network: name, uuid: uuid)
+            if case .ovs = PortPlacement(live) {
+                throw PatchbayError(.operationInvalid, "port \(uuid) is on Open vSwitch network '\(name)', whose bandwidth OVS applies at port creation; live changes there are not supported yet")
+            }
             let bandwidth = bandwidth.flatMap { $0.isEmpty ? nil : $0 }
             try Self.checkBandwidth(bandwidth, port: port, network: live)
             let previous = port
@@ -92,7 +104,7 @@ extension NetworkEngine {
 
     /// A port went (or never came): its IFB goes, and its floor leaves the bridge.
     func unshape(_ port: NetworkPort, network name: String, live: NetworkDefinition) async {
-        guard let bandwidth = port.bandwidth, Self.shapeable(port) else { return }
+        guard let bandwidth = port.bandwidth, Self.tcShapes(port, live) else { return }
         do {
             if bandwidth.outbound != nil { try await shaper.unshapePort(port.device) }
             if (bandwidth.inbound?.floor ?? 0) > 0 { try await shapeBridge(network: name, live) }
@@ -110,7 +122,7 @@ extension NetworkEngine {
             do { try await shapeBridge(network: record.name, live) } catch {
                 failed.append("bandwidth: bridge of \(record.name) not shaped (\(error.message))")
             }
-            for port in (try? await store.ports(network: record.name)) ?? [] where Self.shapeable(port) && !(port.bandwidth?.isEmpty ?? true) {
+            for port in (try? await store.ports(network: record.name)) ?? [] where Self.tcShapes(port, live) && !(port.bandwidth?.isEmpty ?? true) {
                 do {
                     try await shaper.shapePort(port.device, port.bandwidth)
                     shaped += 1

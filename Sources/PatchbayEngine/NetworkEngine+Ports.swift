@@ -82,7 +82,7 @@ extension NetworkEngine {
                 }
                 var created = try await driver.create(port, bridge: bridge)
                 try await programVLANs(created, placement)
-                if let bandwidth = created.bandwidth, Self.shapeable(created) {
+                if let bandwidth = created.bandwidth, Self.tcShapes(created, live) {
                     try await shaper.shapePort(created.device, bandwidth)
                     if (bandwidth.inbound?.floor ?? 0) > 0 { try await shapeBridge(network: name, live) }
                 }
@@ -482,7 +482,7 @@ extension NetworkEngine {
                 do {
                     if let attached = try await portDriver(for: port, attachment: attachment).attach(port, bridge: bridge) {
                         try await programVLANs(attached, PortPlacement(definition))
-                        if let bandwidth = attached.bandwidth, Self.shapeable(attached) { try await shaper.shapePort(attached.device, bandwidth) }
+                        if let bandwidth = attached.bandwidth, Self.tcShapes(attached, definition) { try await shaper.shapePort(attached.device, bandwidth) }
                         if attached != stored { try await store.update(attached) }
                     } else {
                         try await store.delete(port: port.uuid)

@@ -150,18 +150,7 @@ public struct BandwidthPlan: Sendable, Hashable {
 
     /// One port's floor: the class `1:ID` the network gives it and the destination MAC that
     /// selects it.
-    public struct Floor: Sendable, Hashable {
-        public var mac: MACAddress
-        public var classID: UInt16
-        /// Kilobytes per second, as `<inbound floor>`.
-        public var floor: UInt64
-
-        public init(mac: MACAddress, classID: UInt16, floor: UInt64) {
-            self.mac = mac
-            self.classID = classID
-            self.floor = floor
-        }
-    }
+    public typealias Floor = BandwidthFloor
 
     /// The first class ID a port's floor may have: 1:1 and 1:2 are the network's.
     public static let firstFloorClassID: UInt16 = 3
