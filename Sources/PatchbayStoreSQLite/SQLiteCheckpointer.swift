@@ -15,26 +15,43 @@ final class SQLiteCheckpointer: Sendable {
     static let backstopPages = 16_384
     private let queue: DatabaseQueue
     private let stopped = Atomic(false)
+    /// Signalled by `stop`, so the thread's wait between checkpoints ends at once.
+    private let wake = DispatchSemaphore(value: 0)
+    /// Signalled by the thread as it ends: `stop` returns once the thread no longer uses the
+    /// database, so a store reopened right after finds no connection of the old one at work.
+    private let finished = DispatchSemaphore(value: 0)
 
     init(path: String) throws {
         var configuration = Configuration()
         configuration.label = "patchbay-checkpoint"
+        // Opening reads the schema; a connection still closing (a store just released, whose
+        // checkpoint thread has not seen its stop yet) may hold a lock for a moment.
+        configuration.busyMode = .timeout(5)
         queue = try DatabaseQueue(path: path, configuration: configuration)
     }
 
     /// Checkpoints every `interval` until `stop`.
     func start(interval: TimeInterval = 0.1) {
         let thread = Thread { [self] in
+            defer { finished.signal() }
             while !stopped.load(ordering: .relaxed) {
-                Thread.sleep(forTimeInterval: interval)
+                _ = wake.wait(timeout: .now() + interval)
+                if stopped.load(ordering: .relaxed) { break }
                 // A checkpoint that cannot finish now (a reader still needs old pages) is simply
                 // taken up again next time.
                 try? queue.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
             }
         }
+        started.store(true, ordering: .relaxed)
         thread.name = "patchbay-checkpoint"
         thread.start()
     }
 
-    func stop() { stopped.store(true, ordering: .relaxed) }
+    private let started = Atomic(false)
+
+    func stop() {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
+        wake.signal()
+        if started.load(ordering: .relaxed) { _ = finished.wait(timeout: .now() + 5) }
+    }
 }
