@@ -6,8 +6,10 @@ import PatchbayModel
 /// The daemon's HTTP API, every route in one table (documented in openapi.json next to this file).
 public enum PatchbayRoutes {
     public static func table(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil,
-                             dpdk: DPDKCheckSources? = nil) -> [APIRoute] {
+                             dpdk: DPDKCheckSources? = nil, metrics: APIMetrics = APIMetrics()) -> [APIRoute] {
         [
+            // Prometheus's text format, for a scrape over the socket (or --metrics-listen).
+            APIRoute(.get, "/metrics") { _, _ in await metrics.response(engine: engine) },
             APIRoute(.get, "/v1/health") { _, _ in
                 try JSONBody.response(HealthResponse(status: "ok", version: PatchbayVersion.current))
             },
@@ -108,9 +110,10 @@ public enum PatchbayRoutes {
     }
 
     public static func router(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil,
-                              dpdk: DPDKCheckSources? = nil) -> Router<BasicRequestContext> {
+                              dpdk: DPDKCheckSources? = nil, metrics: APIMetrics = APIMetrics()) -> Router<BasicRequestContext> {
         let router = Router()
-        let routes = table(engine: engine, interfaces: interfaces, dpdk: dpdk)
+        let routes = table(engine: engine, interfaces: interfaces, dpdk: dpdk, metrics: metrics)
+        router.add(middleware: APIMetricsMiddleware(metrics: metrics))
         router.add(middleware: MethodNotAllowedMiddleware(routes))
         for route in routes {
             router.on(RouterPath(route.routerPath), method: route.method, use: route.handler)

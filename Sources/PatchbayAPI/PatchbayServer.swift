@@ -8,10 +8,10 @@ import PatchbayEngine
 /// cannot, the daemon stops rather than serve on a socket of the wrong mode.
 public enum PatchbayServer {
     public static func application(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil, dpdk: DPDKCheckSources? = nil,
-                                   socketPath: String, logger: Logger,
+                                   metrics: APIMetrics = APIMetrics(), socketPath: String, logger: Logger,
                                    secure: @escaping @Sendable () throws -> Void = {}) -> some ApplicationProtocol {
         Application(
-            router: PatchbayRoutes.router(engine: engine, interfaces: interfaces, dpdk: dpdk),
+            router: PatchbayRoutes.router(engine: engine, interfaces: interfaces, dpdk: dpdk, metrics: metrics),
             configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "patchbayd"),
             onServerRunning: { _ in
                 do {
@@ -24,5 +24,16 @@ public enum PatchbayServer {
                 logger.info("listening", metadata: ["socket": "\(socketPath)"])
             },
             logger: logger)
+    }
+
+    /// `--metrics-listen HOST:PORT`: `/metrics` alone, over TCP, for a Prometheus server that
+    /// cannot reach the socket. Nothing else of the API is served there.
+    public static func metricsApplication(engine: NetworkEngine, metrics: APIMetrics, host: String, port: Int,
+                                          logger: Logger) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/metrics") { _, _ in await metrics.response(engine: engine) }
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "patchbayd"),
+                           onServerRunning: { _ in logger.info("serving metrics", metadata: ["address": "\(host):\(port)"]) },
+                           logger: logger)
     }
 }

@@ -94,11 +94,19 @@ struct Patchbayd: AsyncParsableCommand {
                                valueName: "dir"))
     var nwfilterDirectory = "/etc/libvirt/nwfilter"
 
+    @Option(name: .customLong("metrics-listen"),
+            help: ArgumentHelp("Also serve /metrics (Prometheus) over TCP on this address, e.g. 127.0.0.1:9477; it is always on the API socket.",
+                               valueName: "host:port"))
+    var metricsListen: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+        if let metricsListen, MetricsListen(metricsListen) == nil {
+            throw ValidationError("--metrics-listen must be HOST:PORT with an IP address (e.g. 127.0.0.1:9477 or [::1]:9477), not '\(metricsListen)'")
+        }
         guard (100...10_000).contains(loopProbeIntervalMilliseconds) else {
             throw ValidationError("--loop-probe-interval-ms must be from 100 to 10000, not \(loopProbeIntervalMilliseconds)")
         }
@@ -153,6 +161,10 @@ struct Patchbayd: AsyncParsableCommand {
         // Every DNS-over-TCP client and TAP costs a descriptor; the budget is set well below this.
         _ = cpatchbay_set_nofile_limit()
 
+        // Before anything else: an address someone else holds is a clear refusal, not a daemon
+        // that runs without what it was asked for.
+        let metricsAddress = metricsListen.flatMap(MetricsListen.init)
+        try metricsAddress?.checkAvailable()
         let store = try SQLiteStore(path: files.databasePath)
         let session: NetlinkSession
         // tc runs on a thread of its own with a socket of its own: two threads on one netlink
@@ -250,15 +262,28 @@ struct Patchbayd: AsyncParsableCommand {
         // dpdk-check reads the host's files on a thread of its own, and asks Open vSwitch.
         let dpdkFacts = DPDKHostReader(root: "/")
         let dpdk = DPDKCheckSources(host: { await dpdkFacts.facts() }, openVSwitch: DPDKCheckSources.openVSwitch(from: ovsSwitch))
+        let apiMetrics = APIMetrics()
         let app = PatchbayServer.application(engine: engine, interfaces: KernelInterfaceBridge(links: kernelLinks), dpdk: dpdk,
-                                             socketPath: socket, logger: logger) {
+                                             metrics: apiMetrics, socketPath: socket, logger: logger) {
             do { try DaemonFiles.secureSocket(socketPath, group: group) } catch {
                 insecure.store(true, ordering: .relaxed)
                 throw error
             }
         }
         defer { unlink(socket) }
-        try await app.runService()
+        if let metricsAddress {
+            let metricsApp = PatchbayServer.metricsApplication(engine: engine, metrics: apiMetrics, host: metricsAddress.host,
+                                                               port: metricsAddress.port, logger: logger)
+            // Either ending ends both: a daemon is not left half serving.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await app.runService() }
+                group.addTask { try await metricsApp.runService() }
+                try await group.next()
+                group.cancelAll()
+            }
+        } else {
+            try await app.runService()
+        }
         if insecure.load(ordering: .relaxed) {
             throw PatchbayError(.storage, "the API socket \(socketPath) could not be given its mode and group")
         }

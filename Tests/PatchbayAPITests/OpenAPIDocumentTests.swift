@@ -82,6 +82,12 @@ import Testing
                 #expect(error.error.code == .invalidArgument)
                 #expect(error.error.message == "request body is not a valid DefineNetworkRequest")
             }
+            // Foundation reads 0.0 into an Int; the API's numbers are all integers, so it is refused.
+            try await client.execute(uri: "/v1/networks/lab/bridge", method: .put, body: ByteBuffer(string: #"{"controls":{"priority":0.0,"note":"1.5"},"extra":{"x":-1.1}}"#)) { response in
+                #expect(response.status == .badRequest)
+                let error = try JSONDecoder().decode(ErrorResponse.self, from: Data(response.body.readableBytesView))
+                #expect(error.error.message.hasSuffix("controls.priority: 0.0 is not an integer"), "\(error.error.message)")
+            }
         }
     }
 }
