@@ -64,25 +64,18 @@ public enum PrometheusExposition {
         return out
     }
 
-    static func escapeHelp(_ text: String) -> String {
-        var out = ""
-        for c in text {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    static func escapeHelp(_ text: String) -> String { escape(text, quotes: false) }
 
-    static func escapeLabel(_ text: String) -> String {
+    static func escapeLabel(_ text: String) -> String { escape(text, quotes: true) }
+
+    /// Backslash and newline always; double quotes inside label values.
+    static func escape(_ text: String, quotes: Bool) -> String {
         var out = ""
         for c in text {
             switch c {
             case "\\": out += "\\\\"
-            case "\"": out += "\\\""
             case "\n": out += "\\n"
+            case "\"" where quotes: out += "\\\""
             default: out.append(c)
             }
         }
