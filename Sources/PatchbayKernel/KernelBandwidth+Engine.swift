@@ -12,6 +12,6 @@ extension KernelBandwidth: BandwidthShaping {
     }
 
     public func shapeBridge(_ bridge: String, _ bandwidth: BandwidthDefinition?, floors: [BandwidthFloor]) async throws(PatchbayError) {
-        _ = try await applyNetwork(bridge: bridge, bandwidth: bandwidth, floors: floors.map { ($0.mac, $0.classID, $0.floor) })
+        _ = try await applyNetwork(bridge: bridge, bandwidth: bandwidth, floors: floors)
     }
 }

@@ -64,34 +64,12 @@ public final class KernelBandwidth: Sendable {
         }
     }
 
-    /// The bridge's share of the network's `<bandwidth>`: its inbound average and peak, and the
-    /// floors of its ports, each a class `1:classID` and a rule on the port's MAC. Replaces
-    /// whatever differs (a floor's rate is changed in place); nil inbound removes the tree.
-    @discardableResult
-    public func applyNetwork(bridge: String, inbound: BandwidthRate?,
-                             floors: [(mac: MACAddress, classID: UInt16, floor: UInt64)]) async throws(PatchbayError) -> [BandwidthStep] {
-        let floors = floors.map { BandwidthPlan.Floor(mac: $0.mac, classID: $0.classID, floor: $0.floor) }
-        let plan = try Self.plan { () throws(BandwidthPlanError) in
-            try BandwidthPlan.network(bridge: bridge, inbound: inbound, floors: floors)
-        }
-        return try await run { session throws(PatchbayError) in
-            try Self.translating { () throws(NetlinkError) in
-                let index = try Self.index(session, bridge)
-                let state = try Self.treeState(session, index: index, device: bridge)
-                let steps = BandwidthSteps.tree(device: bridge, from: state, to: plan)
-                try Self.execute(steps, session: session)
-                return steps
-            }
-        }
-    }
-
     /// A network's whole `<bandwidth>` on its bridge: the inbound tree with the ports' floors
-    /// on the bridge's egress (traffic toward the guests), the outbound through the bridge's
-    /// own IFB (traffic from the guests to the host), each only as far as it differs.
+    /// (each a class `1:classID` and a rule on the port's MAC) on the bridge's egress, traffic
+    /// toward the guests; the outbound through the bridge's own IFB, traffic from the guests to
+    /// the host. Only what differs changes (a floor's rate in place); nil removes both.
     @discardableResult
-    public func applyNetwork(bridge: String, bandwidth: BandwidthDefinition?,
-                             floors: [(mac: MACAddress, classID: UInt16, floor: UInt64)]) async throws(PatchbayError) -> [BandwidthStep] {
-        let floors = floors.map { BandwidthPlan.Floor(mac: $0.mac, classID: $0.classID, floor: $0.floor) }
+    public func applyNetwork(bridge: String, bandwidth: BandwidthDefinition?, floors: [BandwidthFloor]) async throws(PatchbayError) -> [BandwidthStep] {
         var plan = try Self.plan { () throws(BandwidthPlanError) in
             try BandwidthPlan.port(BandwidthDefinition(outbound: bandwidth?.outbound), device: bridge)
         }

@@ -76,8 +76,10 @@ public final class TrafficAddressLearner: NWFilterAddressLearning {
             }
             let received: (interfaceIndex: Int32, frame: [UInt8])?
             do { received = try socket.receive() } catch {
-                // The device went (ENETDOWN, ENXIO): look for it again.
+                // The device went (ENETDOWN, ENXIO): look for it again, not at once (an error
+                // that persists must not spin this thread).
                 bound = false
+                Thread.sleep(forTimeInterval: 0.1)
                 continue
             }
             guard let received, let address = NWFilterTrafficLearning.address(in: received.frame, from: mac) else { continue }

@@ -148,8 +148,8 @@ struct BandwidthKernelTests {
                         try await Self.waitUntil("the guests answer") { try guest.exec(["ping", "-c", "1", "-W", "1", "10.78.0.1"]).succeeded }
                     }
                     let qos = KernelBandwidth(session: session)
-                    let floors: [(mac: MACAddress, classID: UInt16, floor: UInt64)] = [(macs[0], 3, 8_750)]  // 70 Mbit/s
-                    let steps = try await qos.applyNetwork(bridge: "br0", inbound: BandwidthRate(average: Self.hundredMbit), floors: floors)
+                    let floors = [BandwidthFloor(mac: macs[0], classID: 3, floor: 8_750)]  // 70 Mbit/s
+                    let steps = try await qos.applyNetwork(bridge: "br0", bandwidth: BandwidthDefinition(inbound: BandwidthRate(average: Self.hundredMbit)), floors: floors)
                     #expect(steps.count == 5)
 
                     // Read back: Patchbay's decoders and tc.
@@ -168,7 +168,7 @@ struct BandwidthKernelTests {
                     let tcFilters = try Self.tcJSON(host, ["filter", "show", "dev", "br0"])
                     let tcRule = try #require(tcFilters.first { ($0["options"] as? [String: Any])?["fh"] as? String == "800::3" })
                     #expect(tcRule["protocol"] as? String == "all" && (tcRule["options"] as? [String: Any])?["flowid"] as? String == "1:3")
-                    #expect(try await qos.applyNetwork(bridge: "br0", inbound: BandwidthRate(average: Self.hundredMbit), floors: floors).isEmpty)
+                    #expect(try await qos.applyNetwork(bridge: "br0", bandwidth: BandwidthDefinition(inbound: BandwidthRate(average: Self.hundredMbit)), floors: floors).isEmpty)
 
                     // Both guests receive from the host at once.
                     var runs: [IPerf3.Transfer] = []
@@ -192,7 +192,7 @@ struct BandwidthKernelTests {
                     try await Self.waitUntil("an IPv6 ping") { try host.exec(["ping", "-6", "-c", "1", "-W", "1", "fd78::11"]).succeeded }
                     #expect(try host.exec(["ping", "-6", "-c", "3", "-i", "0.2", "fd78::11"]).succeeded)
                     #expect(try floorPackets() >= before + 3)
-                    #expect(try await qos.applyNetwork(bridge: "br0", inbound: nil, floors: []) == [.deleteRoot(device: "br0")])
+                    #expect(try await qos.applyNetwork(bridge: "br0", bandwidth: nil, floors: []) == [.deleteRoot(device: "br0")])
                 }
             }
         }
@@ -204,8 +204,8 @@ struct BandwidthKernelTests {
             try session.createBridge(name: "br0", stp: false, forwardDelaySeconds: 0)
             let qos = KernelBandwidth(session: session)
             do {
-                try await qos.applyNetwork(bridge: "br0", inbound: BandwidthRate(average: 1000),
-                                           floors: [(MACAddress("52:54:00:00:00:01")!, 3, 600), (MACAddress("52:54:00:00:00:02")!, 4, 600)])
+                try await qos.applyNetwork(bridge: "br0", bandwidth: BandwidthDefinition(inbound: BandwidthRate(average: 1000)),
+                                           floors: [BandwidthFloor(mac: MACAddress("52:54:00:00:00:01")!, classID: 3, floor: 600), BandwidthFloor(mac: MACAddress("52:54:00:00:00:02")!, classID: 4, floor: 600)])
                 Issue.record("overcommitted floors were applied")
             } catch let error as PatchbayError {
                 #expect(error.code == .invalidArgument && error.message.contains("52:54:00:00:00:02") && error.message.contains("1200 KB/s"))
