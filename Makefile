@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN_DIR = $(shell $(SWIFT) build --show-bin-path)
 
 # Debian packages the build, the tests and the demo need. Installed only when missing.
-APT_PACKAGES = iproute2 libsqlite3-dev strace udhcpc busybox-static isc-dhcp-client bind9-dnsutils dnsmasq-base kea-admin dnsperf iperf3 nftables libnftables-dev curl tcpdump python3 qemu-system-x86 cpio util-linux iputils-ping openvswitch-switch openvswitch-switch-dpdk librte-mempool-ring23 prometheus
+APT_PACKAGES = iproute2 libsqlite3-dev strace udhcpc busybox-static isc-dhcp-client bind9-dnsutils dnsmasq-base kea-admin dnsperf iperf3 nftables libnftables-dev curl tcpdump python3 qemu-system-x86 cpio util-linux iputils-ping openvswitch-switch openvswitch-switch-dpdk librte-mempool-ring23 prometheus libpcap-dev tshark tmux
 # PyPI, for the tests: scapy crafts forged DHCP frames, schemathesis holds the API to openapi.json.
 PIP_PACKAGES = scapy==2.8.0 schemathesis==4.32.5
 

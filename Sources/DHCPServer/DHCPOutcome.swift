@@ -15,6 +15,15 @@ public enum DHCPReplyDestination: Sendable, Hashable {
     case hardware(IPv4Address, MACAddress)
 }
 
+/// One lease event, as `patchbay event` reports it.
+public enum DHCPLeaseChange: Sendable, Hashable {
+    case granted(DHCPLease)
+    case renewed(DHCPLease)
+    case released(DHCPLease)
+    case declined(IPv4Address, MACAddress?)
+    case expired(DHCPLease)
+}
+
 /// The server's answer to one request: the reply (if any) and the lease changes to make durable
 /// before the reply is sent.
 public struct DHCPOutcome: Sendable {
@@ -22,6 +31,8 @@ public struct DHCPOutcome: Sendable {
     public var destination: DHCPReplyDestination?
     public var upserts: [DHCPLease] = []
     public var deletions: [IPv4Address] = []
+    /// What the lease changes mean, for the event stream: a grant and a renewal both upsert.
+    public var changes: [DHCPLeaseChange] = []
     /// A line for the log: what was asked and what was decided. Written only when it is read
     /// (the debug log): formatting MAC and IP addresses for every request was a tenth of the
     /// server's time at 5,000 leases a second.

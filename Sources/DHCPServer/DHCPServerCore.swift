@@ -211,8 +211,10 @@ public struct DHCPServerCore: Sendable {
                               hostname: sanitizedHostname(hostname) ?? table.lease(at: address)?.hostname,
                               expiresAt: seconds.map { now + Int64($0) }, origin: origin)
         var outcome = DHCPOutcome(reply: nil, destination: nil, summary: "DHCPREQUEST (\(state)) from \(mac) → DHCPACK \(address)")
+        let renewal = table.lease(at: address).map { DHCPLeaseTable.key(of: $0) == client } ?? false
         if let displaced = table.insert(lease) { outcome.deletions.append(displaced.ip) }
         outcome.upserts.append(lease)
+        outcome.changes.append(renewal ? .renewed(lease) : .granted(lease))
         let reply = makeReply(.ack, to: request, yiaddr: address, leaseSeconds: seconds, hostname: lease.hostname)
         outcome.reply = reply
         outcome.destination = destination(for: request, reply: reply, mac: mac)
@@ -259,6 +261,7 @@ public struct DHCPServerCore: Sendable {
             table.remove(address)
             outcome.deletions.append(address)
         }
+        outcome.changes.append(.declined(address, request.clientMAC))
         table.withdrawOffer(for: client)
         if !table.decline(address, origin: origin, now: now) {
             outcome.summary = "DHCPDECLINE of \(address): not quarantined (the quarantine is full)"
@@ -279,6 +282,7 @@ public struct DHCPServerCore: Sendable {
         table.remove(request.ciaddr)
         var outcome = DHCPOutcome.ignore("DHCPRELEASE of \(request.ciaddr) by \(lease.mac)")
         outcome.deletions.append(request.ciaddr)
+        outcome.changes.append(.released(lease))
         return outcome
     }
 

@@ -7,7 +7,8 @@ import PatchbayStore
 
 /// Told of every lease change once it is durable: the DNS server publishes and withdraws client
 /// names with it.
-public typealias DHCPLeaseObserver = @Sendable (_ network: String, _ upserts: [DHCPLease], _ deletions: [IPv4Address]) -> Void
+public typealias DHCPLeaseObserver = @Sendable (_ network: String, _ upserts: [DHCPLease], _ deletions: [IPv4Address],
+                                                _ changes: [DHCPLeaseChange]) -> Void
 
 /// The DHCP server of one network. Requests come from the daemon's `DHCPIngress` with the bridge
 /// port they arrived on; they are decided one at a time on this actor by the pure
@@ -201,7 +202,7 @@ public actor DHCPService {
                 continue
             }
             if let observer, !upserts.isEmpty || !deletions.isEmpty {
-                observer(network, upserts, deletions.map(\.ip))
+                observer(network, upserts, deletions.map(\.ip), batch.flatMap(\.changes))
             }
             for outcome in batch {
                 if let reply = outcome.reply, let destination = outcome.destination { send(reply, to: destination) }
@@ -263,7 +264,9 @@ public actor DHCPService {
     private func reclaim() {
         let expired = core.reclaimExpired(now: now())
         guard !expired.isEmpty else { return }
-        pending.append(DHCPOutcome(reply: nil, destination: nil, deletions: expired.map(\.ip), summary: "reclaimed \(expired.count) expired leases"))
+        var outcome = DHCPOutcome(reply: nil, destination: nil, deletions: expired.map(\.ip), summary: "reclaimed \(expired.count) expired leases")
+        outcome.changes = expired.map(DHCPLeaseChange.expired)
+        pending.append(outcome)
         if flushing == nil { flushing = Task { await self.flush() } }
         logger.info("reclaimed expired leases", metadata: ["network": "\(network)", "count": "\(expired.count)"])
     }

@@ -25,6 +25,21 @@ public final class LoopGuard: Sendable {
     private let wanted = Mutex<[GuardedBridge]>([])
     private let stopped = Atomic(false)
     private let running = Atomic(false)
+    private let roundsDone = Atomic(0)
+    private let cutsMade = Atomic(0)
+    private let report = Mutex<(@Sendable (Report) -> Void)?>(nil)
+
+    /// What the guard did, for the event stream: called on the guard's thread, so the handler
+    /// only hands the report on.
+    public enum Report: Sendable, Hashable {
+        case cut(network: String, port: String, partner: String)
+        case restored(network: String, port: String)
+    }
+
+    public func setReport(_ body: @escaping @Sendable (Report) -> Void) { report.withLock { $0 = body } }
+    /// Rounds run and ports cut since start (`patchbay_loop_guard_*` metrics).
+    public var rounds: Int { roundsDone.load(ordering: .relaxed) }
+    public var cuts: Int { cutsMade.load(ordering: .relaxed) }
 
     public init(control: any BridgePortControlling, interval: Duration = LoopGuard.defaultInterval,
                 recoveryRounds: Int = LoopGuard.defaultRecoveryRounds, logger: Logger) {
@@ -93,6 +108,7 @@ public final class LoopGuard: Sendable {
         for bridge in state.core.guardedBridges where guarded[bridge] == nil { state.core.forget(bridge: bridge) }
         state.networks = guarded.mapValues(\.network)
         state.core.startRound()
+        roundsDone.add(1, ordering: .relaxed)
         for (bridge, entry) in guarded.sorted(by: { $0.key < $1.key }) {
             let ports: [BridgePortStatus]
             do { ports = try control.ports(ofBridge: bridge) } catch {
@@ -146,6 +162,8 @@ public final class LoopGuard: Sendable {
             let other = state.core.portName(bridge: bridge, index: partner)
             do {
                 try control.setPortState(index: port, .disabled)
+                cutsMade.add(1, ordering: .relaxed)
+                report.withLock { $0 }?(.cut(network: state.networks[bridge] ?? "?", port: name, partner: other))
                 logger.warning("loop detected: frames leaving one port came back through the other; \(name) disabled until the loop is gone",
                                metadata: ["network": "\(state.networks[bridge] ?? "?")", "ports": "\(other) \(name)"])
             } catch {
@@ -156,6 +174,7 @@ public final class LoopGuard: Sendable {
             let name = state.core.portName(bridge: bridge, index: port)
             do {
                 try control.setPortState(index: port, .forwarding)
+                report.withLock { $0 }?(.restored(network: state.networks[bridge] ?? "?", port: name))
                 logger.notice("loop gone: \(name) forwards again", metadata: ["network": "\(state.networks[bridge] ?? "?")"])
             } catch {
                 logger.error("\(name) could not be enabled again", metadata: ["network": "\(state.networks[bridge] ?? "?")", "error": "\(error)"])

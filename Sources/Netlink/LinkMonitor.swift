@@ -21,14 +21,7 @@ public final class LinkMonitor: Sendable {
     /// The next batch of events; empty when the timeout passed first. An overrun (ENOBUFS: the
     /// kernel dropped events) is reported as an error so the reader can dump the table again.
     public func next() throws(NetlinkError) -> [Event] {
-        let datagram: [UInt8]
-        do { datagram = try socket.receive(operation: "read link events") } catch where error.errno == ETIMEDOUT {
-            return []
-        }
-        let messages: [NetlinkMessage]
-        do { messages = try NetlinkMessage.parseAll(datagram) } catch {
-            throw NetlinkError(operation: "read link events", errno: EPROTO, extendedMessage: "\(error)")
-        }
+        let messages = try socket.notices(operation: "read link events")
         var events: [Event] = []
         for message in messages {
             switch message.type {

@@ -50,4 +50,16 @@ final class NetlinkSocket: @unchecked Sendable {
             return Array(buffer[0..<count])
         }
     }
+
+    /// The messages of the next notice datagram of a subscribed socket; none when the timeout
+    /// passed first. An overrun (ENOBUFS: the kernel dropped notices) is thrown.
+    func notices(operation: String) throws(NetlinkError) -> [NetlinkMessage] {
+        let datagram: [UInt8]
+        do { datagram = try receive(operation: operation) } catch where error.errno == ETIMEDOUT {
+            return []
+        }
+        do { return try NetlinkMessage.parseAll(datagram) } catch {
+            throw NetlinkError(operation: operation, errno: EPROTO, extendedMessage: "\(error)")
+        }
+    }
 }

@@ -83,10 +83,11 @@ public struct FDBEntry: Sendable, Hashable {
     /// iproute2's state word: `permanent`, `static` or empty (learned).
     public var stateName: String { isPermanent ? "permanent" : isStatic ? "static" : "" }
 
-    /// Decodes one dump message; nil for messages that are not AF_BRIDGE entries with an address.
+    /// Decodes one dump message, or a RTM_NEWNEIGH / RTM_DELNEIGH notice (the caller tells them
+    /// apart by the message type); nil for messages that are not AF_BRIDGE entries with an address.
     public init?(message: NetlinkMessage) throws(NetlinkWireError) {
         let p = message.payload
-        guard message.type == NetlinkConstants.RTM_NEWNEIGH, p.count >= 12, p[0] == NetlinkConstants.AF_BRIDGE else { return nil }
+        guard message.type == NetlinkConstants.RTM_NEWNEIGH || message.type == NetlinkConstants.RTM_DELNEIGH, p.count >= 12, p[0] == NetlinkConstants.AF_BRIDGE else { return nil }
         let attributes = try NetlinkAttribute.parse(p.dropFirst(12), baseOffset: NetlinkMessage.headerLength + 12)
         guard let lladdr = attributes.first(NetlinkConstants.NDA_LLADDR)?.payload, let mac = MACAddress(bytes: lladdr) else {
             return nil

@@ -40,6 +40,8 @@ public enum NetlinkConstants {
     public static let RTM_DELLINK: UInt16 = 17
     // <linux/rtnetlink.h>: the legacy multicast group bit for link changes (RTNLGRP_LINK = 1).
     public static let RTMGRP_LINK: UInt32 = 1
+    /// RTNLGRP_NEIGH = 3: neighbour and bridge FDB changes (`bridge monitor fdb`).
+    public static let RTMGRP_NEIGH: UInt32 = 1 << 2
     public static let RTM_GETLINK: UInt16 = 18
     public static let RTM_SETLINK: UInt16 = 19
     public static let RTM_NEWADDR: UInt16 = 20

@@ -107,6 +107,7 @@ public enum PatchbayRoutes {
                 return try JSONBody.response(NetworkXMLResponse(xml: try await engine.xml(try name(context), inactive: inactive)))
             },
         ] + interfaceRoutes(interfaces) + bridgeControlRoutes(engine) + dpdkRoutes(dpdk) + nwfilterRoutes(engine) + aclRoutes(engine)
+            + eventRoutes(engine)
     }
 
     public static func router(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil,

@@ -35,6 +35,56 @@ public struct HTTPUnixTransport: Sendable {
         return try HTTPReplyReader.parse(try readAll(fd), socketPath: socketPath)
     }
 
+    /// A GET whose answer is streamed: `body` gets the body's bytes as they come and returns
+    /// false to stop reading. An answer that is not 2xx is read whole and returned instead, for
+    /// the caller to turn into its error. `idleSeconds` bounds a silence (nil: none).
+    func stream(path: String, idleSeconds: Int?, _ body: ([UInt8]) throws(PatchbayError) -> Bool) throws(PatchbayError) -> Reply? {
+        let fd = try connect()
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: idleSeconds ?? 0, tv_usec: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        try write(Array("GET \(path) HTTP/1.1\r\nHost: patchbayd\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".utf8), to: fd)
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        var decoder: ChunkedDecoder?
+        var plain = false
+        while true {
+            let n = try receive(fd, into: &chunk, silence: "sent nothing for \(idleSeconds ?? 0) s")
+            if n == 0 {
+                if decoder == nil && !plain { return try HTTPReplyReader.parse(received, socketPath: socketPath) }
+                return nil
+            }
+            if var active = decoder {
+                let data = try active.feed(chunk[..<n])
+                decoder = active
+                if !data.isEmpty, try !body(data) { return nil }
+                if active.isFinished { return nil }
+                continue
+            }
+            if plain {
+                if try !body(Array(chunk[..<n])) { return nil }
+                continue
+            }
+            received.append(contentsOf: chunk[..<n])
+            guard let headEnd = received.firstRange(of: [13, 10, 13, 10]) else { continue }
+            let head = String(decoding: received[..<headEnd.lowerBound], as: UTF8.self).lowercased()
+            let status = head.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+            // Not a stream: read it all, the caller reads the error.
+            guard (200..<300).contains(status) else { continue }
+            let rest = Array(received[headEnd.upperBound...])
+            if head.contains("transfer-encoding: chunked") {
+                var fresh = ChunkedDecoder()
+                let data = try fresh.feed(rest)
+                decoder = fresh
+                if !data.isEmpty, try !body(data) { return nil }
+                if fresh.isFinished { return nil }
+            } else {
+                plain = true
+                if !rest.isEmpty, try !body(rest) { return nil }
+            }
+        }
+    }
+
     private func unreachable(_ cause: String) -> PatchbayError {
         PatchbayError(.unavailable, "cannot reach patchbayd at \(socketPath) (is it running? set --socket or PATCHBAY_SOCKET)", cause: cause)
     }
@@ -74,16 +124,21 @@ public struct HTTPUnixTransport: Sendable {
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN || errno == EWOULDBLOCK {
-                    throw PatchbayError(.unavailable, "patchbayd at \(socketPath) did not answer within \(timeoutSeconds) s")
-                }
-                throw unreachable(String(cString: strerror(errno)))
-            }
+            let n = try receive(fd, into: &chunk, silence: "did not answer within \(timeoutSeconds) s")
             if n == 0 { return received }
             received.append(contentsOf: chunk[..<n])
+        }
+    }
+
+    /// One recv: the bytes read (0 at the end of the connection); a receive timeout is the
+    /// daemon's `silence`.
+    private func receive(_ fd: Int32, into chunk: inout [UInt8], silence: String) throws(PatchbayError) -> Int {
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK { throw PatchbayError(.unavailable, "patchbayd at \(socketPath) \(silence)") }
+            throw unreachable(String(cString: strerror(errno)))
         }
     }
 }

@@ -206,6 +206,65 @@ public struct PatchbayClient: Sendable {
         try await call(.DELETE, "/v1/interfaces/bridges/\(escape(bridge))")
     }
 
+    /// The held events after `since` (GET /v1/events).
+    public func events(since: UInt64?, network: String?, types: [String], limit: Int? = nil) async throws(PatchbayError) -> EventList {
+        try await call(.GET, "/v1/events" + Self.eventQuery(since: since, network: network, types: types, limit: limit, timeout: nil))
+    }
+
+    /// Follows the event stream (server-sent events): `handle` gets each event, or the marker of
+    /// events the daemon no longer held, until it returns false, `limit` events came, or
+    /// `timeout` seconds passed. Blocks the calling thread: the CLI does nothing else meanwhile.
+    public func followEvents(since: UInt64?, network: String?, types: [String], limit: Int?, timeout: Double?,
+                             _ handle: (EventStreamItem) throws(PatchbayError) -> Bool) throws(PatchbayError) {
+        let path = "/v1/events/stream" + Self.eventQuery(since: since, network: network, types: types, limit: limit, timeout: timeout)
+        var parser = ServerSentEventParser()
+        let decoder = JSONDecoder()
+        // The daemon says it is alive every 15 s: a minute of silence is a daemon gone.
+        let reply = try transport.stream(path: path, idleSeconds: 60) { (bytes: [UInt8]) throws(PatchbayError) -> Bool in
+            for message in parser.feed(bytes) {
+                let data = Data(message.data.utf8)
+                let item: EventStreamItem
+                do {
+                    if message.event == "dropped" {
+                        item = .dropped(try decoder.decode(EventsDropped.self, from: data))
+                    } else {
+                        item = .event(try decoder.decode(PatchbayEvent.self, from: data))
+                    }
+                } catch {
+                    throw PatchbayError(.internal, "patchbayd sent an unreadable event", cause: "\(error)")
+                }
+                if try !handle(item) { return false }
+            }
+            return true
+        }
+        if let reply {
+            if let decoded = try? JSONDecoder().decode(ErrorResponse.self, from: reply.body) { throw decoded.error }
+            throw PatchbayError(.internal, "patchbayd answered HTTP \(reply.status)", cause: String(decoding: reply.body.prefix(200), as: UTF8.self))
+        }
+    }
+
+    static func eventQuery(since: UInt64?, network: String?, types: [String], limit: Int?, timeout: Double?) -> String {
+        var items: [String] = []
+        if let since { items.append("since=\(since)") }
+        if let network { items.append("network=" + escapeQuery(network)) }
+        for type in types { items.append("type=" + escapeQuery(type)) }
+        if let limit { items.append("limit=\(limit)") }
+        if let timeout { items.append("timeout=\(timeout)") }
+        return items.isEmpty ? "" : "?" + items.joined(separator: "&")
+    }
+
+    static func escapeQuery(_ value: String) -> String {
+        let kept = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~".utf8)
+        let hex = Array("0123456789ABCDEF".utf8)
+        var escaped = ""
+        for byte in value.utf8 {
+            if kept.contains(byte) { escaped.unicodeScalars.append(Unicode.Scalar(byte)) } else {
+                escaped += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]], as: UTF8.self)
+            }
+        }
+        return escaped
+    }
+
     private func call<T: Decodable>(_ method: HTTPVerb, _ path: String) async throws(PatchbayError) -> T {
         try decode(T.self, try await raw(method, path, body: nil))
     }
@@ -249,4 +308,10 @@ public struct PatchbayClient: Sendable {
         }
         return escaped
     }
+}
+
+/// What the event stream delivers: an event, or the marker of events the daemon no longer held.
+public enum EventStreamItem: Sendable {
+    case event(PatchbayEvent)
+    case dropped(EventsDropped)
 }

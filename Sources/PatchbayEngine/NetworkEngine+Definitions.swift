@@ -37,10 +37,12 @@ extension NetworkEngine {
                 existing.persistent = true
                 let stored = try await store.update(existing)
                 logger.info("network redefined", metadata: ["network": "\(name)"])
+                events.publish(PatchbayEvent(type: .networkDefined, network: name, message: "network '\(name)' redefined"))
                 return stored.summary
             }
             let stored = try await store.insert(NetworkRecord(definition: definition))
             logger.info("network defined", metadata: ["network": "\(name)", "bridge": "\(definition.bridge.name ?? "-")"])
+            events.publish(PatchbayEvent(type: .networkDefined, network: name, message: "network '\(name)' defined"))
             return stored.summary
         }
     }
@@ -123,6 +125,9 @@ extension NetworkEngine {
             }
             logger.info("network updated", metadata: ["network": "\(name)", "section": "\(request.section.rawValue)",
                                                       "command": "\(request.command.rawValue)", "live": "\(live)", "config": "\(config)"])
+            events.publish(PatchbayEvent(type: .networkUpdated, network: name,
+                                         message: "network '\(name)' updated: \(request.command.rawValue) \(request.section.rawValue)"
+                                             + (live ? " (live)" : "") + (config ? " (config)" : "")))
             return NetworkUpdateResult(network: stored.summary, live: live, config: config)
         }
     }
@@ -148,6 +153,7 @@ extension NetworkEngine {
                 try await forget(name)
             }
             logger.info("network undefined", metadata: ["network": "\(name)"])
+            events.publish(PatchbayEvent(type: .networkUndefined, network: name, message: "network '\(name)' undefined"))
         }
     }
 

@@ -55,6 +55,8 @@ extension NetworkEngine {
                                                           "kernel": "\(kernelDone - began)", "firewall": "\(firewallDone - kernelDone)",
                                                           "services": "\(servicesDone - firewallDone)",
                                                           "store": "\(ended - servicesDone)", "milliseconds": "\(milliseconds)"])
+                events.publish(PatchbayEvent(type: .networkStarted, network: name, device: definition.bridge.name,
+                                             message: "network '\(name)' started" + (definition.bridge.name.map { " on bridge \($0)" } ?? "")))
                 return stored.summary
             } catch {
                 // Neither services, rules nor kernel state may outlive a failed start.
@@ -112,6 +114,7 @@ extension NetworkEngine {
         try await driver(for: live).stop(live, temporaryDevice: nil, adoptUntagged: adoptUntagged)
         await faults.reach(.destroyBridge)
         logger.info("network destroyed", metadata: ["network": "\(name)"])
+        events.publish(PatchbayEvent(type: .networkStopped, network: name, device: live.bridge.name, message: "network '\(name)' stopped"))
         let record = try await requireRecord(name)
         if !record.persistent {
             try await forget(name)

@@ -57,6 +57,7 @@ extension NetworkEngine {
                 try await prepareMacvtap(&port, request, live: live, mode: mode, pool: pool)
                 if let holder {
                     port.holderPID = holder.pid
+                    kernelEvents.heldPortsMayExist.store(true, ordering: .relaxed)
                     port.holderStartTime = holder.startTime
                 }
             } else if case .ovs = placement, request.type == .vhostuser {
@@ -90,6 +91,7 @@ extension NetworkEngine {
                 try await store.update(created)
                 logger.info("port created", metadata: ["network": "\(name)", "port": "\(created.uuid)", "device": "\(created.device)",
                                                        "owner": "\(owner)", "mac": "\(mac)"])
+                events.publish(.port(.portCreated, created, "port \(created.device) created for '\(owner)' (\(mac))"))
                 return (created, placement)
             } catch {
                 do { try await driver.remove(port) } catch let undo {
@@ -343,6 +345,7 @@ extension NetworkEngine {
             await removePortACLs(device: port.device)
             if let live = try await store.network(named: name)?.live { await unshape(port, network: name, live: live) }
             logger.info("port deleted", metadata: ["network": "\(name)", "port": "\(uuid)", "device": "\(port.device)"])
+            events.publish(.port(.portDeleted, port, "port \(port.device) of '\(port.ownerName)' deleted"))
             return port.role == .uplink || hostBridge
         }
         if republish { await publishGuardedBridges() }
@@ -401,6 +404,7 @@ extension NetworkEngine {
             if gone == true {
                 removed.append(port)
                 logger.info("port removed: its device is gone", metadata: ["network": "\(port.network)", "port": "\(port.uuid)", "device": "\(port.device)"])
+                events.publish(.port(.portDeleted, port, "port \(port.device) of '\(port.ownerName)' removed: its device is gone"))
             }
         }
         return removed
@@ -422,6 +426,7 @@ extension NetworkEngine {
             }
             if gone == true {
                 removed.append(port)
+                events.publish(.port(.portDeleted, port, "port \(port.device) of '\(port.ownerName)' removed: process \(pid) is gone"))
                 logger.info("port removed: the process it was made for is gone",
                             metadata: ["network": "\(port.network)", "port": "\(port.uuid)", "device": "\(port.device)", "pid": "\(pid)"])
             }

@@ -103,6 +103,9 @@ extension NetworkEngine {
                     try await firewall.enableForwarding(ipv6: forwarding.ipv6)
                 }
                 let reapplied = try await firewall.restore(state)
+                if reapplied {
+                    events.publish(PatchbayEvent(type: .firewallRepaired, message: "firewall: Patchbay's tables differed from the stored state and were re-applied"))
+                }
                 return [reapplied ? "firewall: re-applied Patchbay's tables" : "firewall: intact"]
                     + refused.map { "network \($0.0): no firewall rules (\($0.1))" }
             }

@@ -37,6 +37,10 @@ public final class NetworkEngine: Sendable {
     /// Told the set of bridges the loop guard must watch whenever it may have changed.
     let guardedBridgesChanged: @Sendable ([GuardedBridge]) -> Void
     let logger: Logger
+    /// The event stream (`patchbay event`, `/v1/events`): what the engine does and what the
+    /// kernel reports of Patchbay's devices.
+    public let events: EventHub
+    let kernelEvents = KernelEventRouter()
     let locks = KeyedLock()
     /// Where the search for a free `vnetN` (and `macvtapN`) goes on from.
     let deviceNames = DeviceNameCounter(prefix: "vnet")
@@ -47,7 +51,8 @@ public final class NetworkEngine: Sendable {
                 guardedBridgesChanged: @escaping @Sendable ([GuardedBridge]) -> Void = { _ in }, hostdev: (any HostdevManaging)? = nil,
                 ovs: OVSSetup? = nil, nwfilter: any NWFilterApplying = NoNWFilterFirewall(),
                 systemNWFilters: [NWFilterDefinition] = [], bandwidth: any BandwidthShaping = NoBandwidthShaping(),
-                addressLearner: any NWFilterAddressLearning = NoAddressLearning(), logger: Logger) {
+                addressLearner: any NWFilterAddressLearning = NoAddressLearning(), events: EventHub = EventHub(), logger: Logger) {
+        self.events = events
         self.nwfilterFirewall = nwfilter
         self.addressLearner = addressLearner
         self.shaper = bandwidth

@@ -12,6 +12,7 @@ public final class InMemoryStore: PatchbayStore {
         var nwfilters: [String: NWFilterRecord] = [:]
         var nwfilterBindings: [String: NWFilterBindingRecord] = [:]
         var acls: [String: NetworkACL] = [:]
+        var events: [PatchbayEvent] = []
     }
 
     private let state = Mutex(State())
@@ -134,6 +135,17 @@ public final class InMemoryStore: PatchbayStore {
     public func acl(named name: String) -> NetworkACL? { state.withLock { $0.acls[name] } }
     public func save(_ acl: NetworkACL) { state.withLock { $0.acls[acl.name] = acl } }
     public func deleteACL(named name: String) { _ = state.withLock { $0.acls.removeValue(forKey: name) } }
+
+    // MARK: Events
+
+    public func append(events: [PatchbayEvent], keep: Int) {
+        state.withLock { s in
+            s.events.append(contentsOf: events)
+            if s.events.count > keep { s.events.removeFirst(s.events.count - keep) }
+        }
+    }
+
+    public func recentEvents(limit: Int) -> [PatchbayEvent] { state.withLock { Array($0.events.suffix(limit)) } }
 
     // MARK: Network filters
 

@@ -24,7 +24,7 @@ public protocol NetworkStore: Sendable {
 
 /// Everything the daemon stores, in one place, so that operations spanning tables (undefine's
 /// cascade) are one transaction.
-public protocol PatchbayStore: NetworkStore, LeaseStore, PortForwardStore, PortStore, NWFilterStore, ACLStore {}
+public protocol PatchbayStore: NetworkStore, LeaseStore, PortForwardStore, PortStore, NWFilterStore, ACLStore, EventStore {}
 
 extension NetworkStore {
     /// The checks both implementations share, so their errors read the same.

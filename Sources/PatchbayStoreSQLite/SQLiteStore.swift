@@ -161,6 +161,14 @@ public final class SQLiteStore: PatchbayStore {
             // CTRL_IP_LEARNING=any: the address a filtered guest was seen using (issue 15).
             try db.alter(table: "nwfilter_binding") { t in t.add(column: "learnedIPv4", .text) }
         }
+        migrator.registerMigration("v11: recent events") { db in
+            // The event stream's recent past (issue 16), bounded by the daemon: an id and the
+            // event as JSON, so a restart goes on with the ids and resuming clients miss nothing.
+            try db.create(table: "event") { t in
+                t.column("id", .integer).primaryKey()
+                t.column("json", .text).notNull()
+            }
+        }
         return migrator
     }
 

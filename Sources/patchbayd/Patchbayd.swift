@@ -99,11 +99,16 @@ struct Patchbayd: AsyncParsableCommand {
                                valueName: "host:port"))
     var metricsListen: String?
 
+    @Option(name: .customLong("event-history"),
+            help: ArgumentHelp("How many recent events are kept (in memory and in the store) for clients that resume.", valueName: "count"))
+    var eventHistory: Int = 10_000
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+        guard (1...1_000_000).contains(eventHistory) else { throw ValidationError("--event-history must be 1 to 1000000, not \(eventHistory)") }
         if let metricsListen, MetricsListen(metricsListen) == nil {
             throw ValidationError("--metrics-listen must be HOST:PORT with an IP address (e.g. 127.0.0.1:9477 or [::1]:9477), not '\(metricsListen)'")
         }
@@ -185,7 +190,8 @@ struct Patchbayd: AsyncParsableCommand {
         let budget = DNSConnectionBudget(limits: .init(perClient: dnsTCPPerClient, lifetimeSeconds: Int64(dnsTCPLifetime)))
         let dns = DNSServerManager(logger: logger, resolvConfPath: resolvConf, budget: budget)
         let leaseEvents = LeaseEvents()
-        let services = DaemonNetworkServices(dhcp: dhcp, dns: dns, leases: store, events: leaseEvents)
+        let leaseNotices = LeaseNoticeQueue()
+        let services = DaemonNetworkServices(dhcp: dhcp, dns: dns, leases: store, events: leaseEvents, notices: leaseNotices)
         let firewall: NFTablesFirewall
         do {
             firewall = try NFTablesFirewall(statePath: files.firewallStatePath, coexistence: !noFirewallCoexistence, logger: logger)
@@ -217,16 +223,34 @@ struct Patchbayd: AsyncParsableCommand {
                                 vhostUserDirectory: vhostUserDirectory,
                                 flows: OVSFlowDump(runDirectory: (ovsdbSocket as NSString).deletingLastPathComponent))
         let learner = TrafficAddressLearner(logger: logger)
+        // The event stream goes on from what the store kept: ids keep growing across restarts.
+        let hub = EventHub(capacity: eventHistory, restoring: try await store.recentEvents(limit: eventHistory), store: store,
+                           clock: { Int64(Date().timeIntervalSince1970 * 1000) }, logger: logger)
+        let eventWriter = Task { await hub.persist() }
+        defer {
+            hub.finishPersisting()
+            eventWriter.cancel()
+        }
         let engine = NetworkEngine(store: store, links: kernelLinks, services: services, firewall: firewall,
                                    loopProtection: protection, faults: Self.faultPoints(logger: logger),
                                    guardedBridgesChanged: { guardian?.setGuardedBridges($0) },
                                    hostdev: KernelHostdev(session: session), ovs: ovsSetup, nwfilter: nwfilter,
                                    systemNWFilters: systemFilters, bandwidth: KernelBandwidth(session: shapingSession),
-                                   addressLearner: learner, logger: logger)
+                                   addressLearner: learner, events: hub, logger: logger)
         // A lease granted to a port waiting for its address lets its full filter in.
         leaseEvents.set { network, macs in Task { await engine.nwfilterLeasesChanged(network: network, macs: macs) } }
         // CTRL_IP_LEARNING=any: the first address a filtered guest uses becomes its $IP.
         learner.setReport { device, address in await engine.nwfilterAddressLearned(device: device, address: address) }
+        leaseNotices.start { network, notices in await engine.leaseEvents(network: network, notices) }
+        loopGuard?.setReport { report in
+            switch report {
+            case let .cut(network, port, partner):
+                hub.publish(PatchbayEvent(type: .loopCut, network: network, device: port,
+                                          message: "loop: frames leaving \(partner) came back through \(port); \(port) disabled until the loop is gone"))
+            case let .restored(network, port):
+                hub.publish(PatchbayEvent(type: .loopRestored, network: network, device: port, message: "loop gone: \(port) forwards again"))
+            }
+        }
         ingress.start()
         loopGuard?.start()
         defer { loopGuard?.stop() }
@@ -236,11 +260,22 @@ struct Patchbayd: AsyncParsableCommand {
         helper.start()
         defer { helper.stop() }
         // TAPs that QEMU opened through patchbay-bridge-helper vanish when QEMU closes them, and
-        // veth pairs with their namespace.
+        // veth pairs with their namespace: the kernel says so (RTM_DELLINK), and the follower's
+        // notices sweep those ports. It also feeds the event stream (carrier, FDB).
+        let follower: KernelEventFollower
+        do {
+            follower = try KernelEventFollower(report: { notices, seed in await engine.kernelNotices(notices, seed: seed) }, logger: logger)
+        } catch {
+            throw PatchbayError(.kernel, "cannot open a netlink socket for link and FDB notices", cause: error.description)
+        }
+        follower.start()
+        defer { follower.stop() }
+        // A macvtap held by a QEMU process outlives the process, and no notice says it ended:
+        // those ports alone are polled, and only while there are any.
         let sweeper = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
-                await engine.sweepVanishedPorts()
+                await engine.sweepHeldPorts()
             }
         }
         defer { sweeper.cancel() }
@@ -289,6 +324,9 @@ struct Patchbayd: AsyncParsableCommand {
         }
         await services.stopAll()
         ingress.stop()
+        // The last events reach the store before the daemon ends.
+        hub.finishPersisting()
+        await eventWriter.value
         logger.info("patchbayd stopped")
     }
 }

@@ -17,10 +17,16 @@ enum POSIXIO {
         }
     }
 
-    static func writeStandardError(_ text: String) {
+    static func writeStandardError(_ text: String) { write(text, to: 2) }
+
+    /// A line on standard output at once, unbuffered: a follower of a stream (`event --loop`)
+    /// piped into another program must not sit on what it printed.
+    static func writeLine(_ text: String) { write(text + "\n", to: 1) }
+
+    private static func write(_ text: String, to fd: Int32) {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return }
             bytes = bytes.dropFirst(n)
