@@ -33,6 +33,10 @@ public struct DHCPOutcome: Sendable {
     public var deletions: [IPv4Address] = []
     /// What the lease changes mean, for the event stream: a grant and a renewal both upsert.
     public var changes: [DHCPLeaseChange] = []
+    /// Why a request got nothing, for the counters: no-address, limit.
+    public var refusal: String?
+    /// When the request arrived, for the reply latency histogram.
+    var received: ContinuousClock.Instant?
     /// A line for the log: what was asked and what was decided. Written only when it is read
     /// (the debug log): formatting MAC and IP addresses for every request was a tenth of the
     /// server's time at 5,000 leases a second.

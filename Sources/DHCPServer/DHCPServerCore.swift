@@ -60,7 +60,9 @@ public struct DHCPServerCore: Sendable {
             if !holdsAddress(client, origin: origin, now: now) && reservation(mac: mac, hostname: hostname) == nil {
                 guard admit(client, from: origin, now: now) else {
                     let limit = maxClientsPerOrigin
-                    return .ignore("\(type) from \(mac): \(origin) already holds \(limit) addresses, the per-port limit")
+                    var outcome = DHCPOutcome.ignore("\(type) from \(mac): \(origin) already holds \(limit) addresses, the per-port limit")
+                    outcome.refusal = "limit"
+                    return outcome
                 }
             }
         }
@@ -110,7 +112,9 @@ public struct DHCPServerCore: Sendable {
         let hostname = request.options.string(DHCPOptionCode.hostName)
         guard let address = chooseAddress(mac: mac, client: client, hostname: hostname,
                                            requested: request.options.address(DHCPOptionCode.requestedIPAddress), now: now) else {
-            return .ignore("DHCPDISCOVER from \(mac): no address available")
+            var outcome = DHCPOutcome.ignore("DHCPDISCOVER from \(mac): no address available")
+            outcome.refusal = "no-address"
+            return outcome
         }
         table.offer(address, to: client, origin: origin, now: now)
         let reply = makeReply(.offer, to: request, yiaddr: address, leaseSeconds: leaseSeconds(for: address, mac: mac, hostname: hostname, request: request))

@@ -17,6 +17,8 @@ public final class DHCPServerManager: Sendable {
     private let maxClientsPerPort: Int
     private let trustedRelays: Set<IPv4Address>
     private let locks = KeyedLock()
+    /// The servers' counters, per network, for `/metrics`.
+    public let statistics = DHCPStatistics()
 
     /// Enough for a guest running a few containers or nested VMs with MAC addresses of their
     /// own, and few enough that eight flooding guests cannot empty a default /24.
@@ -50,7 +52,7 @@ public final class DHCPServerManager: Sendable {
             await stopLocked(name)
             let service = try await DHCPService.start(pool: pool, store: store, ingress: ingress, logger: logger, now: now,
                                                       observer: observer, maxClientsPerPort: maxClientsPerPort,
-                                                      trustedRelays: trustedRelays)
+                                                      trustedRelays: trustedRelays, statistics: statistics)
             services.withLock { $0[name] = service }
         }
     }

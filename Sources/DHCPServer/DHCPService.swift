@@ -31,6 +31,7 @@ public actor DHCPService {
     private let logger: Logger
     private let now: @Sendable () -> Int64
     private let observer: DHCPLeaseObserver?
+    private let statistics: DHCPStatistics
     private let trustedRelays: Set<IPv4Address>
     private let bridgeIndex: Int32
     /// An Open vSwitch internal port: requests arrive on it, every guest with it as origin, so
@@ -50,7 +51,8 @@ public actor DHCPService {
     /// answering what `ingress` hands over.
     public static func start(pool: DHCPPool, store: any LeaseStore, ingress: DHCPIngress, logger: Logger,
                              now: @escaping @Sendable () -> Int64, observer: DHCPLeaseObserver? = nil,
-                             maxClientsPerPort: Int = 0, trustedRelays: Set<IPv4Address> = []) async throws(PatchbayError) -> DHCPService {
+                             maxClientsPerPort: Int = 0, trustedRelays: Set<IPv4Address> = [],
+                             statistics: DHCPStatistics = DHCPStatistics()) async throws(PatchbayError) -> DHCPService {
         let interface = pool.interface
         let bridge: (index: Int32, mac: MACAddress?, ownFrames: Bool)?
         do { bridge = try ingress.bridge(named: interface) } catch {
@@ -71,14 +73,17 @@ public actor DHCPService {
         }
         let service = DHCPService(pool: pool, leases: leases, store: store, ingress: ingress, logger: logger, now: now, observer: observer,
                                   maxClientsPerPort: bridge.ownFrames ? 0 : maxClientsPerPort, trustedRelays: trustedRelays,
-                                  bridgeIndex: bridge.index, bridgeMAC: bridge.mac, ownFrames: bridge.ownFrames, socket: fd)
+                                  bridgeIndex: bridge.index, bridgeMAC: bridge.mac, ownFrames: bridge.ownFrames, socket: fd,
+                                  statistics: statistics)
         await service.run()
         return service
     }
 
     private init(pool: DHCPPool, leases: [DHCPLease], store: any LeaseStore, ingress: DHCPIngress, logger: Logger,
                  now: @escaping @Sendable () -> Int64, observer: DHCPLeaseObserver?, maxClientsPerPort: Int,
-                 trustedRelays: Set<IPv4Address>, bridgeIndex: Int32, bridgeMAC: MACAddress?, ownFrames: Bool, socket: Int32) {
+                 trustedRelays: Set<IPv4Address>, bridgeIndex: Int32, bridgeMAC: MACAddress?, ownFrames: Bool, socket: Int32,
+                 statistics: DHCPStatistics) {
+        self.statistics = statistics
         self.ownFrames = ownFrames
         network = pool.network
         self.store = store
@@ -145,14 +150,17 @@ public actor DHCPService {
         // Only requests to this server: broadcasts, and unicasts to its own address.
         guard frame.ipDestination == IPv4Address(255, 255, 255, 255) || frame.ipDestination == core.pool.serverAddress
                 || frame.ipDestination == core.pool.broadcast else { return }
+        let began = ContinuousClock.now
         let request: DHCPMessage
         do { request = try DHCPMessage.parse(frame.payload) } catch {
             logger.debug("dropped malformed DHCP packet", metadata: ["network": "\(network)", "port": "\(port)", "error": "\(error)"])
             return
         }
+        statistics.request(network, request.options.messageType)
         let origin: DHCPOrigin
         if request.giaddr.value != 0 {
             guard trustedRelays.contains(request.giaddr), frame.ipSource == request.giaddr else {
+                statistics.refused(network, "forged")
                 logger.debug("dropped a relayed DHCP request from a relay that is not configured",
                              metadata: ["network": "\(network)", "giaddr": "\(request.giaddr)", "port": "\(port)"])
                 return
@@ -160,6 +168,7 @@ public actor DHCPService {
             origin = .relay(request.giaddr, port: port)
         } else {
             guard let mac = request.clientMAC, mac == frame.ethernetSource else {
+                statistics.refused(network, "forged")
                 logger.debug("dropped a DHCP request whose chaddr is not its Ethernet source",
                              metadata: ["network": "\(network)", "chaddr": "\(request.clientMAC.map { "\($0)" } ?? "-")",
                                         "source": "\(frame.ethernetSource)", "port": "\(port)"])
@@ -168,7 +177,9 @@ public actor DHCPService {
             origin = .port(port)
         }
         let bridge = bridgeIndex, ingress = self.ingress
-        let outcome = core.handle(request, now: now(), origin: origin) { ingress.isPort($0.port, ofBridge: bridge) }
+        var outcome = core.handle(request, now: now(), origin: origin) { ingress.isPort($0.port, ofBridge: bridge) }
+        outcome.received = began
+        if let refusal = outcome.refusal { statistics.refused(network, refusal) }
         logger.debug("\(outcome.summary)", metadata: ["network": "\(network)", "origin": "\(origin)"])
         guard outcome.reply != nil || !outcome.upserts.isEmpty || !outcome.deletions.isEmpty else { return }
         // An OFFER (or NAK, or INFORM's ACK) changes no lease: nothing to make durable, so it
@@ -177,6 +188,7 @@ public actor DHCPService {
         // change decided before it.
         if outcome.upserts.isEmpty && outcome.deletions.isEmpty, let reply = outcome.reply, let destination = outcome.destination {
             send(reply, to: destination)
+            statistics.replied(network, reply.options.messageType, seconds: Self.seconds(since: began))
             return
         }
         pending.append(outcome)
@@ -201,11 +213,15 @@ public actor DHCPService {
                 await reloadFromStore()
                 continue
             }
+            let changes = batch.flatMap(\.changes)
+            statistics.committed(network, changes)
             if let observer, !upserts.isEmpty || !deletions.isEmpty {
-                observer(network, upserts, deletions.map(\.ip), batch.flatMap(\.changes))
+                observer(network, upserts, deletions.map(\.ip), changes)
             }
             for outcome in batch {
-                if let reply = outcome.reply, let destination = outcome.destination { send(reply, to: destination) }
+                guard let reply = outcome.reply, let destination = outcome.destination else { continue }
+                send(reply, to: destination)
+                statistics.replied(network, reply.options.messageType, seconds: outcome.received.map(Self.seconds(since:)))
             }
         }
         flushing = nil
@@ -269,5 +285,10 @@ public actor DHCPService {
         pending.append(outcome)
         if flushing == nil { flushing = Task { await self.flush() } }
         logger.info("reclaimed expired leases", metadata: ["network": "\(network)", "count": "\(expired.count)"])
+    }
+
+    static func seconds(since instant: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - instant
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 }

@@ -23,6 +23,7 @@ struct DNSQueryProcessor: Sendable {
     /// Counts the zone's changes (`DNSService` bumps it): an answer kept from an older zone is
     /// not handed out.
     let zoneGeneration: ZoneGeneration
+    let counters: DNSStatistics.Counters
 
     func process(_ bytes: [UInt8], from client: IPAddress, over transport: Transport) -> Outcome {
         bytes.withUnsafeBytes { process($0, from: client, over: transport, allocator: ByteBufferAllocator()) }
@@ -33,22 +34,30 @@ struct DNSQueryProcessor: Sendable {
     func process(_ bytes: UnsafeRawBufferPointer, from client: IPAddress, over transport: Transport,
                  allocator: ByteBufferAllocator) -> Outcome {
         let (allowed, local) = zone.withLockedValue { ($0.isAllowed(client: client), $0.isHostItself(client)) }
-        guard allowed else { return .none }
+        guard allowed else {
+            counters.record(nil, .refused)
+            return .none
+        }
         let query: DNSMessage
         do { query = try DNSMessage.parse(bytes) } catch {
+            counters.record(nil, .malformed)
             return DNSResponder.formatError(for: Array(bytes)).map(Outcome.reply) ?? .none
         }
+        let type = query.questions.first?.type
         let key = DNSAnswerCache.key(for: query)
         let onLoop = transport == .udp && forwarder.loop.inEventLoop
         let generation = zoneGeneration.value
         if onLoop, let key, let kept = forwarder.localAnswer(key, query: bytes, generation: generation, allocator: allocator) {
+            counters.record(type, .local)
             return .buffer(kept)
         }
         let decision = zone.withLockedValue { DNSResponder.decide(query, zone: $0, client: client) }
         switch decision {
         case .drop:
+            counters.record(type, .refused)
             return .none
         case .answer(let message):
+            counters.record(type, .local)
             let encoded = message.encoded(maxSize: transport == .udp ? query.maximumUDPResponseSize : Int(UInt16.max))
             if onLoop, let key {
                 let questionEnd = DNSMessage.questionSectionEnd(query.questions)
@@ -60,12 +69,18 @@ struct DNSQueryProcessor: Sendable {
             // A UDP query is read on the forwarder's loop: a kept answer goes back at once.
             if onLoop, let key,
                let hit = forwarder.cachedAnswer(key, query: bytes, maximumSize: maximumSize, allocator: allocator) {
+                counters.record(type, .cached)
                 return .buffer(hit)
             }
+            counters.record(type, .forwarded)
+            let counters = self.counters
             let request = DNSForwarder.Request(query: Array(bytes), questions: query.questions, client: client, clientIsHost: local,
                                                cacheKey: key, maximumSize: maximumSize)
             let future = transport == .udp ? forwarder.forward(request, to: upstreams) : forwarder.forwardTCP(request, to: upstreams)
-            return .later(future.flatMapErrorThrowing { _ in DNSResponder.reply(to: query, code: .servFail).encoded() })
+            return .later(future.flatMapErrorThrowing { _ in
+                counters.record(type, .failed)
+                return DNSResponder.reply(to: query, code: .servFail).encoded()
+            })
         }
     }
 }

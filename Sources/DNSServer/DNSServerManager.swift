@@ -21,6 +21,8 @@ public final class DNSServerManager: Sendable {
     private let port: Int
     private let budget: DNSConnectionBudget
     private let locks = KeyedLock()
+    /// Queries by type and result, per network, for `/metrics`.
+    public let statistics = DNSStatistics()
 
     /// `resolvConfPath` is where the host's resolvers are read, at each network start.
     public init(logger: Logger, resolvConfPath: String = "/etc/resolv.conf", port: Int = 53,
@@ -56,7 +58,7 @@ public final class DNSServerManager: Sendable {
             await stopLocked(name)
             do throws(DNSServiceError) {
                 let service = try await DNSService.start(network: name, zone: zone, addresses: addresses, port: port, budget: budget,
-                                                         logger: logger)
+                                                         statistics: statistics, logger: logger)
                 services.withLockedValue { $0[name] = Running(service: service, definition: definition, addresses: addresses) }
             } catch {
                 throw PatchbayError(.kernel, "cannot start the DNS server of network \(name)", cause: error.description)

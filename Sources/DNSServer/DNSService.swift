@@ -32,7 +32,8 @@ public final class DNSService: Sendable {
 
     /// Starts a server for `zone` on `addresses`, port `port`.
     public static func start(network: String, zone: DNSZone, addresses: [IPAddress], port: Int = 53,
-                             budget: DNSConnectionBudget = DNSConnectionBudget(), logger: Logger) async throws(DNSServiceError) -> DNSService {
+                             budget: DNSConnectionBudget = DNSConnectionBudget(), statistics: DNSStatistics = DNSStatistics(),
+                             logger: Logger) async throws(DNSServiceError) -> DNSService {
         let group = MultiThreadedEventLoopGroup.singleton
         let forwarder = DNSForwarder(loop: group.next())
         let service = DNSService(network: network, zone: zone, forwarder: forwarder, logger: logger)
@@ -43,7 +44,7 @@ public final class DNSService: Sendable {
             throw DNSServiceError(network: network, what: "cannot open the forwarding socket", cause: "\(error)")
         }
         let processor = DNSQueryProcessor(zone: service.zone, forwarder: forwarder, network: network,
-                                          zoneGeneration: service.zoneGeneration)
+                                          zoneGeneration: service.zoneGeneration, counters: statistics.counters(for: network))
         for address in addresses {
             do {
                 // On the forwarder's loop: a forwarded query and its reply then never cross

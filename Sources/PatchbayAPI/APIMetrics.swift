@@ -9,8 +9,12 @@ import Synchronization
 public final class APIMetrics: Sendable {
     struct Key: Hashable { var method: String; var code: Int }
     private let histograms = Mutex<[Key: LatencyHistogram]>([:])
+    /// What the daemon's other parts count (DHCP, DNS, the loop guard), read at each scrape.
+    private let sources = Mutex<[@Sendable () -> [MetricFamily]]>([])
 
     public init() {}
+
+    public func add(source: @escaping @Sendable () -> [MetricFamily]) { sources.withLock { $0.append(source) } }
 
     func observe(method: String, code: Int, seconds: Double) {
         histograms.withLock { $0[Key(method: method, code: code), default: LatencyHistogram()].observe(seconds) }
@@ -25,9 +29,10 @@ public final class APIMetrics: Sendable {
                             kind: .histogram, samples: samples)
     }
 
-    /// Everything `/metrics` serves: the networks' and ports' (read now), then the API's own.
+    /// Everything `/metrics` serves: the networks' and ports' (read now), the other parts', then
+    /// the API's own.
     public func exposition(engine: NetworkEngine) async -> String {
-        PrometheusExposition.render(await engine.metricFamilies() + [family])
+        PrometheusExposition.render(await engine.metricFamilies() + sources.withLock { $0 }.flatMap { $0() } + [family])
     }
 
     public func response(engine: NetworkEngine) async -> Response {

@@ -38,7 +38,9 @@ extension PatchbayRoutes {
             }
             // Last-Event-ID is what an EventSource sends when it reconnects (the SSE standard).
             if let text = try request.headers[HTTPField.Name("Last-Event-ID")!] ?? single("since") {
-                guard let since = UInt64(text) else { throw PatchbayError(.invalidArgument, "the event cursor must be an event id (a whole number), not '\(text)'") }
+                guard let since = UInt64(text), since <= UInt64(Int64.max) else {
+                    throw PatchbayError(.invalidArgument, "the event cursor must be an event id (a whole number up to 2^63-1), not '\(text)'")
+                }
                 self.since = since
             }
             filter = try EventFilter(network: try single("network"), typeWords: parameters.getAll("type").map { $0.removingPercentEncoding ?? $0 })

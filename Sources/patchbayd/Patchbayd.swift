@@ -298,6 +298,17 @@ struct Patchbayd: AsyncParsableCommand {
         let dpdkFacts = DPDKHostReader(root: "/")
         let dpdk = DPDKCheckSources(host: { await dpdkFacts.facts() }, openVSwitch: DPDKCheckSources.openVSwitch(from: ovsSwitch))
         let apiMetrics = APIMetrics()
+        apiMetrics.add(source: dhcp.statistics.families)
+        apiMetrics.add(source: dns.statistics.families)
+        if let guardian {
+            apiMetrics.add {
+                [MetricFamily(name: "patchbay_loop_guard_rounds_total", help: "Rounds of loop probes the loop guard has sent.", kind: .counter,
+                              samples: [.init(value: Double(guardian.rounds))]),
+                 MetricFamily(name: "patchbay_loop_guard_cuts_total", help: "Ports the loop guard disabled because a loop went through them.",
+                              kind: .counter, samples: [.init(value: Double(guardian.cuts))])]
+            }
+        }
+        apiMetrics.add(source: hub.metricFamilies)
         let app = PatchbayServer.application(engine: engine, interfaces: KernelInterfaceBridge(links: kernelLinks), dpdk: dpdk,
                                              metrics: apiMetrics, socketPath: socket, logger: logger) {
             do { try DaemonFiles.secureSocket(socketPath, group: group) } catch {

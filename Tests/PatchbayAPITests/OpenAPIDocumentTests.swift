@@ -55,7 +55,9 @@ import Testing
         let app = Application(router: PatchbayRoutes.router(engine: engine))
         try await app.test(.router) { client in
             for route in PatchbayRoutes.table(engine: engine) {
-                let uri = route.path.replacingOccurrences(of: "{name}", with: "nosuch")
+                var uri = route.path.replacingOccurrences(of: "{name}", with: "nosuch")
+                // A stream ends only when asked to.
+                if route.path == "/v1/events/stream" { uri += "?timeout=0.1" }
                 var body: ByteBuffer?
                 if route.path.hasSuffix("/autostart") { body = ByteBuffer(string: #"{"autostart":true}"#) }
                 if route.method == .post && route.path == "/v1/networks" {

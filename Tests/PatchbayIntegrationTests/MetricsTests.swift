@@ -11,6 +11,7 @@ extension IntegrationTests {
     struct MetricsTests {
         static let network = """
             <network><name>lab</name><bridge name='pbmet0' stp='off'/>
+            <dns><host ip='10.84.0.50'><hostname>db</hostname></host></dns>
             <ip address='10.84.0.1' netmask='255.255.255.0'><dhcp><range start='10.84.0.100' end='10.84.0.149'/></dhcp></ip></network>
             """
 
@@ -22,8 +23,13 @@ extension IntegrationTests {
                     _ = try daemon.ok(["net-port-create", "lab", "--owner", "vm1", "--type", "veth", "--netns", guest.name,
                                        "--mac", "52:54:00:84:00:01"])
                     try Command.check("ip", ["-n", guest.name, "link", "set", "eth0", "up"])
-                    try Command.check("ip", ["-n", guest.name, "addr", "add", "10.84.0.20/24", "dev", "eth0"])
+                    // A real DHCP client and a DNS query, for the servers' counters.
+                    let lease = try guest.exec(["udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "10", "-T", "1",
+                                                "-s", try DHCPClientTests.udhcpcScript(in: daemon.directory)])
+                    #expect(lease.succeeded, "\(lease)")
                     #expect(try guest.exec(["busybox", "ping", "-c", "3", "-W", "2", "10.84.0.1"]).succeeded)
+                    let dig = try guest.exec(["dig", "+short", "+tries=1", "+time=2", "@10.84.0.1", "db", "A"])
+                    #expect(dig.stdout.contains("10.84.0.50"), "\(dig)")
 
                     let scraped = try daemon.namespace.exec(["curl", "-sf", "http://127.0.0.1:19477/metrics"])
                     #expect(scraped.succeeded, "\(scraped)")
@@ -31,6 +37,16 @@ extension IntegrationTests {
                     #expect(text.contains(#"patchbay_port_transmit_packets_total{network="lab",port="vnet0",owner="vm1",mac="52:54:00:84:00:01"}"#), "\(text)")
                     #expect(text.contains(#"patchbay_dhcp_pool_addresses{network="lab"} 50"#))
                     #expect(text.contains("patchbay_api_request_duration_seconds_bucket"))
+                    for series in [#"patchbay_dhcp_requests_total{network="lab",type="discover"} "#, #"patchbay_dhcp_requests_total{network="lab",type="request"} "#,
+                                   #"patchbay_dhcp_replies_total{network="lab",type="ack"} "#,
+                                   #"patchbay_dhcp_lease_changes_total{network="lab",change="granted"} 1"#,
+                                   #"patchbay_dhcp_reply_duration_seconds_count{network="lab"} "#,
+                                   #"patchbay_dns_queries_total{network="lab",type="A",result="local"} 1"#,
+                                   #"patchbay_dns_cache_hits_total{network="lab"} 0"#,
+                                   #"patchbay_events_total{type="port-created"} 1"#, #"patchbay_events_total{type="lease-granted"} 1"#,
+                                   "patchbay_loop_guard_rounds_total "] {
+                        #expect(text.contains(series), "\(series) in:\n\(text)")
+                    }
                     // The same text on the API socket.
                     let socket = try Command.run("curl", ["-sf", "--unix-socket", daemon.socketPath, "http://localhost/metrics"])
                     #expect(socket.stdout.contains("patchbay_network_active{network=\"lab\"} 1"))

@@ -18,6 +18,7 @@ public final class EventHub: Sendable {
         var writerWake: AsyncStream<Void>.Continuation?
         /// Set by `finishPersisting`, which may come before `persist` has begun.
         var persistingFinished = false
+        var published: [EventType: UInt64] = [:]
     }
 
     private let state: Mutex<State>
@@ -43,12 +44,22 @@ public final class EventHub: Sendable {
         let time = clock()
         let (kept, waiters, writer) = state.withLock { s in
             let kept = s.journal.append(event, time: time)
+            s.published[kept.type, default: 0] += 1
             return (kept, Array(s.waiters.values), s.writerWake)
         }
         for waiter in waiters { waiter.yield() }
         writer?.yield()
         logger.debug("event", metadata: ["type": "\(kept.type.rawValue)", "id": "\(kept.id)", "message": "\(kept.message)"])
         return kept
+    }
+
+    /// Events published since start, by type (`patchbay_events_total`).
+    public func metricFamilies() -> [MetricFamily] {
+        let counts = state.withLock { $0.published }
+        return [MetricFamily(name: "patchbay_events_total", help: "Events published since the daemon started, by type.", kind: .counter,
+                             samples: counts.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+                                 .init(labels: [("type", $0.key.rawValue)], value: Double($0.value))
+                             })]
     }
 
     /// What a reader at `cursor` has not seen (see `EventJournal.after`).
