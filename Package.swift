@@ -53,9 +53,12 @@ let package = Package(
         .target(
             name: "Netlink",
             dependencies: ["NetlinkWire", "PatchbayModel", "CPatchbay", .product(name: "NIOCore", package: "swift-nio")]),
+        // libpcap's filter compiler (Debian libpcap-dev), for `patchbay capture`.
+        .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
         .target(
             name: "PatchbayKernel",
-            dependencies: ["PatchbayEngine", "LoopGuard", "Netlink", "NetlinkWire", "NWFilter", "PatchbayIO", "PatchbayModel"]),
+            dependencies: ["PatchbayEngine", "LoopGuard", "Netlink", "NetlinkWire", "NWFilter", "PatchbayIO", "PatchbayModel", "CPcap",
+                           .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "PatchbayStoreSQLite",
             dependencies: ["PatchbayModel", "PatchbayStore", "LibvirtXML", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -39,11 +39,70 @@ public struct HTTPUnixTransport: Sendable {
         PatchbayError(.unavailable, "cannot reach patchbayd at \(socketPath) (is it running? set --socket or PATCHBAY_SOCKET)", cause: cause)
     }
 
-    private func connect() throws(PatchbayError) -> Int32 {
+    /// A GET whose 2xx body is handed to `sink` piece by piece as it arrives (a capture), with no
+    /// receive timeout: a quiet capture may send nothing for as long as it runs. `sink` returns
+    /// false to stop reading (its output went away); the connection's close then tells the
+    /// daemon. Any other status is read whole and returned as a reply for the caller to decode.
+    func stream(path: String, sink: (ArraySlice<UInt8>) -> Bool) throws(PatchbayError) -> Reply? {
+        let fd = try connect(receiveTimeout: false)
+        defer { close(fd) }
+        try write(Array("GET \(path) HTTP/1.1\r\nHost: patchbayd\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".utf8), to: fd)
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        let separator: [UInt8] = [13, 10, 13, 10]
+        // The head first.
+        var headEnd: Range<Int>?
+        while headEnd == nil {
+            let n = try receive(fd, &chunk)
+            if n == 0 { return try HTTPReplyReader.parse(received, socketPath: socketPath) }
+            received.append(contentsOf: chunk[..<n])
+            headEnd = received.firstRange(of: separator)
+        }
+        let head = String(decoding: received[..<headEnd!.lowerBound], as: UTF8.self).lowercased()
+        let status = head.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        guard (200..<300).contains(status) else {
+            while true {
+                let n = try receive(fd, &chunk)
+                if n == 0 { return try HTTPReplyReader.parse(received, socketPath: socketPath) }
+                received.append(contentsOf: chunk[..<n])
+            }
+        }
+        let chunked = head.split(separator: "\r\n").contains { $0.hasPrefix("transfer-encoding:") && $0.contains("chunked") }
+        var decoder = ChunkedBodyDecoder()
+        var pending = Array(received[headEnd!.upperBound...])
+        while true {
+            if !pending.isEmpty {
+                if chunked {
+                    let (data, finished) = try decoder.feed(pending, socketPath: socketPath)
+                    if !data.isEmpty && !sink(data[...]) { return nil }
+                    if finished { return nil }
+                } else if !sink(pending[...]) {
+                    return nil
+                }
+            }
+            let n = try receive(fd, &chunk)
+            if n == 0 {
+                if chunked { throw PatchbayError(.unavailable, "patchbayd at \(socketPath) closed the connection in the middle of its answer") }
+                return nil
+            }
+            pending = Array(chunk[..<n])
+        }
+    }
+
+    private func receive(_ fd: Int32, _ chunk: inout [UInt8]) throws(PatchbayError) -> Int {
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw unreachable(String(cString: strerror(errno)))
+        }
+    }
+
+    private func connect(receiveTimeout: Bool = true) throws(PatchbayError) -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw unreachable(String(cString: strerror(errno))) }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        if receiveTimeout { _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) }
         _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let rc = cpatchbay_unix_socket_address(fd, socketPath, 0)
         guard rc == 0 else {
@@ -139,5 +198,63 @@ public enum HTTPReplyReader {
             position = start + size + 2
         }
         throw PatchbayError(.unavailable, "patchbayd at \(socketPath) sent a malformed chunked answer")
+    }
+}
+
+/// RFC 9112 §7.1 read as it arrives: a body in chunks handed on as soon as each piece is here,
+/// for answers that last as long as a capture does.
+public struct ChunkedBodyDecoder: Sendable {
+    private enum State: Sendable {
+        case size
+        case data(remaining: Int)
+        case dataEnd
+        case done
+    }
+
+    private var state = State.size
+    private var buffered: [UInt8] = []
+
+    public init() {}
+
+    /// The body bytes `bytes` completes, and whether the last chunk (size 0) has come. Trailers
+    /// after it are ignored.
+    public mutating func feed(_ bytes: [UInt8], socketPath: String) throws(PatchbayError) -> (data: [UInt8], finished: Bool) {
+        buffered += bytes
+        var data: [UInt8] = []
+        var position = 0
+        let crlf: [UInt8] = [13, 10]
+        loop: while true {
+            switch state {
+            case .done:
+                break loop
+            case .size:
+                guard let end = buffered[position...].firstRange(of: crlf) else {
+                    guard buffered.count - position <= 1_024 else { throw malformed(socketPath) }
+                    break loop
+                }
+                let text = String(decoding: buffered[position..<end.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
+                guard let size = Int(text.filter { $0 != " " && $0 != "\t" }, radix: 16), size >= 0 else { throw malformed(socketPath) }
+                position = end.upperBound
+                state = size == 0 ? .done : .data(remaining: size)
+            case .data(let remaining):
+                let take = min(remaining, buffered.count - position)
+                guard take > 0 else { break loop }
+                data += buffered[position..<(position + take)]
+                position += take
+                state = take == remaining ? .dataEnd : .data(remaining: remaining - take)
+            case .dataEnd:
+                guard buffered.count - position >= 2 else { break loop }
+                guard buffered[position] == 13, buffered[position + 1] == 10 else { throw malformed(socketPath) }
+                position += 2
+                state = .size
+            }
+        }
+        buffered.removeFirst(position)
+        if case .done = state { return (data, true) }
+        return (data, false)
+    }
+
+    private func malformed(_ socketPath: String) -> PatchbayError {
+        PatchbayError(.unavailable, "patchbayd at \(socketPath) sent a malformed chunked answer")
     }
 }

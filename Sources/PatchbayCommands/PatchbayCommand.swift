@@ -23,6 +23,7 @@ public struct PatchbayCommand: AsyncParsableCommand {
             NWFilterBindingStats.self,
             ACLCreate.self, ACLDefine.self, ACLDelete.self, ACLRuleAdd.self, ACLRuleRemove.self, ACLAttach.self, ACLDetach.self,
             ACLList.self, ACLShow.self,
+            CaptureCommand.self,
         ])
 
     public init() {}

@@ -264,7 +264,8 @@ struct Patchbayd: AsyncParsableCommand {
         let dpdk = DPDKCheckSources(host: { await dpdkFacts.facts() }, openVSwitch: DPDKCheckSources.openVSwitch(from: ovsSwitch))
         let apiMetrics = APIMetrics()
         let app = PatchbayServer.application(engine: engine, interfaces: KernelInterfaceBridge(links: kernelLinks), dpdk: dpdk,
-                                             metrics: apiMetrics, socketPath: socket, logger: logger) {
+                                             metrics: apiMetrics, capture: KernelPacketCapture(logger: logger),
+                                             socketPath: socket, logger: logger) {
             do { try DaemonFiles.secureSocket(socketPath, group: group) } catch {
                 insecure.store(true, ordering: .relaxed)
                 throw error
