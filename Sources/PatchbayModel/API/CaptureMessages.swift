@@ -19,7 +19,9 @@ public struct CaptureRequest: Sendable, Hashable {
     public static let countRange = 1...100_000_000
     /// A day: a capture meant to run longer is one without a duration, ended by its client.
     public static let durationRange = 1...86_400
+    /// In Unicode scalars, as openapi.json's maxLength counts.
     public static let maximumFilterLength = 4_096
+    public static let maximumTargetLength = 256
 
     public init(target: String, filter: String = "", count: Int? = nil, durationSeconds: Int? = nil,
                 snapLength: Int = CaptureRequest.defaultSnapLength, format: CaptureFormat = .pcapng) {
@@ -48,12 +50,15 @@ public struct CaptureRequest: Sendable, Hashable {
         guard let target = values["target"], !target.isEmpty else {
             throw PatchbayError(.invalidArgument, "the query parameter 'target' (NET, NET:PORT or OWNER) is required")
         }
+        guard target.unicodeScalars.count <= maximumTargetLength else {
+            throw PatchbayError(.invalidArgument, "the capture target is longer than \(maximumTargetLength) characters")
+        }
         guard target.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
             throw PatchbayError(.invalidArgument, "the capture target must be text without control characters")
         }
         let filter = values["filter"] ?? ""
-        guard filter.utf8.count <= maximumFilterLength else {
-            throw PatchbayError(.invalidArgument, "the capture filter is longer than \(maximumFilterLength) bytes")
+        guard filter.unicodeScalars.count <= maximumFilterLength else {
+            throw PatchbayError(.invalidArgument, "the capture filter is longer than \(maximumFilterLength) characters")
         }
         guard !filter.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" && $0 != "\n" || $0.value == 0x7F }) else {
             throw PatchbayError(.invalidArgument, "the capture filter must be text without control characters")
