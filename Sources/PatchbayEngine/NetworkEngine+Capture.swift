@@ -1,3 +1,4 @@
+import Logging
 import PatchbayModel
 
 extension NetworkEngine {

@@ -59,7 +59,7 @@ public final class KernelPacketCapture: PacketCapturing {
                       snapLength: Int) async throws(PatchbayError) -> CaptureSession {
         var sockets: [CaptureSocket] = []
         for interface in interfaces {
-            do {
+            do throws(NetlinkError) {
                 let socket = try CaptureSocket(namespacePath: namespacePath)
                 try socket.attachFilter(program)
                 try socket.bind(interfaceIndex: interface.interfaceIndex)

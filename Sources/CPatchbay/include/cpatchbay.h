@@ -147,7 +147,7 @@ int cpatchbay_capture_socket(const char *netns_path);
 int cpatchbay_capture_bind(int fd, int ifindex);
 
 /* Receives one frame without blocking: its bytes (at most capacity) into buffer, the length it
- * had on the wire into *original_length, the kernel's timestamp into *seconds/*nanoseconds.
+ * had on the wire into *original_length, the kernel's timestamp into *seconds and *nanoseconds.
  * Returns the bytes kept or -errno (-EAGAIN when nothing is queued). */
 int cpatchbay_capture_receive(int fd, uint8_t *buffer, size_t capacity, uint32_t *original_length,
                               int64_t *seconds, int64_t *nanoseconds);
