@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Hummingbird's own lifecycle, named so the capture route can end with a graceful shutdown.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // What Swift cannot say: ioctls for TUN/TAP, setns, socket filters, kernel header constants.
@@ -77,6 +79,7 @@ let package = Package(
             name: "PatchbayAPI",
             dependencies: ["PatchbayModel", "PatchbayEngine", "LibvirtXML",
                            .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "Logging", package: "swift-log")],
             exclude: ["openapi.json"]),
         .target(

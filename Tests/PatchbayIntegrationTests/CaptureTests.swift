@@ -159,7 +159,19 @@ extension IntegrationTests {
                 endless.signal(SIGKILL)
                 try await NWFilterTests.waitFor("the capture's sockets to close", timeout: 10) { try Self.packetSockets(daemon) == baseline }
                 #expect(try daemon.cli(["net-list"]).succeeded)
-                _ = guests
+
+                // A daemon told to stop ends an endless capture rather than wait for it; the
+                // CLI then ends as after any capture, with a file tshark reads.
+                let last = daemon.directory + "/last.pcapng"
+                let running = try await Self.startCapture(daemon, ["lab", "--filter", "icmp", "-w", last], ports: 2,
+                                                          output: daemon.directory + "/last.out")
+                #expect(try guests.first.exec(["ping", "-c", "1", "-W", "5", "10.87.0.12"]).succeeded)
+                let asked = Date()
+                #expect(daemon.stop(signal: SIGTERM) == 0, "\(daemon.logs.suffix(3000))")
+                #expect(Date().timeIntervalSince(asked) < 10, "the daemon waited for the capture")
+                try await Self.waitForExit(running, "the CLI once the daemon stopped")
+                #expect(running.exitCode == 0)
+                #expect(try Self.tshark(last, ["frame.interface_name"]).count == 4)
             }
         }
     }
