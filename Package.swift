@@ -18,7 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-        // Already there under Hummingbird; named so an event stream can end at a graceful shutdown.
+        // Hummingbird's own lifecycle, named so event streams and captures end at a graceful shutdown.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
@@ -55,9 +55,12 @@ let package = Package(
         .target(
             name: "Netlink",
             dependencies: ["NetlinkWire", "PatchbayModel", "CPatchbay", .product(name: "NIOCore", package: "swift-nio")]),
+        // libpcap's filter compiler (Debian libpcap-dev), for `patchbay capture`.
+        .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
         .target(
             name: "PatchbayKernel",
-            dependencies: ["PatchbayEngine", "LoopGuard", "Netlink", "NetlinkWire", "NWFilter", "PatchbayIO", "PatchbayModel"]),
+            dependencies: ["PatchbayEngine", "LoopGuard", "Netlink", "NetlinkWire", "NWFilter", "PatchbayIO", "PatchbayModel", "CPcap",
+                           .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "PatchbayStoreSQLite",
             dependencies: ["PatchbayModel", "PatchbayStore", "LibvirtXML", .product(name: "GRDB", package: "GRDB.swift")]),

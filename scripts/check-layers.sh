@@ -14,7 +14,7 @@ check() {
         status=1
     fi
 }
-io=(Glibc Foundation FoundationEssentials NIOPosix Dispatch GRDB CPatchbay CNFTables Netlink NFTablesKernel PatchbayIO PatchbayKernel PatchbayStoreSQLite DHCPServer DNSServer)
+io=(Glibc Foundation FoundationEssentials NIOPosix Dispatch GRDB CPatchbay CNFTables CPcap Netlink NFTablesKernel PatchbayIO PatchbayKernel PatchbayStoreSQLite DHCPServer DNSServer)
 for target in PatchbayModel LibvirtXML NWFilter NetlinkWire DHCPWire DNSWire NFTables OVSDBWire PatchbayStore PatchbayEngine; do
     check "$target" "${io[@]}"
 done

@@ -26,6 +26,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -509,4 +510,89 @@ int cpatchbay_unix_socket_address(int fd, const char *path, int bind_it) {
     int rc = bind_it ? bind(fd, (struct sockaddr *)&address, sizeof(address))
                      : connect(fd, (struct sockaddr *)&address, sizeof(address));
     return rc == 0 ? 0 : -errno;
+}
+
+_Static_assert(sizeof(struct cpatchbay_bpf_insn) == sizeof(struct sock_filter), "bpf_insn layout");
+
+int cpatchbay_attach_filter(int fd, const struct cpatchbay_bpf_insn *code, size_t count) {
+    if (count == 0 || count > BPF_MAXINSNS) return -EINVAL;
+    struct sock_fprog program = { .len = (unsigned short)count, .filter = (struct sock_filter *)code };
+    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) < 0) return -errno;
+    return 0;
+}
+
+int cpatchbay_capture_socket(const char *netns_path) {
+    struct netns_guard guard;
+    int rc = netns_enter(netns_path, &guard);
+    if (rc < 0) return rc;
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int err = fd < 0 ? -errno : 0;
+    int left = netns_leave(&guard);
+    if (err < 0) return err;
+    if (left < 0) {
+        close(fd);
+        return left;
+    }
+    int on = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) < 0 ||
+        setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &on, sizeof(on)) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    /* Room for bursts while the capture thread writes out what it read (best effort: the
+     * kernel caps it at net.core.rmem_max). */
+    int size = 4 << 20;
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+    return fd;
+}
+
+int cpatchbay_capture_bind(int fd, int ifindex) {
+    return cpatchbay_packet_bind(fd, ifindex, ETH_P_ALL);
+}
+
+int cpatchbay_capture_receive(int fd, uint8_t *buffer, size_t capacity, uint32_t *original_length,
+                              int64_t *seconds, int64_t *nanoseconds) {
+    struct iovec vector = { .iov_base = buffer, .iov_len = capacity };
+    union {
+        char bytes[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+        struct cmsghdr align;
+    } control;
+    struct msghdr message;
+    memset(&message, 0, sizeof(message));
+    message.msg_iov = &vector;
+    message.msg_iovlen = 1;
+    message.msg_control = control.bytes;
+    message.msg_controllen = sizeof(control.bytes);
+    ssize_t count;
+    do {
+        count = recvmsg(fd, &message, MSG_TRUNC);
+    } while (count < 0 && errno == EINTR);
+    if (count < 0) return -errno;
+    /* With MSG_TRUNC, count is the frame's length as queued (after the filter's snap length). */
+    *original_length = (uint32_t)count;
+    *seconds = 0;
+    *nanoseconds = 0;
+    int stamped = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&message); c != NULL; c = CMSG_NXTHDR(&message, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec stamp;
+            memcpy(&stamp, CMSG_DATA(c), sizeof(stamp));
+            *seconds = stamp.tv_sec;
+            *nanoseconds = stamp.tv_nsec;
+            stamped = 1;
+        } else if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA) {
+            struct tpacket_auxdata aux;
+            memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+            *original_length = aux.tp_len;
+        }
+    }
+    if (!stamped) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        *seconds = now.tv_sec;
+        *nanoseconds = now.tv_nsec;
+    }
+    size_t kept = (size_t)count < capacity ? (size_t)count : capacity;
+    return (int)kept;
 }

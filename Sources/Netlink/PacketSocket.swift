@@ -1,5 +1,6 @@
 import CPatchbay
 import Glibc
+import PatchbayModel
 
 /// An AF_PACKET socket for one ethertype: sends whole Ethernet frames out of a chosen device and
 /// receives the frames of that type any device of its namespace delivers. The loop guard's probes
@@ -23,6 +24,11 @@ public final class PacketSocket: Sendable {
     public func filterLoopProbes() throws(NetlinkError) {
         let rc = cpatchbay_attach_probe_filter(fd)
         if rc < 0 { throw NetlinkError(operation: "attach the loop probe filter", errno: -rc) }
+    }
+
+    /// Attaches a classic BPF program (SO_ATTACH_FILTER): what it rejects is never queued.
+    public func attachFilter(_ program: [BPFInstruction]) throws(NetlinkError) {
+        try PacketFilter.attach(program, to: fd)
     }
 
     /// Waits up to `milliseconds` for a frame to read; false when none came.

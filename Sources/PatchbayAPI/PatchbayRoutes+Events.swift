@@ -45,7 +45,9 @@ extension PatchbayRoutes {
             }
             filter = try EventFilter(network: try single("network"), typeWords: parameters.getAll("type").map { $0.removingPercentEncoding ?? $0 })
             if let text = try single("limit") {
-                guard let limit = Int(text), limit >= 1 else { throw PatchbayError(.invalidArgument, "limit must be a whole number of at least 1, not '\(text)'") }
+                guard let limit = Int(text), (1...1_000_000).contains(limit) else {
+                    throw PatchbayError(.invalidArgument, "limit must be a whole number from 1 to 1000000, not '\(text)'")
+                }
                 self.limit = limit
             }
             if let text = try single("timeout") {

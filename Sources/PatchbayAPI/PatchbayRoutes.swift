@@ -6,7 +6,8 @@ import PatchbayModel
 /// The daemon's HTTP API, every route in one table (documented in openapi.json next to this file).
 public enum PatchbayRoutes {
     public static func table(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil,
-                             dpdk: DPDKCheckSources? = nil, metrics: APIMetrics = APIMetrics()) -> [APIRoute] {
+                             dpdk: DPDKCheckSources? = nil, metrics: APIMetrics = APIMetrics(),
+                             capture: (any PacketCapturing)? = nil) -> [APIRoute] {
         [
             // Prometheus's text format, for a scrape over the socket (or --metrics-listen).
             APIRoute(.get, "/metrics") { _, _ in await metrics.response(engine: engine) },
@@ -108,12 +109,14 @@ public enum PatchbayRoutes {
             },
         ] + interfaceRoutes(interfaces) + bridgeControlRoutes(engine) + dpdkRoutes(dpdk) + nwfilterRoutes(engine) + aclRoutes(engine)
             + eventRoutes(engine)
+            + captureRoutes(engine, capture)
     }
 
     public static func router(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil,
-                              dpdk: DPDKCheckSources? = nil, metrics: APIMetrics = APIMetrics()) -> Router<BasicRequestContext> {
+                              dpdk: DPDKCheckSources? = nil, metrics: APIMetrics = APIMetrics(),
+                              capture: (any PacketCapturing)? = nil) -> Router<BasicRequestContext> {
         let router = Router()
-        let routes = table(engine: engine, interfaces: interfaces, dpdk: dpdk, metrics: metrics)
+        let routes = table(engine: engine, interfaces: interfaces, dpdk: dpdk, metrics: metrics, capture: capture)
         router.add(middleware: APIMetricsMiddleware(metrics: metrics))
         router.add(middleware: MethodNotAllowedMiddleware(routes))
         for route in routes {

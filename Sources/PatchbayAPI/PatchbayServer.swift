@@ -8,10 +8,10 @@ import PatchbayEngine
 /// cannot, the daemon stops rather than serve on a socket of the wrong mode.
 public enum PatchbayServer {
     public static func application(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil, dpdk: DPDKCheckSources? = nil,
-                                   metrics: APIMetrics = APIMetrics(), socketPath: String, logger: Logger,
-                                   secure: @escaping @Sendable () throws -> Void = {}) -> some ApplicationProtocol {
+                                   metrics: APIMetrics = APIMetrics(), capture: (any PacketCapturing)? = nil, socketPath: String,
+                                   logger: Logger, secure: @escaping @Sendable () throws -> Void = {}) -> some ApplicationProtocol {
         Application(
-            router: PatchbayRoutes.router(engine: engine, interfaces: interfaces, dpdk: dpdk, metrics: metrics),
+            router: PatchbayRoutes.router(engine: engine, interfaces: interfaces, dpdk: dpdk, metrics: metrics, capture: capture),
             configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "patchbayd"),
             onServerRunning: { _ in
                 do {
@@ -27,7 +27,8 @@ public enum PatchbayServer {
     }
 
     /// `--metrics-listen HOST:PORT`: `/metrics` alone, over TCP, for a Prometheus server that
-    /// cannot reach the socket. Nothing else of the API is served there.
+    /// cannot reach the socket. Nothing else of the API is served there (in particular not
+    /// `/v1/capture`: the socket's permissions are what guard it).
     public static func metricsApplication(engine: NetworkEngine, metrics: APIMetrics, host: String, port: Int,
                                           logger: Logger) -> some ApplicationProtocol {
         let router = Router()

@@ -35,14 +35,17 @@ public struct HTTPUnixTransport: Sendable {
         return try HTTPReplyReader.parse(try readAll(fd), socketPath: socketPath)
     }
 
-    /// A GET whose answer is streamed: `body` gets the body's bytes as they come and returns
-    /// false to stop reading. An answer that is not 2xx is read whole and returned instead, for
-    /// the caller to turn into its error. `idleSeconds` bounds a silence (nil: none).
+    /// A GET whose answer is streamed (events, a capture): `body` gets the body's bytes as they
+    /// come and returns false to stop reading (the connection's close then tells the daemon). An
+    /// answer that is not 2xx is read whole and returned instead, for the caller to turn into its
+    /// error. `idleSeconds` bounds a silence (nil: none, for a quiet capture).
     func stream(path: String, idleSeconds: Int?, _ body: ([UInt8]) throws(PatchbayError) -> Bool) throws(PatchbayError) -> Reply? {
-        let fd = try connect()
+        let fd = try connect(receiveTimeout: false)
         defer { close(fd) }
-        var timeout = timeval(tv_sec: idleSeconds ?? 0, tv_usec: 0)
-        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        if let idleSeconds {
+            var timeout = timeval(tv_sec: idleSeconds, tv_usec: 0)
+            _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
         try write(Array("GET \(path) HTTP/1.1\r\nHost: patchbayd\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".utf8), to: fd)
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
@@ -52,6 +55,7 @@ public struct HTTPUnixTransport: Sendable {
             let n = try receive(fd, into: &chunk, silence: "sent nothing for \(idleSeconds ?? 0) s")
             if n == 0 {
                 if decoder == nil && !plain { return try HTTPReplyReader.parse(received, socketPath: socketPath) }
+                if decoder != nil { throw PatchbayError(.unavailable, "patchbayd at \(socketPath) closed the connection in the middle of its answer") }
                 return nil
             }
             if var active = decoder {
@@ -89,11 +93,11 @@ public struct HTTPUnixTransport: Sendable {
         PatchbayError(.unavailable, "cannot reach patchbayd at \(socketPath) (is it running? set --socket or PATCHBAY_SOCKET)", cause: cause)
     }
 
-    private func connect() throws(PatchbayError) -> Int32 {
+    private func connect(receiveTimeout: Bool = true) throws(PatchbayError) -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw unreachable(String(cString: strerror(errno))) }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        if receiveTimeout { _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) }
         _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let rc = cpatchbay_unix_socket_address(fd, socketPath, 0)
         guard rc == 0 else {

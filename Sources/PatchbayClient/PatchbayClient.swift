@@ -265,6 +265,16 @@ public struct PatchbayClient: Sendable {
         return escaped
     }
 
+    /// `capture`: GET /v1/capture, the file handed to `sink` as it arrives until the capture
+    /// ends or `sink` returns false. A refusal (bad filter, unknown target) is thrown as the
+    /// daemon's error before anything reaches `sink`.
+    public func capture(_ request: CaptureRequest, sink: (ArraySlice<UInt8>) -> Bool) async throws(PatchbayError) {
+        guard let refused = try transport.stream(path: "/v1/capture?" + request.queryString, idleSeconds: nil, { sink($0[...]) }) else { return }
+        if let decoded = try? JSONDecoder().decode(ErrorResponse.self, from: refused.body) { throw decoded.error }
+        throw PatchbayError(.internal, "patchbayd answered HTTP \(refused.status)",
+                            cause: String(decoding: refused.body.prefix(200), as: UTF8.self))
+    }
+
     private func call<T: Decodable>(_ method: HTTPVerb, _ path: String) async throws(PatchbayError) -> T {
         try decode(T.self, try await raw(method, path, body: nil))
     }

@@ -24,6 +24,7 @@ public struct PatchbayCommand: AsyncParsableCommand {
             ACLCreate.self, ACLDefine.self, ACLDelete.self, ACLRuleAdd.self, ACLRuleRemove.self, ACLAttach.self, ACLDetach.self,
             ACLList.self, ACLShow.self,
             EventCommand.self, MonitorCommand.self,
+            CaptureCommand.self,
         ])
 
     public init() {}

@@ -310,7 +310,8 @@ struct Patchbayd: AsyncParsableCommand {
         }
         apiMetrics.add(source: hub.metricFamilies)
         let app = PatchbayServer.application(engine: engine, interfaces: KernelInterfaceBridge(links: kernelLinks), dpdk: dpdk,
-                                             metrics: apiMetrics, socketPath: socket, logger: logger) {
+                                             metrics: apiMetrics, capture: KernelPacketCapture(logger: logger),
+                                             socketPath: socket, logger: logger) {
             do { try DaemonFiles.secureSocket(socketPath, group: group) } catch {
                 insecure.store(true, ordering: .relaxed)
                 throw error

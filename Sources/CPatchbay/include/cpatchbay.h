@@ -123,4 +123,33 @@ int cpatchbay_peer_groups(int fd, uint32_t *groups, int capacity);
 /* Raises the soft limit on open files to the hard limit (at most 65536); returns the new limit. */
 int cpatchbay_set_nofile_limit(void);
 
+/* One classic BPF instruction: the layout of the kernel's struct sock_filter and of libpcap's
+ * struct bpf_insn. */
+struct cpatchbay_bpf_insn {
+    uint16_t code;
+    uint8_t jt;
+    uint8_t jf;
+    uint32_t k;
+};
+
+/* Attaches a classic BPF program (SO_ATTACH_FILTER): packets it rejects are never queued on,
+ * nor copied to, the socket; its return value truncates what is kept (the snap length).
+ * Returns 0 or -errno. */
+int cpatchbay_attach_filter(int fd, const struct cpatchbay_bpf_insn *code, size_t count);
+
+/* A packet capture socket (in netns_path when given): AF_PACKET, SOCK_RAW, protocol 0 so that
+ * nothing is queued before it is bound (its filter goes on first), non-blocking, with
+ * SO_TIMESTAMPNS (the kernel's receive time) and PACKET_AUXDATA (the length on the wire). */
+int cpatchbay_capture_socket(const char *netns_path);
+
+/* Binds a capture socket to one device for every protocol (ETH_P_ALL): frames the device
+ * receives and frames it sends, each once. Returns 0 or -errno. */
+int cpatchbay_capture_bind(int fd, int ifindex);
+
+/* Receives one frame without blocking: its bytes (at most capacity) into buffer, the length it
+ * had on the wire into *original_length, the kernel's timestamp into *seconds and *nanoseconds.
+ * Returns the bytes kept or -errno (-EAGAIN when nothing is queued). */
+int cpatchbay_capture_receive(int fd, uint8_t *buffer, size_t capacity, uint32_t *original_length,
+                              int64_t *seconds, int64_t *nanoseconds);
+
 #endif

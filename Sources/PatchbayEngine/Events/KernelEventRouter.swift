@@ -49,7 +49,8 @@ extension NetworkEngine {
                 switch notice {
                 case let .link(index, name, state):
                     s.names[index] = name
-                    let changes = s.links.update(index: index, to: state)
+                    let names = s.names
+                    let changes = s.links.update(index: index, to: state) { names[$0] }
                     if !seed, !changes.isEmpty { pending.append(.link(index: index, name: name, changes: changes)) }
                 case let .linkRemoved(index, name):
                     let known = s.names[index] ?? name

@@ -28,7 +28,8 @@ public struct LinkTracker: Sendable {
 
     /// The changes since the last notice for this link; none for the first one seen (the link
     /// appearing is reported by whoever made it: port-created, network-started).
-    public mutating func update(index: Int32, to state: State) -> [Change] {
+    /// `name` names a master by its index where it can ("master → virbr1").
+    public mutating func update(index: Int32, to state: State, name: (Int32) -> String? = { _ in nil }) -> [Change] {
         guard let old = states.updateValue(state, forKey: index) else { return [] }
         var changes: [Change] = []
         if old.carrier != state.carrier { changes.append(state.carrier ? .carrierUp : .carrierDown) }
@@ -36,7 +37,7 @@ public struct LinkTracker: Sendable {
         if old.up != state.up { parts.append(state.up ? "set up" : "set down") }
         if old.mtu != state.mtu { parts.append("mtu \(old.mtu) → \(state.mtu)") }
         if old.master != state.master {
-            parts.append(state.master.map { "master → index \($0)" } ?? "left its master")
+            parts.append(state.master.map { "master → \(name($0) ?? "index \($0)")" } ?? "left its master")
         }
         if !parts.isEmpty { changes.append(.changed(parts.joined(separator: ", "))) }
         return changes
