@@ -59,7 +59,7 @@ let package = Package(
         .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
         .target(
             name: "PatchbayKernel",
-            dependencies: ["PatchbayEngine", "LoopGuard", "Netlink", "NetlinkWire", "NWFilter", "PatchbayIO", "PatchbayModel", "CPcap",
+            dependencies: ["DHCPWire", "PatchbayEngine", "LoopGuard", "Netlink", "NetlinkWire", "NWFilter", "PatchbayIO", "PatchbayModel", "CPcap",
                            .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "PatchbayStoreSQLite",

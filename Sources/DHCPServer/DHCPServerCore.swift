@@ -70,7 +70,7 @@ public struct DHCPServerCore: Sendable {
         case .discover: return discover(request, mac: mac, client: client, origin: origin, now: now)
         case .request: return handleRequest(request, mac: mac, client: client, origin: origin, now: now)
         case .decline: return decline(request, client: client, origin: origin, now: now)
-        case .release: return release(request, client: client, origin: origin)
+        case .release: return release(request, client: client, origin: origin, now: now)
         case .inform: return inform(request)
         case .offer, .ack, .nak: return .ignore("\(type) is a server message")
         }
@@ -276,7 +276,15 @@ public struct DHCPServerCore: Sendable {
     /// §4.3.4: honoured only from the client that holds the lease, from the origin it was granted
     /// to: a guest that copies another guest's MAC and client ID into a RELEASE still sends it
     /// from its own port.
-    mutating func release(_ request: DHCPMessage, client: DHCPLeaseTable.ClientKey, origin: DHCPOrigin?) -> DHCPOutcome {
+    mutating func release(_ request: DHCPMessage, client: DHCPLeaseTable.ClientKey, origin: DHCPOrigin?, now: Int64) -> DHCPOutcome {
+        // A client that releases what it was only offered gives the offer back at once, instead
+        // of holding the address for the offer's minute: `patchbay doctor`'s DISCOVER probe
+        // does, so that probing a nearly full pool does not take its last address away.
+        if table.lease(at: request.ciaddr) == nil, let offer = table.offer(at: request.ciaddr, now: now), offer.client == client,
+           Self.sameOrigin(offer.origin, origin) {
+            table.withdrawOffer(for: client)
+            return .ignore("DHCPRELEASE of \(request.ciaddr), only offered to this client: offer withdrawn")
+        }
         guard let lease = table.lease(at: request.ciaddr), DHCPLeaseTable.key(of: lease) == client else {
             return .ignore("DHCPRELEASE of \(request.ciaddr) that this client does not hold")
         }

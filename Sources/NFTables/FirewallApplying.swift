@@ -13,6 +13,13 @@ public protocol FirewallApplying: Sendable {
     func restore(_ state: FirewallState) async throws(PatchbayError) -> Bool
     /// Turns on IP forwarding for nat and route networks.
     func enableForwarding(ipv6: Bool) async throws(PatchbayError)
+    /// Other programs' forward chains that drop what they do not know, with the bridges Patchbay
+    /// has opened each for (`patchbay doctor`).
+    func foreignDrops() async -> [DoctorFacts.ForeignDrop]
+}
+
+extension FirewallApplying {
+    public func foreignDrops() async -> [DoctorFacts.ForeignDrop] { [] }
 }
 
 /// Everything Patchbay's firewall must hold, as fragments keyed by their owner: each running

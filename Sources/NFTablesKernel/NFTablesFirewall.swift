@@ -64,6 +64,24 @@ public final class NFTablesFirewall: FirewallApplying {
         }
     }
 
+    public func foreignDrops() async -> [DoctorFacts.ForeignDrop] {
+        await thread.run { () -> [DoctorFacts.ForeignDrop] in
+            let own: Set<String> = [PatchbayTables.filter, PatchbayTables.nat]
+            guard let tables = try? self.context.tables() else { return [] }
+            var drops: [DoctorFacts.ForeignDrop] = []
+            for table in tables where !own.contains(table) && (table.hasPrefix("ip ") || table.hasPrefix("inet ")) {
+                guard let json = try? self.context.listJSON("table \(table)") else { continue }
+                let found = ForeignTable.read(rulesetJSON: json, ownTables: own)
+                for chain in found.droppingChains {
+                    let opened = found.taggedRules.filter { $0.chain == chain.target && $0.table == chain.table && $0.family == chain.family }
+                    drops.append(DoctorFacts.ForeignDrop(chain: "\(chain.family) \(chain.table) \(chain.chain)", reason: chain.reason,
+                                                         openedFor: Set(opened.map(\.bridge))))
+                }
+            }
+            return drops
+        }
+    }
+
     /// Writes 1 to the namespace's forwarding switches, as libvirt does when a nat or route
     /// network starts (it never turns them off again: other software may rely on them).
     public func enableForwarding(ipv6: Bool) async throws(PatchbayError) {

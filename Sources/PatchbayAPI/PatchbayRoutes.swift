@@ -108,7 +108,7 @@ public enum PatchbayRoutes {
                 return try JSONBody.response(NetworkXMLResponse(xml: try await engine.xml(try name(context), inactive: inactive)))
             },
         ] + interfaceRoutes(interfaces) + bridgeControlRoutes(engine) + dpdkRoutes(dpdk) + nwfilterRoutes(engine) + aclRoutes(engine)
-            + eventRoutes(engine)
+            + eventRoutes(engine) + doctorRoutes(engine)
             + captureRoutes(engine, capture)
     }
 

@@ -136,6 +136,11 @@ public struct PatchbayClient: Sendable {
         return response.xml
     }
 
+    /// `doctor [NET]`: GET /v1/doctor.
+    public func doctor(network: String?) async throws(PatchbayError) -> DoctorReport {
+        try await call(.GET, "/v1/doctor" + (network.map { "?network=" + Self.escapeQuery($0) } ?? ""))
+    }
+
     /// `dpdk-check`: GET /v1/host/dpdk.
     public func dpdkCheck() async throws(PatchbayError) -> DPDKCheckReport {
         try await call(.GET, "/v1/host/dpdk")

@@ -41,6 +41,8 @@ public final class NetworkEngine: Sendable {
     /// kernel reports of Patchbay's devices.
     public let events: EventHub
     let kernelEvents = KernelEventRouter()
+    /// The doctor's readings and probes of the kernel; nil where the daemon runs without them.
+    let doctorProbe: (any DoctorProbing)?
     let locks = KeyedLock()
     /// Where the search for a free `vnetN` (and `macvtapN`) goes on from.
     let deviceNames = DeviceNameCounter(prefix: "vnet")
@@ -51,8 +53,10 @@ public final class NetworkEngine: Sendable {
                 guardedBridgesChanged: @escaping @Sendable ([GuardedBridge]) -> Void = { _ in }, hostdev: (any HostdevManaging)? = nil,
                 ovs: OVSSetup? = nil, nwfilter: any NWFilterApplying = NoNWFilterFirewall(),
                 systemNWFilters: [NWFilterDefinition] = [], bandwidth: any BandwidthShaping = NoBandwidthShaping(),
-                addressLearner: any NWFilterAddressLearning = NoAddressLearning(), events: EventHub = EventHub(), logger: Logger) {
+                addressLearner: any NWFilterAddressLearning = NoAddressLearning(), events: EventHub = EventHub(),
+                doctor: (any DoctorProbing)? = nil, logger: Logger) {
         self.events = events
+        self.doctorProbe = doctor
         self.nwfilterFirewall = nwfilter
         self.addressLearner = addressLearner
         self.shaper = bandwidth

@@ -236,7 +236,8 @@ struct Patchbayd: AsyncParsableCommand {
                                    guardedBridgesChanged: { guardian?.setGuardedBridges($0) },
                                    hostdev: KernelHostdev(session: session), ovs: ovsSetup, nwfilter: nwfilter,
                                    systemNWFilters: systemFilters, bandwidth: KernelBandwidth(session: shapingSession),
-                                   addressLearner: learner, events: hub, logger: logger)
+                                   addressLearner: learner, events: hub,
+                                   doctor: try? KernelDoctorProbe(resolvConfPath: resolvConf, coexistence: !noFirewallCoexistence), logger: logger)
         // A lease granted to a port waiting for its address lets its full filter in.
         leaseEvents.set { network, macs in Task { await engine.nwfilterLeasesChanged(network: network, macs: macs) } }
         // CTRL_IP_LEARNING=any: the first address a filtered guest uses becomes its $IP.

@@ -237,6 +237,23 @@ import Testing
         #expect(core.handle(Self.select(IPv4Address("192.168.122.101")!, mac: "52:54:00:00:02:00"), now: 700).reply?.messageType == .ack)
     }
 
+    /// The doctor's probe gives its offer back with a RELEASE, so the address is free at once;
+    /// another client's RELEASE of it does nothing.
+    @Test func releasingAnOfferWithdrawsIt() throws {
+        var core = DHCPServerCore(pool: try Self.pool(), leases: [])
+        let offered = try #require(core.handle(Self.request(.discover), now: 0).reply?.yiaddr)
+        let stranger = core.handle(Self.request(.release, mac: "52:54:00:00:00:41") { $0.ciaddr = offered }, now: 1)
+        #expect(stranger.deletions.isEmpty && stranger.changes.isEmpty)
+        #expect(core.handle(Self.request(.discover, mac: "52:54:00:00:00:42") {
+            $0.options.setAddress(DHCPOptionCode.requestedIPAddress, offered)
+        }, now: 2).reply?.yiaddr != offered)
+        let back = core.handle(Self.request(.release) { $0.ciaddr = offered }, now: 3)
+        #expect(back.reply == nil && back.deletions.isEmpty && core.leases.isEmpty)
+        #expect(core.handle(Self.request(.discover, mac: "52:54:00:00:00:43") {
+            $0.options.setAddress(DHCPOptionCode.requestedIPAddress, offered)
+        }, now: 4).reply?.yiaddr == offered)
+    }
+
     @Test func informGetsConfigurationWithoutALease() throws {
         var core = DHCPServerCore(pool: try Self.pool(), leases: [])
         let outcome = core.handle(Self.request(.inform) { $0.ciaddr = IPv4Address("192.168.122.50")! }, now: 0)

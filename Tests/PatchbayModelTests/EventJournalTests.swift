@@ -107,3 +107,85 @@ struct EventJournalTests {
         #expect(links.update(index: 9, to: up).isEmpty)
     }
 }
+
+@Suite("Doctor rules")
+struct DoctorRulesTests {
+    static func lab(_ change: (inout DoctorFacts.NetworkFacts) -> Void = { _ in }) -> DoctorFacts {
+        var facts = DoctorFacts()
+        facts.ipv4Forwarding = true
+        facts.defaultRouteDevice = "eth0"
+        facts.dnsUpstreams = [.init(address: "192.0.2.53", failure: nil, isOwn: false)]
+        var network = DoctorFacts.NetworkFacts(name: "lab", forwardMode: .nat, active: true)
+        network.bridge = "virbr1"
+        network.bridgeMTU = 1500
+        network.servesDHCP = true
+        network.poolSize = 10
+        network.leases = 1
+        network.dhcpAnswered = true
+        var port = DoctorFacts.PortFacts(device: "vnet0", owner: "vm1", mac: "52:54:00:00:00:01")
+        port.carrier = true
+        port.mtu = 1500
+        port.bridgeState = "forwarding"
+        port.hasLease = true
+        network.ports = [port]
+        change(&network)
+        facts.networks = [network]
+        return facts
+    }
+
+    static func status(_ id: String, _ facts: DoctorFacts) -> DoctorCheck.Status? {
+        DoctorRules.evaluate(facts).checks.first { $0.id == id }?.status
+    }
+
+    @Test func aHealthyNetworkIsClean() {
+        let report = DoctorRules.evaluate(Self.lab())
+        #expect(report.exitCode == 0 && report.problems.isEmpty, "\(report.problems)")
+    }
+
+    @Test func eachFaultIsNamedWithItsSeverity() {
+        var facts = Self.lab()
+        facts.ipv4Forwarding = false
+        #expect(Self.status("ip-forwarding", facts) == .error && DoctorRules.evaluate(facts).exitCode == 3)
+        facts = Self.lab()
+        facts.defaultRouteDevice = nil
+        #expect(Self.status("upstream", facts) == .error)
+        facts = Self.lab { $0.forwardDevice = "eth9"; $0.forwardDeviceUp = nil }
+        #expect(Self.status("upstream", facts) == .error)
+        facts = Self.lab()
+        facts.foreignDrops = [.init(chain: "ip filter FORWARD", reason: "policy drop", openedFor: [])]
+        facts.bridgeNFCallIptables = true
+        #expect(Self.status("foreign-forward-chain", facts) == .error && Self.status("bridge-netfilter", facts) == .error)
+        facts.foreignDrops[0].openedFor = ["virbr1"]
+        #expect(Self.status("foreign-forward-chain", facts) == .ok && Self.status("bridge-netfilter", facts) == .ok)
+        facts = Self.lab()
+        facts.dnsUpstreams = [.init(address: "10.0.0.1", failure: nil, isOwn: true)]
+        #expect(Self.status("dns-upstream", facts) == .error)
+        facts.dnsUpstreams = [.init(address: "192.0.2.1", failure: "timed out", isOwn: false), .init(address: "192.0.2.2", failure: nil, isOwn: false)]
+        #expect(Self.status("dns-upstream", facts) == .warning && DoctorRules.evaluate(facts).exitCode == 4)
+        #expect(Self.status("dhcp-answers", Self.lab { $0.dhcpAnswered = false }) == .error)
+        #expect(Self.status("dhcp-pool", Self.lab { $0.leases = 10 }) == .error)
+        #expect(Self.status("dhcp-pool", Self.lab { $0.leases = 9 }) == .warning)
+        #expect(Self.status("mtu", Self.lab { $0.ports[0].mtu = 1400 }) == .error)
+        #expect(Self.status("mtu", Self.lab { $0.bridgeMTU = 1400; $0.ports[0].mtu = 1400 }) == .error)
+        #expect(Self.status("port-carrier", Self.lab { $0.ports[0].carrier = false }) == .warning)
+        #expect(Self.status("port-state", Self.lab { $0.ports[0].carrier = false; $0.ports[0].bridgeState = "disabled" }) == .skipped)
+        #expect(Self.status("port-state", Self.lab { $0.ports[0].bridgeState = "blocking" }) == .error)
+        #expect(Self.status("port-state", Self.lab { $0.ports[0].bridgeState = "learning" }) == .warning)
+        #expect(Self.status("guest-lease", Self.lab { $0.ports[0].hasLease = false }) == .warning)
+        #expect(Self.status("duplicate-ip", Self.lab { $0.duplicates = [.init(ip: "10.0.0.5", macs: ["a", "b"])] }) == .error)
+        #expect(Self.status("vlan", Self.lab { $0.definedVLANs = [10]; $0.vlanFiltering = false }) == .error)
+        #expect(Self.status("vlan", Self.lab { $0.definedVLANs = [10, 20]; $0.vlanFiltering = true; $0.ports[0].vlans = [10] }) == .warning)
+        facts = Self.lab()
+        facts.recentMoves = [PatchbayEvent(type: .fdbMoved, network: "lab", mac: "52:54:00:00:00:09", message: "moved")]
+        #expect(Self.status("mac-flapping", facts) == .warning)
+    }
+
+    @Test func aStoppedNetworkIsOnlyNoted() {
+        var facts = Self.lab()
+        facts.networks[0].active = false
+        let report = DoctorRules.evaluate(facts)
+        #expect(report.checks.first { $0.id == "network-active" }?.status == .skipped)
+        #expect(report.checks.first { $0.id == "ip-forwarding" }?.status == .skipped)
+        #expect(!report.checks.contains { $0.id == "mtu" })
+    }
+}
