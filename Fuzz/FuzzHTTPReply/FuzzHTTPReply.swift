@@ -25,6 +25,31 @@ public func fuzzHTTPReply(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     } catch {
         fatalError("a well-formed chunked answer was refused: \(error)")
     }
+    // The streaming reader (events, captures): the same chunked body fed in pieces of another
+    // size reads back whole; the input itself as chunked framing is refused or read, never a crash.
+    let framing = Array(chunked[chunked.firstRange(of: [13, 10, 13, 10])!.upperBound...])
+    var decoder = ChunkedDecoder()
+    var streamed: [UInt8] = []
+    var pieces = framing[...]
+    let size = Int(first % 7) + 1
+    do {
+        while !pieces.isEmpty {
+            streamed += try decoder.feed(pieces.prefix(size))
+            pieces = pieces.dropFirst(size)
+        }
+    } catch {
+        fatalError("the streaming reader refused a well-formed chunked body: \(error)")
+    }
+    if streamed != body || !decoder.isFinished { fatalError("the streaming reader lost bytes of \(body)") }
+    var raw = ChunkedDecoder()
+    _ = try? raw.feed(bytes)
+    // Server-sent events: split anywhere, the same messages.
+    var whole = ServerSentEventParser()
+    let all = whole.feed(bytes)
+    var split = ServerSentEventParser()
+    let cut = Int(first) % (bytes.count + 1)
+    let parts = split.feed(bytes[..<cut]) + split.feed(bytes[cut...])
+    if parts != all { fatalError("server-sent events read differently when split at \(cut)") }
     return 0
 }
 
