@@ -25,6 +25,7 @@ public struct PatchbayCommand: AsyncParsableCommand {
             ACLList.self, ACLShow.self,
             EventCommand.self, MonitorCommand.self,
             CaptureCommand.self,
+            BenchCommand.self, TuneCommand.self,
         ])
 
     public init() {}

@@ -69,11 +69,12 @@ import Testing
     }
 
     @Test func sysctlRules() throws {
-        let checks = TuneAdvisor.checks(Self.readings([
+        let sysctls: [String: String?] = [
             "net.core.rmem_max": "212992", "net.core.wmem_max": "33554432",
             "net.ipv4.tcp_rmem": "4096 131072 6291456", "net.ipv4.tcp_wmem": "4096\t16384\t16777216",
-            "net.core.netdev_max_backlog": .some(nil),
-        ]))
+            "net.core.netdev_max_backlog": String?.none,
+        ]
+        let checks = TuneAdvisor.checks(Self.readings(sysctls))
         let rmem = try Self.check(checks, "sysctl net.core.rmem_max")
         #expect(rmem.status == .advice && rmem.applicable && rmem.current == "212992" && rmem.recommended == "16777216")
         #expect(try Self.check(checks, "sysctl net.core.wmem_max").status == .ok)
