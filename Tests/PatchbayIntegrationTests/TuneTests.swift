@@ -48,7 +48,8 @@ extension IntegrationTests {
                 #expect(checks["vhost-net"]?["status"] as? String == (FileManager.default.fileExists(atPath: "/dev/vhost-net") ? "ok" : "advice"))
                 #expect(checks["rings pbtune0"]?["status"] as? String == "unavailable")
                 #expect(checks["offload tx-checksum pbtune0"]?["status"] as? String == "ok")
-                #expect((checks["multiqueue TAPs"]?["current"] as? String ?? "").contains("4 queues"))
+                let taps = checks["multiqueue TAPs"]?["current"] as? String
+                #expect(taps?.contains("4 queues") == true, "\(String(describing: taps))")
                 let table = try daemon.ok(["tune"])
                 #expect(table.contains("sysctl net.ipv4.tcp_wmem") && table.contains("Recommended"), "\(table)")
             }
