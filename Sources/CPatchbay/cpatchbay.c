@@ -18,7 +18,10 @@
 #include <string.h>
 #include <grp.h>
 #include <stdio.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/auxv.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/ioctl.h>
@@ -595,4 +598,146 @@ int cpatchbay_capture_receive(int fd, uint8_t *buffer, size_t capacity, uint32_t
     }
     size_t kept = (size_t)count < capacity ? (size_t)count : capacity;
     return (int)kept;
+}
+
+/* --- patchbay bench and tune --- */
+
+int cpatchbay_netns_create(const char *path) {
+    if (mkdir("/run/netns", 0755) < 0 && errno != EEXIST) return -errno;
+    int file = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+    if (file < 0) return -errno;
+    close(file);
+    int original = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (original < 0) {
+        int e = errno;
+        unlink(path);
+        return -e;
+    }
+    if (unshare(CLONE_NEWNET) < 0) {
+        int e = errno;
+        close(original);
+        unlink(path);
+        return -e;
+    }
+    int rc = mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0 ? -errno : 0;
+    struct netns_guard guard = { original };
+    netns_leave(&guard);
+    if (rc < 0) unlink(path);
+    return rc;
+}
+
+int cpatchbay_netns_delete(const char *path) {
+    if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) return -errno;
+    if (unlink(path) < 0 && errno != ENOENT) return -errno;
+    return 0;
+}
+
+int cpatchbay_socket_in_netns(const char *netns_path, int family, int type) {
+    struct netns_guard guard;
+    int rc = netns_enter(netns_path, &guard);
+    if (rc < 0) return rc;
+    int fd = socket(family, type | SOCK_CLOEXEC, 0);
+    int err = fd < 0 ? -errno : 0;
+    netns_leave(&guard);
+    return err < 0 ? err : fd;
+}
+
+int cpatchbay_open_in_netns(const char *netns_path, const char *path, int write) {
+    struct netns_guard guard;
+    int rc = netns_enter(netns_path, &guard);
+    if (rc < 0) return rc;
+    int fd = open(path, (write ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+    int err = fd < 0 ? -errno : 0;
+    netns_leave(&guard);
+    return err < 0 ? err : fd;
+}
+
+extern char **environ;
+
+int cpatchbay_spawn_in_netns(const char *netns_path, const char *program, char *const argv[], int stdout_fd, int stderr_fd,
+                             int32_t *pid) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    int rc = posix_spawn_file_actions_init(&actions);
+    if (rc != 0) return -rc;
+    rc = posix_spawnattr_init(&attributes);
+    if (rc != 0) {
+        posix_spawn_file_actions_destroy(&actions);
+        return -rc;
+    }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
+    posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
+    sigset_t empty, defaults;
+    sigemptyset(&empty);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGTERM);
+    posix_spawnattr_setsigmask(&attributes, &empty);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+    struct netns_guard guard;
+    rc = netns_enter(netns_path, &guard);
+    if (rc == 0) {
+        pid_t child = 0;
+        int spawned = posix_spawn(&child, program, &actions, &attributes, argv, environ);
+        netns_leave(&guard);
+        if (spawned != 0) rc = -spawned;
+        else *pid = child;
+    }
+    posix_spawnattr_destroy(&attributes);
+    posix_spawn_file_actions_destroy(&actions);
+    return rc;
+}
+
+static int ethtool_call(const char *ifname, void *data) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    struct ifreq request;
+    memset(&request, 0, sizeof(request));
+    strncpy(request.ifr_name, ifname, IFNAMSIZ - 1);
+    request.ifr_data = data;
+    int rc = ioctl(fd, SIOCETHTOOL, &request) < 0 ? -errno : 0;
+    close(fd);
+    return rc;
+}
+
+int cpatchbay_ethtool_value(const char *ifname, uint32_t command, uint32_t *value) {
+    struct ethtool_value data = { .cmd = command };
+    int rc = ethtool_call(ifname, &data);
+    if (rc == 0) *value = data.data;
+    return rc;
+}
+
+int cpatchbay_ethtool_rings(const char *ifname, uint32_t values[4]) {
+    struct ethtool_ringparam data = { .cmd = ETHTOOL_GRINGPARAM };
+    int rc = ethtool_call(ifname, &data);
+    if (rc == 0) {
+        values[0] = data.rx_pending; values[1] = data.rx_max_pending;
+        values[2] = data.tx_pending; values[3] = data.tx_max_pending;
+    }
+    return rc;
+}
+
+int cpatchbay_ethtool_channels(const char *ifname, uint32_t values[6]) {
+    struct ethtool_channels data = { .cmd = ETHTOOL_GCHANNELS };
+    int rc = ethtool_call(ifname, &data);
+    if (rc == 0) {
+        values[0] = data.combined_count; values[1] = data.max_combined;
+        values[2] = data.rx_count; values[3] = data.max_rx;
+        values[4] = data.tx_count; values[5] = data.max_tx;
+    }
+    return rc;
+}
+
+int cpatchbay_ethtool_driver(const char *ifname, char *driver, size_t capacity) {
+    struct ethtool_drvinfo data = { .cmd = ETHTOOL_GDRVINFO };
+    int rc = ethtool_call(ifname, &data);
+    if (rc == 0 && capacity > 0) {
+        strncpy(driver, data.driver, capacity - 1);
+        driver[capacity - 1] = '\0';
+    }
+    return rc;
 }

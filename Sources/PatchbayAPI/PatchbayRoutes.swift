@@ -7,7 +7,8 @@ import PatchbayModel
 public enum PatchbayRoutes {
     public static func table(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil,
                              dpdk: DPDKCheckSources? = nil, metrics: APIMetrics = APIMetrics(),
-                             capture: (any PacketCapturing)? = nil) -> [APIRoute] {
+                             capture: (any PacketCapturing)? = nil, bench: (any NetworkBenchmarking)? = nil,
+                             tuning: (any HostTuning)? = nil) -> [APIRoute] {
         [
             // Prometheus's text format, for a scrape over the socket (or --metrics-listen).
             APIRoute(.get, "/metrics") { _, _ in await metrics.response(engine: engine) },
@@ -110,13 +111,16 @@ public enum PatchbayRoutes {
         ] + interfaceRoutes(interfaces) + bridgeControlRoutes(engine) + dpdkRoutes(dpdk) + nwfilterRoutes(engine) + aclRoutes(engine)
             + eventRoutes(engine) + doctorRoutes(engine)
             + captureRoutes(engine, capture)
+            + benchRoutes(engine, bench: bench, tuning: tuning)
     }
 
     public static func router(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil,
                               dpdk: DPDKCheckSources? = nil, metrics: APIMetrics = APIMetrics(),
-                              capture: (any PacketCapturing)? = nil) -> Router<BasicRequestContext> {
+                              capture: (any PacketCapturing)? = nil, bench: (any NetworkBenchmarking)? = nil,
+                              tuning: (any HostTuning)? = nil) -> Router<BasicRequestContext> {
         let router = Router()
-        let routes = table(engine: engine, interfaces: interfaces, dpdk: dpdk, metrics: metrics, capture: capture)
+        let routes = table(engine: engine, interfaces: interfaces, dpdk: dpdk, metrics: metrics, capture: capture,
+                           bench: bench, tuning: tuning)
         router.add(middleware: APIMetricsMiddleware(metrics: metrics))
         router.add(middleware: MethodNotAllowedMiddleware(routes))
         for route in routes {

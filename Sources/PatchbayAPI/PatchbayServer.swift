@@ -8,10 +8,12 @@ import PatchbayEngine
 /// cannot, the daemon stops rather than serve on a socket of the wrong mode.
 public enum PatchbayServer {
     public static func application(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil, dpdk: DPDKCheckSources? = nil,
-                                   metrics: APIMetrics = APIMetrics(), capture: (any PacketCapturing)? = nil, socketPath: String,
+                                   metrics: APIMetrics = APIMetrics(), capture: (any PacketCapturing)? = nil,
+                                   bench: (any NetworkBenchmarking)? = nil, tuning: (any HostTuning)? = nil, socketPath: String,
                                    logger: Logger, secure: @escaping @Sendable () throws -> Void = {}) -> some ApplicationProtocol {
         Application(
-            router: PatchbayRoutes.router(engine: engine, interfaces: interfaces, dpdk: dpdk, metrics: metrics, capture: capture),
+            router: PatchbayRoutes.router(engine: engine, interfaces: interfaces, dpdk: dpdk, metrics: metrics, capture: capture,
+                                          bench: bench, tuning: tuning),
             configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "patchbayd"),
             onServerRunning: { _ in
                 do {

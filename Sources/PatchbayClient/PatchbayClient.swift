@@ -280,6 +280,27 @@ public struct PatchbayClient: Sendable {
                             cause: String(decoding: refused.body.prefix(200), as: UTF8.self))
     }
 
+    /// `bench`: POST /v1/networks/{name}/bench. The daemon answers after three measurements of
+    /// the request's duration each, so the wait allowed is that plus a minute, not the usual.
+    public func bench(_ name: String, _ request: BenchRequest) async throws(PatchbayError) -> BenchReport {
+        let data: Data
+        do { data = try JSONEncoder().encode(request) } catch {
+            throw PatchbayError(.internal, "cannot encode the request", cause: "\(error)")
+        }
+        var patient = transport
+        patient.timeoutSeconds = max(patient.timeoutSeconds, request.effectiveDuration * 3 + 60)
+        return try decode(BenchReport.self, try await raw(.POST, "/v1/networks/\(escape(name))/bench", body: data, over: patient))
+    }
+
+    /// `tune`: GET /v1/tune, POST /v1/tune/apply or /v1/tune/undo.
+    public func tune(_ action: TuneAction) async throws(PatchbayError) -> TuneReport {
+        switch action {
+        case .check: try await call(.GET, "/v1/tune")
+        case .apply: try await call(.POST, "/v1/tune/apply")
+        case .undo: try await call(.POST, "/v1/tune/undo")
+        }
+    }
+
     private func call<T: Decodable>(_ method: HTTPVerb, _ path: String) async throws(PatchbayError) -> T {
         try decode(T.self, try await raw(method, path, body: nil))
     }
@@ -292,8 +313,9 @@ public struct PatchbayClient: Sendable {
         return try decode(T.self, try await raw(method, path, body: data))
     }
 
-    private func raw(_ method: HTTPVerb, _ path: String, body: Data?) async throws(PatchbayError) -> HTTPUnixTransport.Reply {
-        let reply = try await transport.send(method: method, path: path, body: body)
+    private func raw(_ method: HTTPVerb, _ path: String, body: Data?, over transport: HTTPUnixTransport? = nil)
+        async throws(PatchbayError) -> HTTPUnixTransport.Reply {
+        let reply = try await (transport ?? self.transport).send(method: method, path: path, body: body)
         guard (200..<300).contains(reply.status) else {
             if let decoded = try? JSONDecoder().decode(ErrorResponse.self, from: reply.body) { throw decoded.error }
             throw PatchbayError(.internal, "patchbayd answered HTTP \(reply.status)",

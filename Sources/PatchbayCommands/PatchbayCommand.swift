@@ -26,6 +26,7 @@ public struct PatchbayCommand: AsyncParsableCommand {
             EventCommand.self, MonitorCommand.self,
             CaptureCommand.self,
             DoctorCommand.self,
+            BenchCommand.self, TuneCommand.self,
         ])
 
     public init() {}

@@ -312,6 +312,7 @@ struct Patchbayd: AsyncParsableCommand {
         apiMetrics.add(source: hub.metricFamilies)
         let app = PatchbayServer.application(engine: engine, interfaces: KernelInterfaceBridge(links: kernelLinks), dpdk: dpdk,
                                              metrics: apiMetrics, capture: KernelPacketCapture(logger: logger),
+                                             bench: KernelBenchmark(), tuning: KernelTuning(stateDirectory: stateDirectory),
                                              socketPath: socket, logger: logger) {
             do { try DaemonFiles.secureSocket(socketPath, group: group) } catch {
                 insecure.store(true, ordering: .relaxed)

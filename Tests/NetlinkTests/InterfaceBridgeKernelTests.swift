@@ -85,7 +85,15 @@ struct InterfaceBridgeKernelTests {
         try await Self.withHostAndLAN { host, _ in
             let session = try NetlinkSession(namespacePath: host.path)
             let bridger = KernelInterfaceBridge(links: KernelLinks(session: session))
-            let before = try await bridger.snapshot(named: "eno1")
+            // The kernel is still finishing the NIC's IPv6 set-up (DAD, its link routes) for a
+            // moment after it came up: the baseline is taken once two readings agree.
+            var before = try await bridger.snapshot(named: "eno1")
+            for _ in 0..<50 {
+                try await Task.sleep(for: .milliseconds(200))
+                let again = try await bridger.snapshot(named: "eno1")
+                if again == before { break }
+                before = again
+            }
             try Command.check("ip", ["-n", host.name, "link", "add", "br0", "type", "bridge"])
             let taken = await #expect(throws: PatchbayError.self) {
                 try await bridger.bridge(nic: "eno1", bridge: "br0", stp: true, delaySeconds: 0)

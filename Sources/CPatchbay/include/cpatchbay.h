@@ -152,4 +152,41 @@ int cpatchbay_capture_bind(int fd, int ifindex);
 int cpatchbay_capture_receive(int fd, uint8_t *buffer, size_t capacity, uint32_t *original_length,
                               int64_t *seconds, int64_t *nanoseconds);
 
+/* --- patchbay bench and tune --- */
+
+/* Creates a network namespace and names it `path` (under /run/netns, made if missing): the
+ * calling thread unshares its network namespace, bind-mounts /proc/thread-self/ns/net on the
+ * file, and returns to its own namespace. -EEXIST when the name is taken. */
+int cpatchbay_netns_create(const char *path);
+
+/* Unnames a namespace made by cpatchbay_netns_create: the bind mount detached, the file removed.
+ * The namespace itself ends with the last process or socket in it. */
+int cpatchbay_netns_delete(const char *path);
+
+/* A socket(family, type | SOCK_CLOEXEC, 0) created inside netns_path (NULL: the caller's): a
+ * socket keeps the namespace it was made in, so binding, connecting and moving bytes on it can
+ * then happen on any thread. */
+int cpatchbay_socket_in_netns(const char *netns_path, int family, int type);
+
+/* open(path, (write ? O_WRONLY : O_RDONLY) | O_CLOEXEC) from inside netns_path: /proc/thread-self/net/... and
+ * /proc/sys/net/... answer for the namespace the opening thread was in. */
+int cpatchbay_open_in_netns(const char *netns_path, const char *path, int write);
+
+/* posix_spawn(program, argv) from a thread inside netns_path, so the child starts in that
+ * namespace (namespaces are per thread and a child inherits its parent thread's); stdin is
+ * /dev/null, stdout and stderr are the given descriptors, the signal mask is empty and SIGPIPE,
+ * SIGINT and SIGTERM are at their defaults. *pid gets the child's pid. */
+int cpatchbay_spawn_in_netns(const char *netns_path, const char *program, char *const argv[], int stdout_fd, int stderr_fd,
+                             int32_t *pid);
+
+/* SIOCETHTOOL reads, in the caller's namespace. Each returns 0, -EOPNOTSUPP when the driver has
+ * no such operation, or -errno. A legacy ethtool_value get (ETHTOOL_GTSO, ETHTOOL_GGRO, ...): */
+int cpatchbay_ethtool_value(const char *ifname, uint32_t command, uint32_t *value);
+/* ETHTOOL_GRINGPARAM: rx, rx_max, tx, tx_max into values[0..3]. */
+int cpatchbay_ethtool_rings(const char *ifname, uint32_t values[4]);
+/* ETHTOOL_GCHANNELS: combined, combined_max, rx, rx_max, tx, tx_max into values[0..5]. */
+int cpatchbay_ethtool_channels(const char *ifname, uint32_t values[6]);
+/* ETHTOOL_GDRVINFO's driver name (at most capacity - 1 bytes, NUL-terminated). */
+int cpatchbay_ethtool_driver(const char *ifname, char *driver, size_t capacity);
+
 #endif
