@@ -110,6 +110,7 @@ public enum PatchbayRoutes {
         ] + interfaceRoutes(interfaces) + bridgeControlRoutes(engine) + dpdkRoutes(dpdk) + nwfilterRoutes(engine) + aclRoutes(engine)
             + eventRoutes(engine)
             + captureRoutes(engine, capture)
+            + statsRoutes(engine, metrics)
     }
 
     public static func router(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil,

@@ -25,6 +25,7 @@ public struct PatchbayCommand: AsyncParsableCommand {
             ACLList.self, ACLShow.self,
             EventCommand.self, MonitorCommand.self,
             CaptureCommand.self,
+            TopCommand.self,
         ])
 
     public init() {}

@@ -1,0 +1,160 @@
+import Foundation
+import PatchbayTestSupport
+import Testing
+
+extension IntegrationTests {
+    /// `patchbay top` against a daemon in a namespace of its own, two guests with DHCP leases and
+    /// iperf3 between them: `--once --json` names the ports' owners, MACs and leased addresses,
+    /// shows the busy ports' rates and sorts by them; the live view, in a tmux pane, shows the
+    /// owners and rates and quits on 'q'; the counter stream ends by itself with `count` and at
+    /// the daemon's graceful stop.
+    @Suite("Top (root, namespaces, iperf3, tmux)", .serialized)
+    struct TopTests {
+        static let network = """
+            <network><name>lab</name><bridge name='pbtop0' stp='off'/>
+            <ip address='10.89.0.1' netmask='255.255.255.0'><dhcp><range start='10.89.0.100' end='10.89.0.149'/></dhcp></ip></network>
+            """
+
+        struct Guest {
+            var namespace: TestNamespace
+            var owner: String
+            var mac: String
+            var address: String
+        }
+
+        /// A daemon with `lab` running and two guests, vm1 and vm2, each with a lease.
+        static func withGuests(_ body: (DaemonHarness, Guest, Guest) async throws -> Void) async throws {
+            try await DaemonHarness.with { daemon in
+                try daemon.ok(["net-define", try daemon.file("lab.xml", Self.network)])
+                try daemon.ok(["net-start", "lab"])
+                try await TestNamespace.with(prefix: "pbt") { first in
+                    try await TestNamespace.with(prefix: "pbt") { second in
+                        var guests: [Guest] = []
+                        for (namespace, owner, mac) in [(first, "vm1", "52:54:00:89:00:01"), (second, "vm2", "52:54:00:89:00:02")] {
+                            _ = try NWFilterTests.guest(daemon, namespace, owner: owner, mac: mac)
+                            let lease = try namespace.exec(["udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "10", "-T", "1",
+                                                            "-s", try DHCPClientTests.udhcpcScript(in: daemon.directory)])
+                            #expect(lease.succeeded, "\(lease)")
+                            let shown = try namespace.exec(["ip", "-4", "-o", "addr", "show", "dev", "eth0"]).stdout
+                            let address = try #require(shown.split(separator: " ").first { $0.hasPrefix("10.89.0.") }?.split(separator: "/").first)
+                            guests.append(Guest(namespace: namespace, owner: owner, mac: mac, address: String(address)))
+                        }
+                        #expect(try first.exec(["ping", "-c", "1", "-W", "5", guests[1].address]).succeeded)
+                        try await body(daemon, guests[0], guests[1])
+                    }
+                }
+            }
+        }
+
+        /// `top --once --json`, parsed.
+        static func once(_ daemon: DaemonHarness, _ extra: [String] = []) throws -> [String: Any] {
+            let run = try daemon.cli(["top", "lab", "--once", "--json"] + extra)
+            guard run.succeeded else { throw HarnessError("top --once --json failed: \(run)") }
+            return try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        }
+
+        static func rate(_ port: [String: Any], _ key: String) -> Double { (port[key] as? NSNumber)?.doubleValue ?? 0 }
+
+        @Test func onceAsJSONShowsThePortsBusiestFirst() async throws {
+            try await Self.withGuests { daemon, vm1, vm2 in
+                // vm1 sends to vm2 for as long as the test looks.
+                let transfer = try await IPerf3.startTransfer(receiver: vm2.namespace, sender: vm1.namespace, senderAddress: vm1.address, seconds: 15)
+                var frame: [String: Any] = [:]
+                var ports: [[String: Any]] = []
+                try await NWFilterTests.waitFor("top to see vm1 sending", timeout: 30) {
+                    frame = try Self.once(daemon)
+                    ports = frame["ports"] as? [[String: Any]] ?? []
+                    return ports.count == 2 && Self.rate(ports[0], "txBytesPerSecond") > 1_000_000
+                }
+                #expect((frame["intervalSeconds"] as? NSNumber)?.doubleValue ?? 0 > 0.5)
+                // The sender is the busiest (its data, vm2's acknowledgements), and both move.
+                #expect(ports.map { $0["owner"] as? String } == ["vm1", "vm2"])
+                let totals = ports.map { Self.rate($0, "rxBytesPerSecond") + Self.rate($0, "txBytesPerSecond") }
+                #expect(totals == totals.sorted(by: >))
+                #expect(Self.rate(ports[1], "rxBytesPerSecond") > 1_000_000, "\(ports)")
+                for (port, guest) in zip(ports, [vm1, vm2]) {
+                    #expect(port["mac"] as? String == guest.mac)
+                    #expect(port["ip"] as? String == guest.address)
+                    #expect(port["state"] as? String == "forwarding")
+                    #expect(port["network"] as? String == "lab")
+                    #expect((port["device"] as? String)?.isEmpty == false)
+                }
+                let networks = try #require(frame["networks"] as? [[String: Any]])
+                #expect(networks.first?["name"] as? String == "lab")
+                // Two clients' DISCOVER and REQUEST at least.
+                #expect(((networks.first?["dhcpRequests"] as? NSNumber)?.intValue ?? 0) >= 4, "\(networks)")
+
+                // --sort rx puts the receiver first; the table once, for a pipe, names both.
+                let byRx = try Self.once(daemon, ["--sort", "rx"])["ports"] as? [[String: Any]] ?? []
+                #expect(byRx.first?["owner"] as? String == "vm2", "\(byRx)")
+                let table = try daemon.cli(["top", "lab", "--once"])
+                #expect(table.succeeded && table.stdout.contains("NETWORK  PORT") && table.stdout.contains(vm1.address), "\(table)")
+                #expect(table.stdout.contains("lab: DHCP "), "\(table)")
+                _ = try? await transfer.finish()
+            }
+        }
+
+        @Test func theLiveViewRunsInATerminalAndQuitsOnQ() async throws {
+            try await Self.withGuests { daemon, vm1, vm2 in
+                let transfer = try await IPerf3.startTransfer(receiver: vm2.namespace, sender: vm1.namespace, senderAddress: vm1.address, seconds: 20)
+                let server = "pbtop-\(UUID().uuidString.prefix(8))"
+                func tmux(_ arguments: [String]) throws -> CommandResult { try Command.run("tmux", ["-L", server] + arguments) }
+                defer { _ = try? tmux(["kill-server"]) }
+                let command = "\(Binaries.patchbay) top lab --socket \(daemon.socketPath); echo exited $? > \(daemon.directory)/top.exit"
+                let started = try tmux(["new-session", "-d", "-s", "top", "-x", "160", "-y", "40", command])
+                #expect(started.succeeded, "\(started)")
+                var screen = ""
+                try await NWFilterTests.waitFor("the owners and a rate on the screen", timeout: 30) {
+                    screen = (try? tmux(["capture-pane", "-p", "-t", "top"]).stdout) ?? ""
+                    let rows = screen.split(separator: "\n")
+                    return rows.contains { $0.contains("vm1") && $0.contains("Mb") } && rows.contains { $0.contains("vm2") }
+                }
+                #expect(screen.contains("patchbay top"), "\(screen)")
+                #expect(screen.contains("RX/s") && screen.contains(vm1.mac) && screen.contains(vm2.address), "\(screen)")
+                #expect(screen.contains("lab: DHCP "), "\(screen)")
+                // The busiest first: vm1's row comes before vm2's.
+                let rows = screen.split(separator: "\n").map(String.init)
+                let first = rows.firstIndex { $0.contains(" vm1 ") }, second = rows.firstIndex { $0.contains(" vm2 ") }
+                #expect(first != nil && second != nil && first! < second!, "\(screen)")
+
+                #expect(try tmux(["send-keys", "-t", "top", "q"]).succeeded)
+                try await NWFilterTests.waitFor("top to exit", timeout: 15) {
+                    FileManager.default.fileExists(atPath: daemon.directory + "/top.exit")
+                }
+                let exit = try String(contentsOfFile: daemon.directory + "/top.exit", encoding: .utf8)
+                #expect(exit == "exited 0\n", "\(exit)")
+                // The session is gone with its command; had it stayed, the normal screen is back.
+                let after = (try? tmux(["capture-pane", "-p", "-t", "top"]).stdout) ?? ""
+                #expect(!after.contains("RX/s"), "the alternate screen was left: \(after)")
+                _ = try? await transfer.finish()
+            }
+        }
+
+        @Test func theCounterStreamEndsByItselfAndAtAGracefulStop() async throws {
+            try await Self.withGuests { daemon, _, _ in
+                let url = "http://localhost/v1/stats/stream?network=lab&interval=0.2&count=3"
+                let counted = try Command.run("curl", ["-sfN", "--max-time", "20", "--unix-socket", daemon.socketPath, url])
+                #expect(counted.succeeded, "\(counted)")
+                #expect(counted.stdout.components(separatedBy: "event: stats\n").count - 1 == 3, "\(counted.stdout)")
+                let one = try Command.run("curl", ["-sf", "--unix-socket", daemon.socketPath, "http://localhost/v1/stats?network=lab"])
+                #expect(one.stdout.contains("\"owner\":\"vm1\"") && one.stdout.contains("\"monotonicMilliseconds\""), "\(one)")
+                let missing = try Command.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", daemon.socketPath,
+                                                       "http://localhost/v1/stats/stream?network=nosuch"])
+                #expect(missing.stdout == "404")
+                let refused = try daemon.cli(["top", "nosuch", "--once", "--json"])
+                #expect(refused.status == 1 && refused.stderr.contains("nosuch"), "\(refused)")
+
+                // An endless stream, then SIGTERM: the daemon ends the stream and exits.
+                let output = daemon.directory + "/stream.out"
+                let follower = try ChildProcess("curl", ["-sN", "--unix-socket", daemon.socketPath, "http://localhost/v1/stats/stream"],
+                                                outputPath: output)
+                defer { follower.stop(grace: 1) }
+                try await NWFilterTests.waitFor("the first sample", timeout: 15) {
+                    ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains("event: stats")
+                }
+                #expect(daemon.stop(signal: SIGTERM) == 0, "\(daemon.logs.suffix(2000))")
+                try await NWFilterTests.waitFor("the stream to end", timeout: 15) { !follower.isRunning }
+            }
+        }
+    }
+}
