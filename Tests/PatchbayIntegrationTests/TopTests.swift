@@ -6,7 +6,7 @@ extension IntegrationTests {
     /// `patchbay top` against a daemon in a namespace of its own, two guests with DHCP leases and
     /// iperf3 between them: `--once --json` names the ports' owners, MACs and leased addresses,
     /// shows the busy ports' rates and sorts by them; the live view, in a tmux pane, shows the
-    /// owners and rates and quits on 'q'; the counter stream ends by itself with `count` and at
+    /// owners and rates, a new port's event and row, and quits on 'q'; the counter stream ends by itself with `count` and at
     /// the daemon's graceful stop.
     @Suite("Top (root, namespaces, iperf3, tmux)", .serialized)
     struct TopTests {
@@ -62,17 +62,24 @@ extension IntegrationTests {
                 var frame: [String: Any] = [:]
                 var ports: [[String: Any]] = []
                 try await NWFilterTests.waitFor("top to see vm1 sending", timeout: 30) {
-                    frame = try Self.once(daemon)
+                    frame = try Self.once(daemon, ["--sort", "tx"])
                     ports = frame["ports"] as? [[String: Any]] ?? []
                     return ports.count == 2 && Self.rate(ports[0], "txBytesPerSecond") > 1_000_000
                 }
                 #expect((frame["intervalSeconds"] as? NSNumber)?.doubleValue ?? 0 > 0.5)
-                // The sender is the busiest (its data, vm2's acknowledgements), and both move.
+                // By what they send, the sender first.
                 #expect(ports.map { $0["owner"] as? String } == ["vm1", "vm2"])
+                frame = try Self.once(daemon)
+                ports = frame["ports"] as? [[String: Any]] ?? []
+                // Both move (vm1's data out is vm2's in, and the acknowledgements back), so their
+                // totals are nearly equal: sorted, whichever is first.
+                #expect(Set(ports.compactMap { $0["owner"] as? String }) == ["vm1", "vm2"])
                 let totals = ports.map { Self.rate($0, "rxBytesPerSecond") + Self.rate($0, "txBytesPerSecond") }
                 #expect(totals == totals.sorted(by: >))
-                #expect(Self.rate(ports[1], "rxBytesPerSecond") > 1_000_000, "\(ports)")
-                for (port, guest) in zip(ports, [vm1, vm2]) {
+                for port in ports {
+                    let guest = port["owner"] as? String == "vm1" ? vm1 : vm2
+                    // What vm1 sends, vm2 receives.
+                    #expect(Self.rate(port, guest.owner == "vm1" ? "txBytesPerSecond" : "rxBytesPerSecond") > 1_000_000, "\(ports)")
                     #expect(port["mac"] as? String == guest.mac)
                     #expect(port["ip"] as? String == guest.address)
                     #expect(port["state"] as? String == "forwarding")
@@ -100,7 +107,7 @@ extension IntegrationTests {
                 let server = "pbtop-\(UUID().uuidString.prefix(8))"
                 func tmux(_ arguments: [String]) throws -> CommandResult { try Command.run("tmux", ["-L", server] + arguments) }
                 defer { _ = try? tmux(["kill-server"]) }
-                let command = "\(Binaries.patchbay) top lab --socket \(daemon.socketPath); echo exited $? > \(daemon.directory)/top.exit"
+                let command = "\(Binaries.patchbay) top lab --sort tx --socket \(daemon.socketPath); echo exited $? > \(daemon.directory)/top.exit"
                 let started = try tmux(["new-session", "-d", "-s", "top", "-x", "160", "-y", "40", command])
                 #expect(started.succeeded, "\(started)")
                 var screen = ""
@@ -112,10 +119,19 @@ extension IntegrationTests {
                 #expect(screen.contains("patchbay top"), "\(screen)")
                 #expect(screen.contains("RX/s") && screen.contains(vm1.mac) && screen.contains(vm2.address), "\(screen)")
                 #expect(screen.contains("lab: DHCP "), "\(screen)")
-                // The busiest first: vm1's row comes before vm2's.
+                // The busiest sender first: vm1's row comes before vm2's.
                 let rows = screen.split(separator: "\n").map(String.init)
                 let first = rows.firstIndex { $0.contains(" vm1 ") }, second = rows.firstIndex { $0.contains(" vm2 ") }
                 #expect(first != nil && second != nil && first! < second!, "\(screen)")
+
+                // A new port: its event comes from the event stream, its row from the next sample.
+                _ = try daemon.ok(["net-port-create", "lab", "--owner", "vm3"])
+                try await NWFilterTests.waitFor("the new port's event and row", timeout: 15) {
+                    screen = (try? tmux(["capture-pane", "-p", "-t", "top"]).stdout) ?? ""
+                    let rows = screen.split(separator: "\n")
+                    return rows.contains { $0.hasPrefix("event ") && $0.contains("port-created") } && rows.contains { $0.contains(" vm3 ") }
+                }
+                #expect(screen.split(separator: "\n").contains { $0.contains(" vm3 ") && $0.contains("no-carrier") }, "\(screen)")
 
                 #expect(try tmux(["send-keys", "-t", "top", "q"]).succeeded)
                 try await NWFilterTests.waitFor("top to exit", timeout: 15) {

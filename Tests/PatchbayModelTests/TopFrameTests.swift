@@ -224,6 +224,15 @@ import Testing
         #expect(first.last == "NETWORK  PORT  OWNER  MAC  IP  RX/s  TX/s  DROPS  STATE")
     }
 
+    @Test func theLatestEventsGoUnderTheNetworksAndTakeRowsAway() {
+        let events = ["12:00:01 port-created: port vnet2 of vm3 created", "12:00:02 loop-cut: port vnet1 of db disabled"]
+        let lines = TopRenderer.render(Self.busyFrame, width: 160, height: 7, events: events)
+        #expect(lines[2] == "event 12:00:01 port-created: port vnet2 of vm3 created")
+        #expect(lines[3] == "event 12:00:02 loop-cut: port vnet1 of db disabled")
+        #expect(lines[4] == "" && lines[5].hasPrefix("NETWORK"))
+        #expect(lines.count == 7 && lines[6].contains("web-frontend-01"))
+    }
+
     @Test func anInactiveNetworkSaysSo() {
         let snapshot = StatsSnapshot(monotonicMilliseconds: 0, time: 0, networks: [NetworkStats(name: "off", active: false)])
         #expect(TopRenderer.render(TopFrame(previous: nil, current: snapshot), width: 80)[1] == "off: inactive")

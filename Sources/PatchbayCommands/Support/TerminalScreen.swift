@@ -71,12 +71,29 @@ enum TerminalScreen {
         }
     }
 
+    /// Runs `body` on a detached thread of its own: a blocking reader (the keyboard, a second
+    /// stream) must not hold one of the few threads of Swift's concurrency pool.
+    static func detach(_ body: @escaping @Sendable () -> Void) {
+        final class Box: Sendable {
+            let body: @Sendable () -> Void
+            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        }
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(Box(body)).toOpaque()
+        let created = pthread_create(&thread, nil, { context in
+            guard let context else { return nil }
+            let box = Unmanaged<Box>.fromOpaque(context).takeRetainedValue()
+            box.body()
+            return nil
+        }, context)
+        if created == 0 { pthread_detach(thread) } else { Unmanaged<Box>.fromOpaque(context).release() }
+    }
+
     /// Reads keys on a thread of its own (the main thread blocks in the stream's reads) and
     /// ends the process on 'q' or Ctrl-C, after putting the terminal back: the stream needs no
     /// wake-up, and its connection's close tells the daemon.
     static func quitOnKeys() {
-        var thread = pthread_t()
-        _ = pthread_create(&thread, nil, { _ in
+        detach {
             var byte: UInt8 = 0
             while true {
                 let n = read(0, &byte, 1)
@@ -87,7 +104,6 @@ enum TerminalScreen {
                     exit(0)
                 }
             }
-        }, nil)
-        pthread_detach(thread)
+        }
     }
 }

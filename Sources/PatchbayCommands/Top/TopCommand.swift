@@ -3,6 +3,7 @@ import FoundationEssentials
 import Glibc
 import PatchbayClient
 import PatchbayModel
+import Synchronization
 
 /// `patchbay top [NET]`: every port's traffic, refreshed each interval (iftop's and vnstat's
 /// place on a Patchbay host): owner, MAC, leased IP, rx/tx rates, drops, STP or loop-guard state,
@@ -61,14 +62,48 @@ struct TopCommand: AsyncParsableCommand {
         try TerminalScreen.enter()
         defer { TerminalScreen.leave() }
         TerminalScreen.quitOnKeys()
+        let events = RecentEvents.follow(client, network: network)
         var previous: StatsSnapshot?
         try client.followStats(network: network, interval: delay, count: nil) { snapshot in
             let frame = TopFrame(previous: previous, current: snapshot, sort: sort)
             previous = snapshot
             let size = TerminalScreen.size() ?? (columns: 80, rows: 24)
             TerminalScreen.draw(TopRenderer.render(frame, width: size.columns, height: size.rows,
-                                                   clock: POSIXIO.localTime(frame.time / 1000), sort: sort))
+                                                   clock: POSIXIO.localTime(frame.time / 1000), sort: sort, events: events.lines))
             return true
+        }
+    }
+}
+
+/// The last few events of the network(s) on view, from the event stream, followed on a thread of
+/// its own beside the counter stream: what changed (a port made or deleted, a lease, a loop
+/// cut) is told as it happens, not inferred from two samples. Without the event stream (an
+/// older daemon, an error) the view goes on without it.
+final class RecentEvents: Sendable {
+    static let kept = 3
+    static let types = ["network", "port", "lease", "loop"]
+    private let recent = Mutex<[String]>([])
+
+    var lines: [String] { recent.withLock { $0 } }
+
+    static func follow(_ client: PatchbayClient, network: String?) -> RecentEvents {
+        let events = RecentEvents()
+        TerminalScreen.detach {
+            try? client.followEvents(since: nil, network: network, types: types, limit: nil, timeout: nil) { item in
+                guard case .event(let event) = item else { return true }
+                events.add(event)
+                return true
+            }
+        }
+        return events
+    }
+
+    func add(_ event: PatchbayEvent) {
+        let clock = String(POSIXIO.localTime(event.time / 1000).suffix(8))
+        let line = "\(clock) \(event.type.rawValue): \(event.message)"
+        recent.withLock { lines in
+            lines.append(line)
+            if lines.count > Self.kept { lines.removeFirst(lines.count - Self.kept) }
         }
     }
 }

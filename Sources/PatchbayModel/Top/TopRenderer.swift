@@ -15,10 +15,12 @@ public enum TopRenderer {
     /// drops and the state. Port, owner and the rates always stay.
     public static let droppable: [Column] = [.mac, .network, .ip, .drops, .state]
 
-    /// The screen: a title line, one line per network with its DHCP and DNS rates, a blank line,
-    /// the column heads and as many ports as `height` leaves room for (all when nil).
-    /// `clock` is the time to show, formatted by the caller (local time is I/O).
-    public static func render(_ frame: TopFrame, width: Int, height: Int? = nil, clock: String = "", sort: TopSort = .total) -> [String] {
+    /// The screen: a title line, one line per network with its DHCP and DNS rates, the latest
+    /// `events` (from the event stream, already one line each), a blank line, the column heads
+    /// and as many ports as `height` leaves room for (all when nil). `clock` is the time to
+    /// show, formatted by the caller (local time is I/O).
+    public static func render(_ frame: TopFrame, width: Int, height: Int? = nil, clock: String = "", sort: TopSort = .total,
+                              events: [String] = []) -> [String] {
         let width = max(width, 20)
         let networkWord = frame.networks.count == 1 ? "network" : "networks"
         let portWord = frame.ports.count == 1 ? "port" : "ports"
@@ -35,6 +37,7 @@ public enum TopRenderer {
             }
             lines.append(line)
         }
+        lines += events.map { "event " + $0 }
         lines.append("")
         var rows = frame.ports
         if let height { rows = Array(rows.prefix(max(0, height - lines.count - 1))) }
