@@ -6,7 +6,7 @@ extension IntegrationTests {
     /// `patchbay top` against a daemon in a namespace of its own, two guests with DHCP leases and
     /// iperf3 between them: `--once --json` names the ports' owners, MACs and leased addresses,
     /// shows the busy ports' rates and sorts by them; the live view, in a tmux pane, shows the
-    /// owners and rates, a new port's event and row, and quits on 'q'; the counter stream ends by itself with `count` and at
+    /// owners and rates, a new port's event and row, and quits on 'q' or Ctrl-C with the terminal as it was; the counter stream ends by itself with `count` and at
     /// the daemon's graceful stop.
     @Suite("Top (root, namespaces, iperf3, tmux)", .serialized)
     struct TopTests {
@@ -101,15 +101,32 @@ extension IntegrationTests {
             }
         }
 
-        @Test func theLiveViewRunsInATerminalAndQuitsOnQ() async throws {
+        @Test func theLiveViewRunsInATerminalAndQuitsOnQOrCtrlC() async throws {
             try await Self.withGuests { daemon, vm1, vm2 in
                 let transfer = try await IPerf3.startTransfer(receiver: vm2.namespace, sender: vm1.namespace, senderAddress: vm1.address, seconds: 20)
                 let server = "pbtop-\(UUID().uuidString.prefix(8))"
                 func tmux(_ arguments: [String]) throws -> CommandResult { try Command.run("tmux", ["-L", server] + arguments) }
                 defer { _ = try? tmux(["kill-server"]) }
-                let command = "\(Binaries.patchbay) top lab --sort tx --socket \(daemon.socketPath); echo exited $? > \(daemon.directory)/top.exit"
-                let started = try tmux(["new-session", "-d", "-s", "top", "-x", "160", "-y", "40", command])
-                #expect(started.succeeded, "\(started)")
+                /// `top` in a session of its own; when it ends, the shell writes its exit status and
+                /// the terminal's settings then (`stty -a`), the status file last.
+                func start(_ session: String) throws -> String {
+                    let out = daemon.directory + "/" + session
+                    let command = "\(Binaries.patchbay) top lab --sort tx --socket \(daemon.socketPath); echo exited $? > \(out).tmp; "
+                        + "stty -a > \(out).stty; mv \(out).tmp \(out).exit"
+                    let started = try tmux(["new-session", "-d", "-s", session, "-x", "160", "-y", "40", command])
+                    #expect(started.succeeded, "\(started)")
+                    return out
+                }
+                /// After a quit key: `top` exited 0 and left the terminal canonical and echoing.
+                func expectEnded(_ out: String) async throws {
+                    try await NWFilterTests.waitFor("top to exit", timeout: 15) { FileManager.default.fileExists(atPath: out + ".exit") }
+                    let exit = try String(contentsOfFile: out + ".exit", encoding: .utf8)
+                    #expect(exit == "exited 0\n", "\(exit)")
+                    let stty = try String(contentsOfFile: out + ".stty", encoding: .utf8)
+                    let flags = Set(stty.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init))
+                    #expect(flags.isSuperset(of: ["icanon", "echo", "isig"]) && flags.isDisjoint(with: ["-icanon", "-echo", "-isig"]), "\(stty)")
+                }
+                let out = try start("top")
                 var screen = ""
                 try await NWFilterTests.waitFor("the owners and a rate on the screen", timeout: 30) {
                     screen = (try? tmux(["capture-pane", "-p", "-t", "top"]).stdout) ?? ""
@@ -134,14 +151,15 @@ extension IntegrationTests {
                 #expect(screen.split(separator: "\n").contains { $0.contains(" vm3 ") && $0.contains("no-carrier") }, "\(screen)")
 
                 #expect(try tmux(["send-keys", "-t", "top", "q"]).succeeded)
-                try await NWFilterTests.waitFor("top to exit", timeout: 15) {
-                    FileManager.default.fileExists(atPath: daemon.directory + "/top.exit")
+                try await expectEnded(out)
+
+                // Ctrl-C (a key like any other in raw mode) quits as cleanly.
+                let viaCtrlC = try start("top2")
+                try await NWFilterTests.waitFor("the second view", timeout: 30) {
+                    ((try? tmux(["capture-pane", "-p", "-t", "top2"]).stdout) ?? "").contains(" vm3 ")
                 }
-                let exit = try String(contentsOfFile: daemon.directory + "/top.exit", encoding: .utf8)
-                #expect(exit == "exited 0\n", "\(exit)")
-                // The session is gone with its command; had it stayed, the normal screen is back.
-                let after = (try? tmux(["capture-pane", "-p", "-t", "top"]).stdout) ?? ""
-                #expect(!after.contains("RX/s"), "the alternate screen was left: \(after)")
+                #expect(try tmux(["send-keys", "-t", "top2", "C-c"]).succeeded)
+                try await expectEnded(viaCtrlC)
                 _ = try? await transfer.finish()
             }
         }
