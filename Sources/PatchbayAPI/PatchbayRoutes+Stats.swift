@@ -88,7 +88,15 @@ extension PatchbayRoutes {
                     next += query.interval
                     if next < ContinuousClock.now { next = ContinuousClock.now }
                     guard await stop.sleep(until: next) else { break }
-                    snapshot = try await sample(engine, metrics, network: query.network)
+                    do throws(PatchbayError) {
+                        snapshot = try await sample(engine, metrics, network: query.network)
+                    } catch {
+                        // The network was undefined meanwhile, or the store failed: said as a
+                        // message of its own and the stream ends, rather than a cut connection.
+                        let text = String(decoding: try encoder.encode(ErrorResponse(error: error)), as: UTF8.self)
+                        try await writer.write(ByteBuffer(string: "event: error\ndata: \(text)\n\n"))
+                        break
+                    }
                 }
             } onGracefulShutdown: {
                 stop.stop()

@@ -12,8 +12,9 @@ extension PatchbayClient {
     }
 
     /// Follows the counter stream (GET /v1/stats/stream, server-sent events): `handle` gets a
-    /// sample every `interval` seconds until it returns false or `count` samples came. Blocks
-    /// the calling thread, as `followEvents`.
+    /// sample every `interval` seconds until it returns false or `count` samples came (or the
+    /// daemon ends the stream: a graceful stop). An `error` message (the network went away) is
+    /// thrown as the daemon's error. Blocks the calling thread, as `followEvents`.
     public func followStats(network: String?, interval: Double, count: Int?,
                             _ handle: (StatsSnapshot) throws(PatchbayError) -> Bool) throws(PatchbayError) {
         var parser = ServerSentEventParser()
@@ -23,7 +24,14 @@ extension PatchbayClient {
         let idle = max(60, Int((interval * 4).rounded(.up)))
         let path = "/v1/stats/stream" + Self.statsQuery(network: network, interval: interval, count: count)
         let reply = try transport.stream(path: path, idleSeconds: idle) { (bytes: [UInt8]) throws(PatchbayError) -> Bool in
-            for message in parser.feed(bytes) where message.event == "stats" {
+            for message in parser.feed(bytes) {
+                if message.event == "error" {
+                    guard let failure = try? decoder.decode(ErrorResponse.self, from: Data(message.data.utf8)) else {
+                        throw PatchbayError(.internal, "patchbayd ended the counter stream with an unreadable error", cause: message.data)
+                    }
+                    throw failure.error
+                }
+                guard message.event == "stats" else { continue }
                 let snapshot: StatsSnapshot
                 do { snapshot = try decoder.decode(StatsSnapshot.self, from: Data(message.data.utf8)) } catch {
                     throw PatchbayError(.internal, "patchbayd sent an unreadable counter sample", cause: "\(error)")

@@ -6,8 +6,9 @@ extension IntegrationTests {
     /// `patchbay top` against a daemon in a namespace of its own, two guests with DHCP leases and
     /// iperf3 between them: `--once --json` names the ports' owners, MACs and leased addresses,
     /// shows the busy ports' rates and sorts by them; the live view, in a tmux pane, shows the
-    /// owners and rates, a new port's event and row, and quits on 'q' or Ctrl-C with the terminal as it was; the counter stream ends by itself with `count` and at
-    /// the daemon's graceful stop.
+    /// owners and rates, a new port's event and row, and quits on 'q' or Ctrl-C with the terminal
+    /// as it was; the counter stream ends by itself with `count`, with an error message when its
+    /// network is undefined, and at the daemon's graceful stop.
     @Suite("Top (root, namespaces, iperf3, tmux)", .serialized)
     struct TopTests {
         static let network = """
@@ -177,6 +178,20 @@ extension IntegrationTests {
                 #expect(missing.stdout == "404")
                 let refused = try daemon.cli(["top", "nosuch", "--once", "--json"])
                 #expect(refused.status == 1 && refused.stderr.contains("nosuch"), "\(refused)")
+
+                // A network undefined under its stream: an error message, and the stream ends.
+                try daemon.ok(["net-define", try daemon.file("spare.xml", "<network><name>spare</name><bridge name='pbtop9'/></network>")])
+                let spareOutput = daemon.directory + "/spare.out"
+                let spare = try ChildProcess("curl", ["-sN", "--unix-socket", daemon.socketPath,
+                                                      "http://localhost/v1/stats/stream?network=spare&interval=0.2"], outputPath: spareOutput)
+                defer { spare.stop(grace: 1) }
+                try await NWFilterTests.waitFor("spare's first sample", timeout: 15) {
+                    ((try? String(contentsOfFile: spareOutput, encoding: .utf8)) ?? "").contains("event: stats")
+                }
+                try daemon.ok(["net-undefine", "spare"])
+                try await NWFilterTests.waitFor("spare's stream to end", timeout: 15) { !spare.isRunning }
+                let ended = (try? String(contentsOfFile: spareOutput, encoding: .utf8)) ?? ""
+                #expect(ended.contains("event: error\ndata: {\"error\":") && ended.contains("not found"), "\(ended)")
 
                 // An endless stream, then SIGTERM: the daemon ends the stream and exits.
                 let output = daemon.directory + "/stream.out"

@@ -44,8 +44,10 @@ struct TopCommand: AsyncParsableCommand {
                 samples.append(snapshot)
                 return samples.count < 2
             }
-            guard let current = samples.last else { throw PatchbayError(.unavailable, "patchbayd sent no counter sample") }
-            let frame = TopFrame(previous: samples.count > 1 ? samples[0] : nil, current: current, sort: sort)
+            guard samples.count == 2 else {
+                throw PatchbayError(.unavailable, "patchbayd ended the counter stream after \(samples.count) of 2 samples (is it stopping?)")
+            }
+            let frame = TopFrame(previous: samples[0], current: samples[1], sort: sort)
             if json {
                 POSIXIO.writeLine(try JSONOutput.render(frame))
             } else {
@@ -72,6 +74,8 @@ struct TopCommand: AsyncParsableCommand {
                                                    clock: POSIXIO.localTime(frame.time / 1000), sort: sort, events: events.lines))
             return true
         }
+        // Only a daemon that stops ends an endless stream.
+        throw PatchbayError(.unavailable, "patchbayd ended the counter stream (it is stopping)")
     }
 }
 
