@@ -176,6 +176,11 @@ extension IntegrationTests {
                 let missing = try Command.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", daemon.socketPath,
                                                        "http://localhost/v1/stats/stream?network=nosuch"])
                 #expect(missing.stdout == "404")
+                // Usage: --json is for --once, the delay has bounds; the live view needs a terminal.
+                #expect(try daemon.cli(["top", "lab", "--json"]).status == 2)
+                #expect(try daemon.cli(["top", "lab", "--once", "--delay", "0"]).status == 2)
+                let piped = try daemon.cli(["top", "lab"])
+                #expect(piped.status == 1 && piped.stderr.contains("top needs a terminal"), "\(piped)")
                 let refused = try daemon.cli(["top", "nosuch", "--once", "--json"])
                 #expect(refused.status == 1 && refused.stderr.contains("nosuch"), "\(refused)")
 
