@@ -5,10 +5,10 @@ import Testing
 extension IntegrationTests {
     /// `patchbay top` against a daemon in a namespace of its own, two guests with DHCP leases and
     /// iperf3 between them: `--once --json` names the ports' owners, MACs and leased addresses,
-    /// shows the busy ports' rates and sorts by them; the live view, in a tmux pane, shows the
-    /// owners and rates, a new port's event and row, and quits on 'q' or Ctrl-C with the terminal
-    /// as it was; the counter stream ends by itself with `count`, with an error message when its
-    /// network is undefined, and at the daemon's graceful stop.
+    /// shows the busy ports' rates and sorts by them, and a disabled (cut) port as such; the live
+    /// view, in a tmux pane, shows the owners and rates, a new port's event and row, and quits on
+    /// 'q' or Ctrl-C with the terminal as it was; the counter stream ends by itself with `count`,
+    /// with an error message when its network is undefined, and at the daemon's graceful stop.
     @Suite("Top (root, namespaces, iperf3, tmux)", .serialized)
     struct TopTests {
         static let network = """
@@ -176,6 +176,14 @@ extension IntegrationTests {
                 let missing = try Command.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", daemon.socketPath,
                                                        "http://localhost/v1/stats/stream?network=nosuch"])
                 #expect(missing.stdout == "404")
+                // A port cut as the loop guard cuts one (BR_STATE_DISABLED) shows so.
+                let before = try Self.once(daemon)["ports"] as? [[String: Any]] ?? []
+                let cut = try #require(before.first { $0["owner"] as? String == "vm2" }?["device"] as? String)
+                try Command.check("bridge", ["-n", daemon.namespace.name, "link", "set", "dev", cut, "state", "0"])
+                let after = try Self.once(daemon)["ports"] as? [[String: Any]] ?? []
+                #expect(after.first { $0["device"] as? String == cut }?["state"] as? String == "disabled", "\(after)")
+                #expect(after.first { $0["owner"] as? String == "vm1" }?["state"] as? String == "forwarding", "\(after)")
+
                 // Usage: --json is for --once, the delay has bounds; the live view needs a terminal.
                 #expect(try daemon.cli(["top", "lab", "--json"]).status == 2)
                 #expect(try daemon.cli(["top", "lab", "--once", "--delay", "0"]).status == 2)
