@@ -151,6 +151,12 @@ extension IntegrationTests {
                 }
                 #expect(screen.split(separator: "\n").contains { $0.contains(" vm3 ") && $0.contains("no-carrier") }, "\(screen)")
 
+                // 's' steps from tx to the next order, name.
+                #expect(try tmux(["send-keys", "-t", "top", "s"]).succeeded)
+                try await NWFilterTests.waitFor("the order to change", timeout: 15) {
+                    ((try? tmux(["capture-pane", "-p", "-t", "top"]).stdout) ?? "").contains("sorted by name")
+                }
+
                 #expect(try tmux(["send-keys", "-t", "top", "q"]).succeeded)
                 try await expectEnded(out)
 

@@ -91,8 +91,8 @@ enum TerminalScreen {
 
     /// Reads keys on a thread of its own (the main thread blocks in the stream's reads) and
     /// ends the process on 'q' or Ctrl-C, after putting the terminal back: the stream needs no
-    /// wake-up, and its connection's close tells the daemon.
-    static func quitOnKeys() {
+    /// wake-up, and its connection's close tells the daemon. Other keys go to `key`.
+    static func readKeys(_ key: @escaping @Sendable (UInt8) -> Void) {
         detach {
             var byte: UInt8 = 0
             while true {
@@ -103,6 +103,7 @@ enum TerminalScreen {
                     TerminalScreen.leave()
                     exit(0)
                 }
+                key(byte)
             }
         }
     }

@@ -14,7 +14,7 @@ struct TopCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "top",
         abstract: "Live view of every port's traffic, drops and state, and each network's DHCP and DNS rates.",
-        discussion: "Keys: q or Ctrl-C quits. Rates are the guest's: RX/s is what it received. --once --json is for scripts.")
+        discussion: "Keys: q or Ctrl-C quits, s changes the order. Rates are the guest's: RX/s is what it received. --once --json is for scripts.")
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "Only this network (default: every network).") var network: String?
@@ -63,10 +63,19 @@ struct TopCommand: AsyncParsableCommand {
         }
         try TerminalScreen.enter()
         defer { TerminalScreen.leave() }
-        TerminalScreen.quitOnKeys()
+        // 's' steps through the orders; the next frame shows the new one.
+        let order = Mutex(sort)
+        TerminalScreen.readKeys { key in
+            guard key == UInt8(ascii: "s") else { return }
+            order.withLock { current in
+                let all = TopSort.allCases
+                current = all[((all.firstIndex(of: current) ?? 0) + 1) % all.count]
+            }
+        }
         let events = RecentEvents.follow(client, network: network)
         var previous: StatsSnapshot?
         try client.followStats(network: network, interval: delay, count: nil) { snapshot in
+            let sort = order.withLock { $0 }
             let frame = TopFrame(previous: previous, current: snapshot, sort: sort)
             previous = snapshot
             let size = TerminalScreen.size() ?? (columns: 80, rows: 24)
