@@ -29,6 +29,25 @@ public final class APIMetrics: Sendable {
                             kind: .histogram, samples: samples)
     }
 
+    /// Each network's DHCP requests and DNS queries, summed over the servers' own families: `top`
+    /// reads the very counters `/metrics` shows, so the two never disagree, and the API needs to
+    /// know neither server.
+    public func serviceTotals() -> [String: ServiceTotals] {
+        var totals: [String: ServiceTotals] = [:]
+        for family in sources.withLock({ $0 }).flatMap({ $0() }) {
+            let dhcp = family.name == "patchbay_dhcp_requests_total"
+            guard dhcp || family.name == "patchbay_dns_queries_total" else { continue }
+            for sample in family.samples {
+                guard let network = sample.labels.first(where: { $0.0 == "network" })?.1, sample.value >= 0 else { continue }
+                let value = UInt64(sample.value)
+                if dhcp { totals[network, default: ServiceTotals()].dhcpRequests += value } else {
+                    totals[network, default: ServiceTotals()].dnsQueries += value
+                }
+            }
+        }
+        return totals
+    }
+
     /// Everything `/metrics` serves: the networks' and ports' (read now), the other parts', then
     /// the API's own.
     public func exposition(engine: NetworkEngine) async -> String {

@@ -112,6 +112,7 @@ public enum PatchbayRoutes {
             + eventRoutes(engine) + doctorRoutes(engine)
             + captureRoutes(engine, capture)
             + benchRoutes(engine, bench: bench, tuning: tuning)
+            + statsRoutes(engine, metrics)
     }
 
     public static func router(engine: NetworkEngine, interfaces: (any InterfaceBridging)? = nil,

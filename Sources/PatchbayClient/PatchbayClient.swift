@@ -8,7 +8,7 @@ import PatchbayModel
 public struct PatchbayClient: Sendable {
     public static let defaultSocketPath = "/run/patchbay/patchbay.sock"
 
-    private let transport: HTTPUnixTransport
+    let transport: HTTPUnixTransport
 
     public init(socketPath: String) {
         transport = HTTPUnixTransport(socketPath: socketPath)

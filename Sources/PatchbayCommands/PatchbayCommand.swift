@@ -27,6 +27,7 @@ public struct PatchbayCommand: AsyncParsableCommand {
             CaptureCommand.self,
             DoctorCommand.self,
             BenchCommand.self, TuneCommand.self,
+            TopCommand.self,
         ])
 
     public init() {}

@@ -6,7 +6,7 @@ import PatchbayModel
 ///
 /// Operations that change a device take its interface index: the engine looks a device up,
 /// checks its ownership tag (`OwnershipTag`), and then acts on the index it checked.
-public protocol LinkManaging: BridgeControlManaging {
+public protocol LinkManaging: BridgeControlManaging, LinkCounterReading {
     func links() async throws(PatchbayError) -> [LinkSnapshot]
     func link(named name: String) async throws(PatchbayError) -> LinkSnapshot?
     func link(index: Int32) async throws(PatchbayError) -> LinkSnapshot?

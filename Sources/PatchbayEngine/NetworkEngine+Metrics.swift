@@ -21,7 +21,9 @@ extension NetworkEngine {
             ("transmit_drops", "Packets the guest sent that were dropped.", \.txDrop),
         ]
         var portFamilies = counters.map { MetricFamily(name: "patchbay_port_\($0.0)_total", help: $0.1, kind: .counter, samples: []) }
-        let devices = PortDevices(links: links, faults: .none, logger: logger)
+        // One link dump for every port of every network, not a query per port.
+        var dump = LinkCounterIndex([])
+        if records.contains(where: { $0.live != nil }) { dump = LinkCounterIndex((try? await links.linkCounters()) ?? []) }
         for record in records {
             let network = [("network", record.name)]
             active.samples.append(.init(labels: network, value: record.live == nil ? 0 : 1))
@@ -40,7 +42,7 @@ extension NetworkEngine {
             portCount.samples.append(.init(labels: network, value: Double(ports.count)))
             guard record.live != nil else { continue }
             for port in ports where port.phase == nil && !port.device.isEmpty && port.type != .hostdev && port.type != .vhostuser {
-                guard let link = try? await devices.find(port), let stats = try? await links.guestStatistics(index: link.index) else { continue }
+                guard let stats = dump.device(of: port)?.guestStatistics else { continue }
                 let labels = [("network", record.name), ("port", port.device), ("owner", port.ownerName), ("mac", port.mac.description)]
                 for (index, counter) in counters.enumerated() {
                     portFamilies[index].samples.append(.init(labels: labels, value: Double(stats[keyPath: counter.2])))

@@ -182,9 +182,7 @@ public final class KernelLinks: LinkManaging {
     public func guestStatistics(index: Int32) async throws(PatchbayError) -> InterfaceStatistics? {
         try await kernel { session throws(NetlinkError) -> InterfaceStatistics? in
             guard let link = try session.link(index: index), let stats = link.statistics else { return nil }
-            return InterfaceStatistics(interface: link.name, rxBytes: stats.txBytes, rxPackets: stats.txPackets,
-                                       rxErrs: stats.txErrors, rxDrop: stats.txDropped, txBytes: stats.rxBytes,
-                                       txPackets: stats.rxPackets, txErrs: stats.rxErrors, txDrop: stats.rxDropped)
+            return Self.guestSide(link.name, stats)
         }
     }
 }

@@ -58,6 +58,7 @@ import Testing
                 var uri = route.path.replacingOccurrences(of: "{name}", with: "nosuch")
                 // A stream ends only when asked to.
                 if route.path == "/v1/events/stream" { uri += "?timeout=0.1" }
+                if route.path == "/v1/stats/stream" { uri += "?count=1" }
                 var body: ByteBuffer?
                 if route.path.hasSuffix("/autostart") { body = ByteBuffer(string: #"{"autostart":true}"#) }
                 if route.method == .post && route.path == "/v1/networks" {

@@ -72,7 +72,7 @@ extension IntegrationTests {
                     "python3", "-m", "schemathesis.cli", "--no-color",
                     "--config-file", root.appendingPathComponent("Tests/PatchbayIntegrationTests/schemathesis.toml").path,
                     "run", root.appendingPathComponent("Sources/PatchbayAPI/openapi.json").path,
-                    "--url", "http://127.0.0.1:18080", "--checks", "all", "--exclude-checks", "use_after_free", "--exclude-operation-id", "streamEvents", "--exclude-operation-id", "benchNetwork", "--max-examples", "30", "--seed", "20261202",
+                    "--url", "http://127.0.0.1:18080", "--checks", "all", "--exclude-checks", "use_after_free", "--exclude-operation-id", "streamEvents", "--exclude-operation-id", "benchNetwork", "--exclude-operation-id", "streamStats", "--max-examples", "30", "--seed", "20261202",
                 ])
                 #expect(run.succeeded, "schemathesis found failures:\n\(run.stdout.suffix(6000))\n\(run.stderr.suffix(2000))")
                 #expect(run.stdout.contains("passed"), "\(run.stdout.suffix(2000))")
