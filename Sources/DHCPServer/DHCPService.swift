@@ -181,12 +181,13 @@ public actor DHCPService {
         outcome.received = began
         if let refusal = outcome.refusal { statistics.refused(network, refusal) }
         logger.debug("\(outcome.summary)", metadata: ["network": "\(network)", "origin": "\(origin)"])
-        guard outcome.reply != nil || !outcome.upserts.isEmpty || !outcome.deletions.isEmpty else { return }
+        guard outcome.reply != nil || !outcome.upserts.isEmpty || !outcome.deletions.isEmpty || !outcome.changes.isEmpty else { return }
         // An OFFER (or NAK, or INFORM's ACK) changes no lease: nothing to make durable, so it
         // does not wait for the commit in progress (that wait was half the OFFER's latency).
         // What it offers is held in memory only, and a REQUEST for it is committed after every
         // change decided before it.
-        if outcome.upserts.isEmpty && outcome.deletions.isEmpty, let reply = outcome.reply, let destination = outcome.destination {
+        if outcome.upserts.isEmpty && outcome.deletions.isEmpty && outcome.changes.isEmpty, let reply = outcome.reply,
+           let destination = outcome.destination {
             send(reply, to: destination)
             statistics.replied(network, reply.options.messageType, seconds: Self.seconds(since: began))
             return
@@ -215,7 +216,7 @@ public actor DHCPService {
             }
             let changes = batch.flatMap(\.changes)
             statistics.committed(network, changes)
-            if let observer, !upserts.isEmpty || !deletions.isEmpty {
+            if let observer, !upserts.isEmpty || !deletions.isEmpty || !changes.isEmpty {
                 observer(network, upserts, deletions.map(\.ip), changes)
             }
             for outcome in batch {

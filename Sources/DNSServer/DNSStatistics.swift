@@ -18,7 +18,8 @@ public final class DNSStatistics: Sendable {
         case refused
         /// Unreadable: FORMERR, or nothing.
         case malformed
-        /// Forwarded, and no upstream answered: SERVFAIL.
+        /// Forwarded, and no upstream answered: SERVFAIL. Counted apart from the results above
+        /// (the query was already counted as forwarded), as `patchbay_dns_forward_failures_total`.
         case failed
 
         var name: String { String(describing: self) }
@@ -54,6 +55,7 @@ public final class DNSStatistics: Sendable {
         let all = networks.withLock { $0 }.sorted { $0.key < $1.key }
         let names = Self.types.map(\.1) + ["other"]
         var queries: [MetricFamily.Sample] = []
+        var failures: [MetricFamily.Sample] = []
         var hits: [MetricFamily.Sample] = []
         for (network, counters) in all {
             let counts = counters.counts.withLock { $0 }
@@ -63,15 +65,21 @@ public final class DNSStatistics: Sendable {
                     let value = counts[typeIndex * Result.allCases.count + result.rawValue]
                     if result == .cached { cached += value }
                     guard value > 0 else { continue }
-                    queries.append(.init(labels: [("network", network), ("type", type), ("result", result.name)], value: Double(value)))
+                    if result == .failed {
+                        failures.append(.init(labels: [("network", network), ("type", type)], value: Double(value)))
+                    } else {
+                        queries.append(.init(labels: [("network", network), ("type", type), ("result", result.name)], value: Double(value)))
+                    }
                 }
             }
             hits.append(.init(labels: [("network", network)], value: Double(cached)))
         }
         return [
             MetricFamily(name: "patchbay_dns_queries_total",
-                         help: "DNS queries, by type and by what became of them (local, cached, forwarded, refused, malformed, failed).",
+                         help: "DNS queries, by type and by what became of them (local, cached, forwarded, refused, malformed).",
                          kind: .counter, samples: queries),
+            MetricFamily(name: "patchbay_dns_forward_failures_total", help: "Forwarded DNS queries no upstream answered (SERVFAIL), by type.",
+                         kind: .counter, samples: failures),
             MetricFamily(name: "patchbay_dns_cache_hits_total", help: "DNS queries answered from the forwarding cache.", kind: .counter,
                          samples: hits),
         ]

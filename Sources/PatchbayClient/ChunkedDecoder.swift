@@ -17,7 +17,8 @@ public struct ChunkedDecoder: Sendable {
         var position = 0
         while !isFinished {
             if let need = remaining {
-                guard buffer.count - position >= need + 2 else { break }
+                guard buffer.count - position - 2 >= need else { break }
+                guard buffer[position + need] == 13, buffer[position + need + 1] == 10 else { throw Self.malformed }
                 out.append(contentsOf: buffer[position..<(position + need)])
                 position += need + 2
                 remaining = nil
@@ -28,7 +29,8 @@ public struct ChunkedDecoder: Sendable {
                 break
             }
             let text = String(decoding: buffer[position..<end], as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(text.filter { $0 != " " && $0 != "\t" }, radix: 16), size >= 0 else { throw Self.malformed }
+            // The daemon's chunks are small; a size past 1 GiB is framing gone wrong.
+            guard let size = Int(text.filter { $0 != " " && $0 != "\t" }, radix: 16), (0...(1 << 30)).contains(size) else { throw Self.malformed }
             position = end + 2
             if size == 0 { isFinished = true } else { remaining = size }
         }

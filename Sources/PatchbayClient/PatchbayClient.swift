@@ -242,10 +242,7 @@ public struct PatchbayClient: Sendable {
             }
             return true
         }
-        if let reply {
-            if let decoded = try? JSONDecoder().decode(ErrorResponse.self, from: reply.body) { throw decoded.error }
-            throw PatchbayError(.internal, "patchbayd answered HTTP \(reply.status)", cause: String(decoding: reply.body.prefix(200), as: UTF8.self))
-        }
+        if let reply { throw Self.failure(reply) }
     }
 
     static func eventQuery(since: UInt64?, network: String?, types: [String], limit: Int?, timeout: Double?) -> String {
@@ -258,26 +255,14 @@ public struct PatchbayClient: Sendable {
         return items.isEmpty ? "" : "?" + items.joined(separator: "&")
     }
 
-    static func escapeQuery(_ value: String) -> String {
-        let kept = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~".utf8)
-        let hex = Array("0123456789ABCDEF".utf8)
-        var escaped = ""
-        for byte in value.utf8 {
-            if kept.contains(byte) { escaped.unicodeScalars.append(Unicode.Scalar(byte)) } else {
-                escaped += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]], as: UTF8.self)
-            }
-        }
-        return escaped
-    }
+    static func escapeQuery(_ value: String) -> String { CaptureRequest.encode(value) }
 
     /// `capture`: GET /v1/capture, the file handed to `sink` as it arrives until the capture
     /// ends or `sink` returns false. A refusal (bad filter, unknown target) is thrown as the
     /// daemon's error before anything reaches `sink`.
     public func capture(_ request: CaptureRequest, sink: (ArraySlice<UInt8>) -> Bool) async throws(PatchbayError) {
         guard let refused = try transport.stream(path: "/v1/capture?" + request.queryString, idleSeconds: nil, { sink($0[...]) }) else { return }
-        if let decoded = try? JSONDecoder().decode(ErrorResponse.self, from: refused.body) { throw decoded.error }
-        throw PatchbayError(.internal, "patchbayd answered HTTP \(refused.status)",
-                            cause: String(decoding: refused.body.prefix(200), as: UTF8.self))
+        throw Self.failure(refused)
     }
 
     /// `bench`: POST /v1/networks/{name}/bench. The daemon answers after three measurements of
@@ -316,11 +301,7 @@ public struct PatchbayClient: Sendable {
     private func raw(_ method: HTTPVerb, _ path: String, body: Data?, over transport: HTTPUnixTransport? = nil)
         async throws(PatchbayError) -> HTTPUnixTransport.Reply {
         let reply = try await (transport ?? self.transport).send(method: method, path: path, body: body)
-        guard (200..<300).contains(reply.status) else {
-            if let decoded = try? JSONDecoder().decode(ErrorResponse.self, from: reply.body) { throw decoded.error }
-            throw PatchbayError(.internal, "patchbayd answered HTTP \(reply.status)",
-                                cause: String(decoding: reply.body.prefix(200), as: UTF8.self))
-        }
+        guard (200..<300).contains(reply.status) else { throw Self.failure(reply) }
         return reply
     }
 

@@ -14,7 +14,13 @@ extension NetworkEngine {
         async throws(PatchbayError) -> BenchReport {
         let request = try request.validated()
         let task = Task { () async -> Result<BenchReport, PatchbayError> in
-            do throws(PatchbayError) { return .success(try await self.runBench(name, request, bencher)) } catch {
+            // One bench per network at a time: the temporary ends' addresses are picked from the
+            // top of the subnet, and two benches would pick the same.
+            do throws(PatchbayError) {
+                return .success(try await self.locks.withLock("bench:\(name)") { () async throws(PatchbayError) -> BenchReport in
+                    try await self.runBench(name, request, bencher)
+                })
+            } catch {
                 return .failure(error)
             }
         }

@@ -7,14 +7,12 @@ extension NetworkEngine {
     /// `patchbay doctor [NET]`: the facts of every network (or one), judged by `DoctorRules`.
     public func doctor(network only: String?, now: Int64) async throws(PatchbayError) -> DoctorReport {
         let probe = doctorProbe
-        var records = try await store.networks()
-        if let only {
-            records = records.filter { $0.name == only }
-            guard !records.isEmpty else { throw PatchbayError(.notFound, "network '\(only)' not found") }
-        }
         let all = try await store.networks()
+        let records = only.map { name in all.filter { $0.name == name } } ?? all
+        if let only, records.isEmpty { throw PatchbayError(.notFound, "network '\(only)' not found") }
         let own = Set(all.compactMap(\.live).flatMap { $0.interfaceAddresses.map { $0.address.description } })
         var facts = await probe?.host(own: own) ?? DoctorFacts()
+        facts.probed = probe != nil
         facts.foreignDrops = await firewall.foreignDrops()
         let since = now - Self.doctorMoveWindowMilliseconds
         facts.recentMoves = events.events(after: 0, matching: EventFilter(types: [.fdbMoved])).events.filter { $0.time >= since }
@@ -22,7 +20,6 @@ extension NetworkEngine {
         for record in records {
             facts.networks.append(await doctorFacts(record, links: links, probe: probe))
         }
-        if only != nil { facts.networks = facts.networks.filter { $0.name == only } }
         return DoctorRules.evaluate(facts)
     }
 
@@ -68,7 +65,12 @@ extension NetworkEngine {
         facts.definedVLANs = Set(definition.vlan?.tags.map { Int($0.id) } ?? [])
             .union(definition.portGroups.flatMap { $0.vlan?.tags.map { Int($0.id) } ?? [] })
         if !facts.definedVLANs.isEmpty, let bridge = definition.bridge.name, let index = links[bridge]?.index {
-            facts.vlanFiltering = PortPlacement(definition).ovsBridge != nil ? true : ((try? await self.links.bridgeVLANFiltering(index: index)) ?? nil) != nil
+            if PortPlacement(definition).ovsBridge != nil {
+                facts.vlanFiltering = true
+            } else {
+                // nil from the kernel: it cannot filter; an error: unknown (the rule then says so).
+                do { facts.vlanFiltering = try await self.links.bridgeVLANFiltering(index: index) != nil } catch { facts.vlanFiltering = nil }
+            }
         }
         guard let probe, let bridge = definition.bridge.name else { return facts }
         if facts.servesDHCP && pool > 0 {

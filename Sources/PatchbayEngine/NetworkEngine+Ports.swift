@@ -57,7 +57,6 @@ extension NetworkEngine {
                 try await prepareMacvtap(&port, request, live: live, mode: mode, pool: pool)
                 if let holder {
                     port.holderPID = holder.pid
-                    kernelEvents.heldPortsMayExist.store(true, ordering: .relaxed)
                     port.holderStartTime = holder.startTime
                 }
             } else if case .ovs = placement, request.type == .vhostuser {
@@ -89,6 +88,7 @@ extension NetworkEngine {
                 }
                 created.phase = nil
                 try await store.update(created)
+                if created.holderPID != nil { kernelEvents.heldPortsMayExist.store(true, ordering: .relaxed) }
                 logger.info("port created", metadata: ["network": "\(name)", "port": "\(created.uuid)", "device": "\(created.device)",
                                                        "owner": "\(owner)", "mac": "\(mac)"])
                 events.publish(.port(.portCreated, created, "port \(created.device) created for '\(owner)' (\(mac))"))
@@ -412,7 +412,8 @@ extension NetworkEngine {
 
     /// Macvtaps the bridge helper made for a QEMU process outlive its descriptors, so they are
     /// deleted, device and record, once that process (pid and start time) is gone.
-    private func sweepHeldPorts(_ ports: [NetworkPort]) async -> [NetworkPort] {
+    @discardableResult
+    func sweepHeldPorts(_ ports: [NetworkPort]) async -> [NetworkPort] {
         var removed: [NetworkPort] = []
         for port in ports {
             guard let pid = port.holderPID, await links.processStartTime(pid) != port.holderStartTime else { continue }

@@ -21,8 +21,12 @@ public final class KernelPacketCapture: PacketCapturing {
     private let namespacePath: String?
     private let logger: Logger
     /// Frames held for a reader that is slower than the ports; beyond it frames are dropped
-    /// (and counted), as the kernel drops when a socket's queue is full.
+    /// (and counted), as the kernel drops when a socket's queue is full. Bounded in bytes too:
+    /// about 32 MiB of snap length (a GSO frame on a veth can be 64 KiB).
     static let bufferedFrames = 4_096
+    static let bufferedBytes = 32 << 20
+
+    static func bufferLimit(snapLength: Int) -> Int { max(64, min(bufferedFrames, bufferedBytes / max(snapLength, 1))) }
 
     public init(namespacePath: String? = nil, logger: Logger) {
         self.namespacePath = namespacePath
@@ -72,7 +76,7 @@ public final class KernelPacketCapture: PacketCapturing {
                 throw PatchbayError(.kernel, "cannot capture on \(interface.device) (port \(interface.port))", cause: "\(error)")
             }
         }
-        let (events, continuation) = AsyncStream<CaptureEvent>.makeStream(bufferingPolicy: .bufferingOldest(Self.bufferedFrames))
+        let (events, continuation) = AsyncStream<CaptureEvent>.makeStream(bufferingPolicy: .bufferingOldest(Self.bufferLimit(snapLength: Int(snapLength))))
         let stopped = CaptureStopFlag()
         continuation.onTermination = { _ in stopped.stop() }
         let run = CaptureRun(sockets: sockets, devices: interfaces.map(\.device), continuation: continuation, stopped: stopped,

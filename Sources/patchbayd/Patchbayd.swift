@@ -156,6 +156,14 @@ struct Patchbayd: AsyncParsableCommand {
         }
     }
 
+    /// The doctor's kernel probe; without one `patchbay doctor` says so rather than guessing.
+    static func doctorProbe(resolvConf: String, coexistence: Bool, logger: Logger) -> KernelDoctorProbe? {
+        do { return try KernelDoctorProbe(resolvConfPath: resolvConf, coexistence: coexistence) } catch {
+            logger.error("patchbay doctor will not read the kernel: cannot open a netlink session", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
     private func serve(logger: Logger) async throws {
         let files = DaemonFiles(stateDirectory: stateDirectory, socketPath: socket, helperSocketPath: helperSocket)
         _ = try DaemonFiles.groupID(socketGroup)
@@ -237,7 +245,8 @@ struct Patchbayd: AsyncParsableCommand {
                                    hostdev: KernelHostdev(session: session), ovs: ovsSetup, nwfilter: nwfilter,
                                    systemNWFilters: systemFilters, bandwidth: KernelBandwidth(session: shapingSession),
                                    addressLearner: learner, events: hub,
-                                   doctor: try? KernelDoctorProbe(resolvConfPath: resolvConf, coexistence: !noFirewallCoexistence), logger: logger)
+                                   doctor: Self.doctorProbe(resolvConf: resolvConf, coexistence: !noFirewallCoexistence, logger: logger),
+                                   logger: logger)
         // A lease granted to a port waiting for its address lets its full filter in.
         leaseEvents.set { network, macs in Task { await engine.nwfilterLeasesChanged(network: network, macs: macs) } }
         // CTRL_IP_LEARNING=any: the first address a filtered guest uses becomes its $IP.
@@ -276,7 +285,7 @@ struct Patchbayd: AsyncParsableCommand {
         let sweeper = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
-                await engine.sweepHeldPorts()
+                await engine.sweepProcessHeldPorts()
             }
         }
         defer { sweeper.cancel() }

@@ -21,6 +21,11 @@ struct StreamParsingTests {
         #expect(throws: PatchbayError.self) { try decoder.feed(Array("zz\r\nhello\r\n".utf8)) }
         var endless = ChunkedDecoder()
         #expect(throws: PatchbayError.self) { try endless.feed([UInt8](repeating: 0x31, count: 2000)) }
+        // A size that would overflow, and a chunk whose data does not end in CRLF.
+        var huge = ChunkedDecoder()
+        #expect(throws: PatchbayError.self) { try huge.feed(Array("7fffffffffffffff\r\nx".utf8)) }
+        var unterminated = ChunkedDecoder()
+        #expect(throws: PatchbayError.self) { try unterminated.feed(Array("2\r\nabXY0\r\n\r\n".utf8)) }
     }
 
     @Test func serverSentEventsSplitAnywhere() {

@@ -1,5 +1,6 @@
 import Glibc
 import PatchbayModel
+import Synchronization
 
 /// The terminal of a full-screen view (`top`): its size, raw keyboard input, the alternate
 /// screen, and putting all of it back however the view ends: a quit key, a signal, an error.
@@ -7,7 +8,8 @@ enum TerminalScreen {
     /// The terminal's settings before raw mode, for the signal handlers, which can capture
     /// nothing (a C function pointer): written once, before any handler or thread can read it.
     nonisolated(unsafe) private static var saved = termios()
-    nonisolated(unsafe) private static var active = false
+    /// Whether the screen is ours: read by the key thread, the drawing loop and signal handlers.
+    private static let active = Atomic(false)
 
     /// Columns and rows of the terminal on `fd` (TIOCGWINSZ); nil when it is no terminal.
     static func size(_ fd: Int32 = 1) -> (columns: Int, rows: Int)? {
@@ -36,7 +38,7 @@ enum TerminalScreen {
         guard tcsetattr(0, TCSAFLUSH, &settings) == 0 else {
             throw PatchbayError(.internal, "cannot put the terminal in raw mode", cause: String(cString: strerror(errno)))
         }
-        active = true
+        active.store(true, ordering: .sequentiallyConsistent)
         for signal in [SIGTERM, SIGHUP, SIGQUIT] {
             _ = Glibc.signal(signal) { number in
                 TerminalScreen.leave()
@@ -47,11 +49,11 @@ enum TerminalScreen {
     }
 
     /// Back to the settings `enter` found, the normal screen and a visible cursor. Safe in a
-    /// signal handler: tcsetattr and write only.
+    /// signal handler: no allocation, only write(2) of constant bytes and tcsetattr.
     static func leave() {
-        guard active else { return }
-        active = false
-        write("\u{1B}[?25h\u{1B}[?1049l")
+        guard active.exchange(false, ordering: .sequentiallyConsistent) else { return }
+        let restore: StaticString = "\u{1B}[?25h\u{1B}[?1049l"
+        _ = Glibc.write(1, restore.utf8Start, restore.utf8CodeUnitCount)
         _ = tcsetattr(0, TCSAFLUSH, &saved)
     }
 

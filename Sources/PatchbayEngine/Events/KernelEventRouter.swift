@@ -183,14 +183,14 @@ extension NetworkEngine {
 
     /// The one sweep still on a timer: ports held by a process that is gone (the kernel says
     /// nothing when a process exits). Costs nothing while no such port exists.
-    public func sweepHeldPorts() async {
+    public func sweepProcessHeldPorts() async {
         guard kernelEvents.heldPortsMayExist.load(ordering: .relaxed) else { return }
         let held: [NetworkPort]
-        do { held = try await store.portsThatMayVanish().filter { $0.holderPID != nil && $0.phase == nil } } catch { return }
+        do { held = try await store.portsThatMayVanish().filter { $0.holderPID != nil } } catch { return }
         if held.isEmpty {
             kernelEvents.heldPortsMayExist.store(false, ordering: .relaxed)
             return
         }
-        await sweepVanishedPorts()
+        await sweepHeldPorts(held.filter { $0.phase == nil })
     }
 }

@@ -97,7 +97,9 @@ public struct CaptureRequest: Sendable, Hashable {
         return value
     }
 
-    static func encode(_ text: String) -> String {
+    /// A query value as the API's clients write it: RFC 3986's unreserved characters stay, every
+    /// other byte of the UTF-8 is percent-encoded.
+    public static func encode(_ text: String) -> String {
         let hex = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
         for byte in text.utf8 {

@@ -15,6 +15,9 @@ public struct DoctorFacts: Sendable, Hashable {
     public var dnsUpstreams: [DNSUpstream] = []
     /// MAC moves the event stream reported recently (`fdb-moved`).
     public var recentMoves: [PatchbayEvent] = []
+    /// Whether the kernel was read and probed at all: without it the host's checks say so
+    /// instead of reporting what they could not see as missing.
+    public var probed = true
 
     public init() {}
 

@@ -4,15 +4,20 @@
 public enum DoctorRules {
     public static func evaluate(_ facts: DoctorFacts) -> DoctorReport {
         var checks: [DoctorCheck] = []
+        if !facts.probed {
+            checks.append(DoctorCheck(id: "doctor-probe", status: .warning, checked: "the doctor's readings of the kernel",
+                                      found: "unavailable: the daemon could not open its netlink session; only the store's facts were checked",
+                                      fix: "see patchbayd's log at start for the error"))
+        }
         let active = facts.networks.filter(\.active)
         let routed = active.filter { $0.forwardMode == .nat || $0.forwardMode == .route }
-        checks.append(forwarding(facts, routed: routed))
-        for network in active where network.forwardMode == .nat {
-            checks.append(upstream(facts, network))
+        if facts.probed {
+            checks.append(forwarding(facts, routed: routed))
+            for network in active where network.forwardMode == .nat { checks.append(upstream(facts, network)) }
         }
         checks.append(foreignDrops(facts, bridges: active.compactMap(\.bridge)))
         checks.append(bridgeNetfilter(facts, bridged: !active.filter { $0.forwardMode.createsBridge }.isEmpty))
-        if !active.filter({ $0.forwardMode.createsBridge }).isEmpty { checks.append(dns(facts)) }
+        if facts.probed, !active.filter({ $0.forwardMode.createsBridge }).isEmpty { checks.append(dns(facts)) }
         for network in active where network.forwardMode.createsBridge {
             checks += networkChecks(network, moves: facts.recentMoves.filter { $0.network == network.name })
         }
@@ -290,7 +295,11 @@ public enum DoctorRules {
         guard !network.definedVLANs.isEmpty else {
             return DoctorCheck(id: "vlan", network: network.name, status: .skipped, checked: checked, found: "the network uses no VLAN")
         }
-        if network.vlanFiltering == false {
+        guard let filtering = network.vlanFiltering else {
+            return DoctorCheck(id: "vlan", network: network.name, status: .warning, checked: checked,
+                               found: "whether the bridge can filter VLANs could not be read", fix: "bridge -d vlan show")
+        }
+        if !filtering {
             return DoctorCheck(id: "vlan", network: network.name, status: .error, checked: checked,
                                found: "VLANs \(network.definedVLANs.sorted().map(String.init).joined(separator: ", ")) are defined, but this kernel cannot filter VLANs on bridges",
                                cause: "the kernel lacks CONFIG_BRIDGE_VLAN_FILTERING", fix: "a kernel with CONFIG_BRIDGE_VLAN_FILTERING, or an Open vSwitch network")

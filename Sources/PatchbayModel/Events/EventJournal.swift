@@ -12,10 +12,13 @@ public struct EventJournal: Sendable {
     /// `restoring` is what the store kept, oldest first; ids go on from its newest.
     public init(capacity: Int, restoring: [PatchbayEvent] = []) {
         self.capacity = max(1, capacity)
-        let kept = restoring.sorted { $0.id < $1.id }.suffix(self.capacity)
-        storage = Array(kept)
+        // Ids are read back by arithmetic (`after`), so only the newest run without a gap is kept:
+        // a row the store could not decode, or a lost flush, leaves a hole in what it restores.
+        var kept = Array(restoring.sorted { $0.id < $1.id }.suffix(self.capacity))
+        if let gap = kept.indices.dropFirst().last(where: { kept[$0].id != kept[$0 - 1].id + 1 }) { kept.removeFirst(gap) }
+        storage = kept
         storage.reserveCapacity(self.capacity)
-        lastID = kept.last?.id ?? 0
+        lastID = restoring.map(\.id).max() ?? 0
     }
 
     public var count: Int { storage.count }
@@ -44,10 +47,11 @@ public struct EventJournal: Sendable {
     /// longer held (they count whatever the filter, since the journal no longer knows them).
     /// `next` is the cursor to read on from: past every event looked at, matched or not.
     public func after(_ cursor: UInt64, matching filter: EventFilter = EventFilter(), limit: Int = .max) -> (missed: UInt64, events: [PatchbayEvent], next: UInt64) {
-        guard let first = firstID, cursor < lastID else { return (0, [], max(cursor, lastID)) }
+        // A cursor from beyond the newest id (the state directory was reset) goes on from now.
+        guard let first = firstID, cursor < lastID else { return (0, [], min(cursor, lastID)) }
         let missed = cursor + 1 < first ? first - cursor - 1 : 0
         // Ids are consecutive within the ring, so the first unseen one is found by arithmetic.
-        let skip = cursor + 1 <= first ? 0 : Int(cursor + 1 - first)
+        let skip = cursor + 1 <= first ? 0 : Int(min(cursor + 1 - first, UInt64(storage.count)))
         var events: [PatchbayEvent] = []
         var next = max(cursor, first - 1)
         for offset in skip..<storage.count {

@@ -40,7 +40,8 @@ public struct FDBTracker: Sendable {
     public mutating func removed(_ key: Key, from port: Int32) -> Change? {
         guard let held = ports[key] else { return nil }
         ports[key] = nil
-        return .aged(port: held == port ? port : held)
+        // Where the tracker last saw it: a notice may name the port the entry aged on later.
+        return .aged(port: held)
     }
 
     /// A bridge went: its entries go with it, silently (the bridge's removal is its own event).
@@ -48,6 +49,4 @@ public struct FDBTracker: Sendable {
         ports = ports.filter { $0.key.bridge != bridge }
     }
 
-    /// A port left: the kernel flushes its entries, and sends a DELNEIGH for each.
-    public func entries(on port: Int32) -> [Key] { ports.filter { $0.value == port }.map(\.key) }
 }

@@ -64,15 +64,13 @@ public enum EventType: String, Sendable, Hashable, Codable, CaseIterable {
     case loopCut = "loop-cut"
     case loopRestored = "loop-restored"
     case firewallRepaired = "firewall-repaired"
-    /// A filter's or ACL's drop counter crossed its threshold since the last report.
-    case filterDrops = "filter-drops"
 
-    /// The part before the first dash: network, port, link, lease, fdb, loop, firewall, filter.
+    /// The part before the first dash: network, port, link, lease, fdb, loop, firewall.
     public var category: String { String(rawValue.prefix { $0 != "-" }) }
 
     public var defaultSeverity: EventSeverity {
         switch self {
-        case .fdbMoved, .loopCut, .firewallRepaired, .filterDrops, .portCarrierDown, .leaseDeclined: return .warning
+        case .fdbMoved, .loopCut, .firewallRepaired, .portCarrierDown, .leaseDeclined: return .warning
         default: return .info
         }
     }
