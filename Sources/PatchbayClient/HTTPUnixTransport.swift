@@ -168,7 +168,13 @@ public enum HTTPReplyReader {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let name = line[..<colon].lowercased()
             let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
-            if name == "content-length" { contentLength = Int(value) }
+            if name == "content-length" {
+                // RFC 9112 §8.6: digits only; "-1" would make prefix(_:) trap (found by FuzzHTTPReply).
+                guard let length = Int(value), length >= 0 else {
+                    throw PatchbayError(.unavailable, "patchbayd at \(socketPath) sent an unreadable Content-Length", cause: String(value))
+                }
+                contentLength = length
+            }
             if name == "transfer-encoding" && value.lowercased().contains("chunked") { chunked = true }
         }
         let rest = bytes[headEnd.upperBound...]

@@ -28,6 +28,16 @@ struct StreamParsingTests {
         #expect(throws: PatchbayError.self) { try unterminated.feed(Array("2\r\nabXY0\r\n\r\n".utf8)) }
     }
 
+    /// FuzzHTTPReply's find: a negative Content-Length trapped instead of being refused.
+    @Test func aNegativeContentLengthIsRefused() {
+        #expect(throws: PatchbayError.self) {
+            try HTTPReplyReader.parse(Array("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nbody".utf8), socketPath: "/x")
+        }
+        #expect(throws: PatchbayError.self) {
+            try HTTPReplyReader.parse(Array("HTTP/1.1 200 OK\r\nContent-Length: four\r\n\r\nbody".utf8), socketPath: "/x")
+        }
+    }
+
     @Test func serverSentEventsSplitAnywhere() {
         let wire = Array(": comment\n\nid: 7\nevent: port-created\ndata: {\"a\":1}\n\nevent: dropped\r\ndata: x\r\ndata: y\r\n\r\n".utf8)
         for split in 0..<wire.count {
