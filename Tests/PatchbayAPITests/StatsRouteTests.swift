@@ -55,8 +55,9 @@ import Testing
                     times.append(sample.monotonicMilliseconds)
                 }
                 // Three samples taken one after another on the daemon's monotonic clock. (How far
-                // apart is the scheduler's business under load: not asserted.)
-                #expect(zip(times, times.dropFirst()).allSatisfy { $1 > $0 }, "\(times)")
+                // apart is the scheduler's business under load, where a late tick catches up in
+                // the same millisecond: not asserted.)
+                #expect(zip(times, times.dropFirst()).allSatisfy { $1 >= $0 }, "\(times)")
             }
         }
     }
