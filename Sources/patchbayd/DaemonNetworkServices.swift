@@ -57,7 +57,9 @@ final class LeaseEvents: Sendable {
 }
 
 /// Lease events on their way to the event stream, in the order the DHCP server committed them:
-/// the server's path only enqueues, one task publishes.
+/// the server's path only enqueues, one task publishes. Bounded, so it may drop the oldest under
+/// a burst: that is why the nwfilter's lease switch keeps `LeaseEvents`, which never drops (a
+/// lost grant would leave a port on its DHCP-only rules).
 final class LeaseNoticeQueue: Sendable {
     private let stream: AsyncStream<(String, [LeaseNotice])>
     private let continuation: AsyncStream<(String, [LeaseNotice])>.Continuation
